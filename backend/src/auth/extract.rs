@@ -1,0 +1,125 @@
+//! Who is calling: the `Authorization: Bearer` access token, verified and resolved to the
+//! current account on every request (so a role change or a deleted account takes effect at
+//! once, not when the token expires).
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use mercato_shared::api::auth::UserRole;
+use sea_orm::EntityTrait;
+
+use crate::entities::users;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The signed-in account. Extracting it fails with 401 when there is no valid token.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub role: UserRole,
+}
+
+impl CurrentUser {
+    pub fn is_admin(&self) -> bool {
+        self.role == UserRole::Admin
+    }
+
+    /// Marketplace admins and analysts see analytics across the marketplace.
+    pub fn is_staff(&self) -> bool {
+        matches!(self.role, UserRole::Admin | UserRole::Analyst)
+    }
+
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden("only marketplace admins may do this"))
+        }
+    }
+}
+
+pub fn parse_role(s: &str) -> UserRole {
+    match s {
+        "admin" => UserRole::Admin,
+        "analyst" => UserRole::Analyst,
+        _ => UserRole::Customer,
+    }
+}
+
+impl From<users::Model> for CurrentUser {
+    fn from(u: users::Model) -> Self {
+        CurrentUser {
+            id: u.id,
+            role: parse_role(&u.role),
+            email: u.email,
+            display_name: u.display_name,
+        }
+    }
+}
+
+/// The caller if a token was sent; `None` for anonymous requests. A token that is sent but
+/// invalid is still a 401: clients should learn that their token is bad.
+pub struct MaybeUser(pub Option<CurrentUser>);
+
+fn bearer(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value.to_str().map_err(|_| ApiError::InvalidToken)?;
+    let (scheme, token) = value.split_once(' ').ok_or(ApiError::InvalidToken)?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(ApiError::InvalidToken);
+    }
+    Ok(Some(token.trim().to_string()))
+}
+
+async fn resolve(state: web::Data<AppState>, token: String) -> Result<CurrentUser, ApiError> {
+    let user_id = state
+        .tokens
+        .verify_access(&token)
+        .ok_or(ApiError::InvalidToken)?;
+    let user = users::Entity::find_by_id(user_id)
+        .one(&state.db.read)
+        .await?
+        .ok_or(ApiError::InvalidToken)?;
+    Ok(user.into())
+}
+
+fn state_of(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("application state missing")))
+}
+
+impl FromRequest for CurrentUser {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = bearer(req);
+        let state = state_of(req);
+        Box::pin(async move {
+            let token = token?.ok_or(ApiError::Unauthenticated)?;
+            resolve(state?, token).await
+        })
+    }
+}
+
+impl FromRequest for MaybeUser {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = bearer(req);
+        let state = state_of(req);
+        Box::pin(async move {
+            match token? {
+                None => Ok(MaybeUser(None)),
+                Some(token) => Ok(MaybeUser(Some(resolve(state?, token).await?))),
+            }
+        })
+    }
+}

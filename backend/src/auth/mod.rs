@@ -1,0 +1,9 @@
+//! Authentication: password hashing, access and refresh tokens, and the extractor that tells
+//! handlers who is calling.
+
+pub mod extract;
+pub mod password;
+pub mod sessions;
+pub mod tokens;
+
+pub use extract::{CurrentUser, MaybeUser};

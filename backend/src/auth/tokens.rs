@@ -1,0 +1,173 @@
+//! Short-lived access tokens (HS256 JWTs) and opaque refresh tokens.
+
+use std::path::Path;
+
+use anyhow::Context;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rand::RngCore;
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::config::Settings;
+
+const ISSUER: &str = "mercato";
+const AUDIENCE: &str = "mercato-api";
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct AccessClaims {
+    /// The user id.
+    pub sub: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub iss: String,
+    pub aud: String,
+}
+
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    pub access_ttl_secs: i64,
+    pub refresh_ttl_secs: i64,
+}
+
+impl TokenKeys {
+    /// Uses the configured secret, or the one kept in the data directory (generated on first
+    /// start).
+    pub fn load(settings: &Settings) -> anyhow::Result<TokenKeys> {
+        let secret: Vec<u8> = match &settings.jwt_secret {
+            Some(s) => s.expose_secret().as_bytes().to_vec(),
+            None => load_or_create_secret(&settings.data_dir.join("secrets").join("jwt.key"))?,
+        };
+        anyhow::ensure!(
+            secret.len() >= 32,
+            "the JWT secret must be at least 32 bytes"
+        );
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "sub", "iss", "aud"]);
+        validation.leeway = 5;
+        Ok(TokenKeys {
+            encoding: EncodingKey::from_secret(&secret),
+            decoding: DecodingKey::from_secret(&secret),
+            validation,
+            access_ttl_secs: settings.access_token_ttl.as_secs() as i64,
+            refresh_ttl_secs: settings.refresh_token_ttl.as_secs() as i64,
+        })
+    }
+
+    pub fn issue_access(&self, user_id: i64) -> anyhow::Result<String> {
+        let now = chrono::Utc::now().timestamp();
+        let claims = AccessClaims {
+            sub: user_id.to_string(),
+            iat: now,
+            exp: now + self.access_ttl_secs,
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .context("signing an access token")
+    }
+
+    /// The user id of a valid, unexpired access token signed by this server.
+    pub fn verify_access(&self, token: &str) -> Option<i64> {
+        jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &self.validation)
+            .ok()
+            .and_then(|data| data.claims.sub.parse().ok())
+    }
+}
+
+fn load_or_create_secret(path: &Path) -> anyhow::Result<Vec<u8>> {
+    if let Ok(text) = std::fs::read_to_string(path) {
+        return URL_SAFE_NO_PAD
+            .decode(text.trim())
+            .with_context(|| format!("reading the key in {}", path.display()));
+    }
+    let mut key = vec![0u8; 64];
+    rand::rngs::OsRng.fill_bytes(&mut key);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    write_private(path, URL_SAFE_NO_PAD.encode(&key).as_bytes())
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(key)
+}
+
+/// Writes a file only the owner can read.
+fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(contents)
+}
+
+/// A new random refresh token (256 bits) and the hash to store for it.
+pub fn new_refresh_token() -> (String, String) {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let hash = hash_refresh_token(&token);
+    (token, hash)
+}
+
+/// Refresh tokens are high-entropy random strings, so a plain SHA-256 is enough to make a
+/// leaked table useless (no salt or slow hash needed), and it keeps lookups indexable.
+pub fn hash_refresh_token(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(secret: &str) -> TokenKeys {
+        let settings = Settings {
+            jwt_secret: Some(secret.to_string().into()),
+            ..Settings::default()
+        };
+        TokenKeys::load(&settings).unwrap()
+    }
+
+    #[test]
+    fn access_tokens_round_trip_and_reject_tampering() {
+        let k = keys("0123456789abcdef0123456789abcdef-one");
+        let token = k.issue_access(42).unwrap();
+        assert_eq!(k.verify_access(&token), Some(42));
+        let other = keys("0123456789abcdef0123456789abcdef-two");
+        assert_eq!(other.verify_access(&token), None, "another key");
+        let mut tampered = token.clone();
+        tampered.pop();
+        assert_eq!(k.verify_access(&tampered), None);
+        assert_eq!(k.verify_access("not.a.jwt"), None);
+    }
+
+    #[test]
+    fn refresh_tokens_are_random_and_hashed() {
+        let (a, ha) = new_refresh_token();
+        let (b, hb) = new_refresh_token();
+        assert_ne!(a, b);
+        assert_ne!(ha, hb);
+        assert_eq!(hash_refresh_token(&a), ha);
+        assert_eq!(ha.len(), 64);
+    }
+
+    #[test]
+    fn generated_secret_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secrets/jwt.key");
+        let a = load_or_create_secret(&path).unwrap();
+        let b = load_or_create_secret(&path).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.len(), 64);
+    }
+}

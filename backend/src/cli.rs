@@ -1,0 +1,167 @@
+//! The `mercato` command line: serve, migrate, create-admin, import, seed-demo.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Overrides, Settings};
+use crate::db::Db;
+use crate::startup::Application;
+use crate::{import, seed, telemetry};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mercato",
+    version,
+    about = "The Mercato integration marketplace server"
+)]
+pub struct Cli {
+    /// A TOML configuration file (keys as in README.md).
+    #[arg(long, global = true, env = "MERCATO_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Where the SQLite database and generated keys live.
+    #[arg(long, global = true, env = "MERCATO_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// `postgres://…` to use PostgreSQL instead of the embedded SQLite database.
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Migrates the database and serves the API and web app.
+    Serve {
+        /// HOST:PORT to listen on.
+        #[arg(long, env = "MERCATO_ADDR", value_name = "HOST:PORT")]
+        addr: Option<String>,
+    },
+    /// Applies pending database migrations and exits.
+    Migrate,
+    /// Creates a marketplace admin account (or makes an existing account an admin).
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password: String,
+        #[arg(long, default_value = "Marketplace admin")]
+        name: String,
+    },
+    /// Imports listings from JSON Lines (optionally gzip-compressed): slug, name, tagline,
+    /// description, partner, monthly_installs. Partners are created as needed; listings arrive
+    /// published; importing again updates instead of duplicating.
+    Import {
+        file: PathBuf,
+        /// Rows per transaction.
+        #[arg(long, default_value_t = 1000)]
+        batch_size: usize,
+    },
+    /// Seeds a small demo marketplace into an empty database (does nothing otherwise).
+    SeedDemo,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let overrides = Overrides {
+        config_file: cli.config.clone(),
+        data_dir: cli.data_dir.clone(),
+        database_url: cli.database_url.clone(),
+        addr: match &cli.command {
+            Command::Serve { addr } => addr.clone(),
+            _ => None,
+        },
+    };
+    let settings = match Settings::load(&overrides) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(&settings);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: starting the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, settings)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
+    match command {
+        Command::Serve { .. } => {
+            let app = Application::build(settings.clone()).await?;
+            tracing::info!(
+                addr = %settings.addr,
+                port = app.port(),
+                database = if app.state().db.is_postgres() { "postgres" } else { "sqlite" },
+                "serving on http://{}",
+                settings.addr
+            );
+            app.run_until_stopped().await
+        }
+        Command::Migrate => {
+            let db = Db::connect(&settings).await?;
+            db.migrate().await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::CreateAdmin {
+            email,
+            password,
+            name,
+        } => {
+            let db = Db::connect(&settings).await?;
+            db.migrate().await?;
+            let created = seed::create_admin(&db, &email, &password, &name).await?;
+            println!(
+                "{} admin {}",
+                if created {
+                    "created"
+                } else {
+                    "promoted existing account to"
+                },
+                email.trim().to_lowercase()
+            );
+            Ok(())
+        }
+        Command::Import { file, batch_size } => {
+            let db = Db::connect(&settings).await?;
+            db.migrate().await?;
+            let report = import::import_file(&db, &file, batch_size.max(1)).await?;
+            println!("{report}");
+            if report.rejected > 0 {
+                anyhow::bail!("{} line(s) were rejected", report.rejected);
+            }
+            Ok(())
+        }
+        Command::SeedDemo => {
+            let db = Db::connect(&settings).await?;
+            db.migrate().await?;
+            match seed::seed_demo(&db).await? {
+                Some(summary) => println!("{summary}"),
+                None => println!("the database already has data; demo seed skipped"),
+            }
+            Ok(())
+        }
+    }
+}

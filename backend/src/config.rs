@@ -1,0 +1,302 @@
+//! Typed settings, layered: built-in defaults, then an optional TOML file (`--config FILE` or
+//! `MERCATO_CONFIG`), then environment variables, then command-line flags.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines for a terminal.
+    Pretty,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where `serve` listens, `HOST:PORT`.
+    pub addr: String,
+    /// Holds the SQLite database, generated keys and (later) the search index.
+    pub data_dir: PathBuf,
+    /// `postgres://…` to use PostgreSQL; `sqlite://…` for a specific SQLite file. Unset: the
+    /// SQLite file `mercato.db` in the data directory.
+    pub database_url: Option<String>,
+    /// The built web app (index.html, pkg/, style.css).
+    pub web_dir: PathBuf,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    /// HMAC key for access tokens. Unset: a random key generated once and kept in the data
+    /// directory. Several instances behind one load balancer must share it.
+    pub jwt_secret: Option<SecretString>,
+    pub log_format: LogFormat,
+    /// A `tracing` filter such as `info` or `mercato=debug,info`.
+    pub log_filter: String,
+    /// HTTP worker threads; unset: one per core.
+    pub workers: Option<usize>,
+    /// Largest JSON body any route accepts.
+    pub max_body_bytes: usize,
+    /// Connections in the database pool (readers, for SQLite).
+    pub db_pool_size: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            addr: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            web_dir: PathBuf::from("frontend/dist"),
+            access_token_ttl: Duration::from_secs(15 * 60),
+            refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
+            jwt_secret: None,
+            log_format: LogFormat::Pretty,
+            log_filter: "info".into(),
+            workers: None,
+            max_body_bytes: 256 * 1024,
+            db_pool_size: 8,
+        }
+    }
+}
+
+/// The file layer: every key optional, unknown keys rejected (a typo should not be silently
+/// ignored).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    addr: Option<String>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    web_dir: Option<PathBuf>,
+    access_token_ttl_secs: Option<u64>,
+    refresh_token_ttl_secs: Option<u64>,
+    jwt_secret: Option<String>,
+    log_format: Option<LogFormat>,
+    log: Option<String>,
+    workers: Option<usize>,
+    max_body_bytes: Option<usize>,
+    db_pool_size: Option<u32>,
+}
+
+/// Overrides from the command line (already merged with their environment variables by clap).
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub addr: Option<String>,
+}
+
+impl Settings {
+    /// Loads the settings from all layers.
+    pub fn load(overrides: &Overrides) -> anyhow::Result<Settings> {
+        Self::load_from(overrides, |name| std::env::var(name).ok())
+    }
+
+    /// Like [`load`](Self::load) with an explicit environment, for tests.
+    pub fn load_from(
+        overrides: &Overrides,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<Settings> {
+        let mut s = Settings::default();
+
+        let file = overrides
+            .config_file
+            .clone()
+            .or_else(|| env("MERCATO_CONFIG").map(PathBuf::from));
+        if let Some(path) = file {
+            s.apply_file(&path)?;
+        }
+
+        if let Some(v) = env("MERCATO_ADDR") {
+            s.addr = v;
+        }
+        if let Some(v) = env("MERCATO_DATA_DIR") {
+            s.data_dir = v.into();
+        }
+        if let Some(v) = env("DATABASE_URL").filter(|v| !v.is_empty()) {
+            s.database_url = Some(v);
+        }
+        if let Some(v) = env("MERCATO_WEB_DIR") {
+            s.web_dir = v.into();
+        }
+        if let Some(v) = env("MERCATO_ACCESS_TOKEN_TTL") {
+            s.access_token_ttl = Duration::from_secs(parse_env("MERCATO_ACCESS_TOKEN_TTL", &v)?);
+        }
+        if let Some(v) = env("MERCATO_REFRESH_TOKEN_TTL") {
+            s.refresh_token_ttl = Duration::from_secs(parse_env("MERCATO_REFRESH_TOKEN_TTL", &v)?);
+        }
+        if let Some(v) = env("MERCATO_JWT_SECRET").filter(|v| !v.is_empty()) {
+            s.jwt_secret = Some(SecretString::from(v));
+        }
+        if let Some(v) = env("MERCATO_LOG_FORMAT") {
+            s.log_format = match v.as_str() {
+                "pretty" => LogFormat::Pretty,
+                "json" => LogFormat::Json,
+                other => bail!("MERCATO_LOG_FORMAT must be `pretty` or `json`, not `{other}`"),
+            };
+        }
+        if let Some(v) = env("MERCATO_LOG").or_else(|| env("RUST_LOG")) {
+            s.log_filter = v;
+        }
+        if let Some(v) = env("MERCATO_WORKERS") {
+            s.workers = Some(parse_env("MERCATO_WORKERS", &v)?);
+        }
+        if let Some(v) = env("MERCATO_MAX_BODY_BYTES") {
+            s.max_body_bytes = parse_env("MERCATO_MAX_BODY_BYTES", &v)?;
+        }
+        if let Some(v) = env("MERCATO_DB_POOL_SIZE") {
+            s.db_pool_size = parse_env("MERCATO_DB_POOL_SIZE", &v)?;
+        }
+
+        if let Some(v) = &overrides.data_dir {
+            s.data_dir = v.clone();
+        }
+        if let Some(v) = &overrides.database_url {
+            s.database_url = Some(v.clone()).filter(|v| !v.is_empty());
+        }
+        if let Some(v) = &overrides.addr {
+            s.addr = v.clone();
+        }
+        s.check()?;
+        Ok(s)
+    }
+
+    fn apply_file(&mut self, path: &Path) -> anyhow::Result<()> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the configuration file {}", path.display()))?;
+        let f: FileSettings = toml::from_str(&text)
+            .with_context(|| format!("parsing the configuration file {}", path.display()))?;
+        if let Some(v) = f.addr {
+            self.addr = v;
+        }
+        if let Some(v) = f.data_dir {
+            self.data_dir = v;
+        }
+        if let Some(v) = f.database_url {
+            self.database_url = Some(v);
+        }
+        if let Some(v) = f.web_dir {
+            self.web_dir = v;
+        }
+        if let Some(v) = f.access_token_ttl_secs {
+            self.access_token_ttl = Duration::from_secs(v);
+        }
+        if let Some(v) = f.refresh_token_ttl_secs {
+            self.refresh_token_ttl = Duration::from_secs(v);
+        }
+        if let Some(v) = f.jwt_secret {
+            self.jwt_secret = Some(SecretString::from(v));
+        }
+        if let Some(v) = f.log_format {
+            self.log_format = v;
+        }
+        if let Some(v) = f.log {
+            self.log_filter = v;
+        }
+        if let Some(v) = f.workers {
+            self.workers = Some(v);
+        }
+        if let Some(v) = f.max_body_bytes {
+            self.max_body_bytes = v;
+        }
+        if let Some(v) = f.db_pool_size {
+            self.db_pool_size = v;
+        }
+        Ok(())
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        if self.access_token_ttl.is_zero() || self.refresh_token_ttl.is_zero() {
+            bail!("token lifetimes must be positive");
+        }
+        if self.access_token_ttl >= self.refresh_token_ttl {
+            bail!("the access token lifetime must be shorter than the refresh token lifetime");
+        }
+        if self.db_pool_size == 0 {
+            bail!("the database pool needs at least one connection");
+        }
+        Ok(())
+    }
+}
+
+fn parse_env<T: std::str::FromStr>(name: &str, value: &str) -> anyhow::Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    value
+        .trim()
+        .parse()
+        .map_err(|e| anyhow::anyhow!("{name}={value:?} is invalid: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn layers_apply_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("mercato.toml");
+        std::fs::write(
+            &file,
+            "addr = \"0.0.0.0:1\"\ndata_dir = \"/from/file\"\naccess_token_ttl_secs = 60\n",
+        )
+        .unwrap();
+        let overrides = Overrides {
+            config_file: Some(file),
+            addr: Some("127.0.0.1:3".into()),
+            ..Default::default()
+        };
+        let s = Settings::load_from(
+            &overrides,
+            env(&[
+                ("MERCATO_ADDR", "127.0.0.1:2"),
+                ("MERCATO_LOG_FORMAT", "json"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.addr, "127.0.0.1:3", "flags beat env beat file");
+        assert_eq!(s.data_dir, PathBuf::from("/from/file"));
+        assert_eq!(s.access_token_ttl, Duration::from_secs(60));
+        assert_eq!(s.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn bad_values_are_reported_by_name() {
+        let err = Settings::load_from(&Overrides::default(), env(&[("MERCATO_WORKERS", "many")]))
+            .unwrap_err();
+        assert!(err.to_string().contains("MERCATO_WORKERS"));
+        let err = Settings::load_from(
+            &Overrides::default(),
+            env(&[("MERCATO_ACCESS_TOKEN_TTL", "100000000")]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("shorter"));
+    }
+
+    #[test]
+    fn unknown_file_keys_are_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("mercato.toml");
+        std::fs::write(&file, "adress = \"x\"\n").unwrap();
+        let overrides = Overrides {
+            config_file: Some(file),
+            ..Default::default()
+        };
+        assert!(Settings::load_from(&overrides, env(&[])).is_err());
+    }
+}

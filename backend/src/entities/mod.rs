@@ -1,0 +1,13 @@
+//! sea-orm entities: one module per table, mirroring `migrations/`. They are storage types
+//! only; handlers convert them explicitly into the API types of `mercato-shared`.
+
+pub mod categories;
+pub mod json;
+pub mod listing_categories;
+pub mod listing_revisions;
+pub mod listings;
+pub mod partner_members;
+pub mod partners;
+pub mod refresh_tokens;
+pub mod status_changes;
+pub mod users;

@@ -1,0 +1,45 @@
+use sea_orm::entity::prelude::*;
+
+use super::json::{Certifications, Motions, Regions};
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "partners")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    #[sea_orm(unique)]
+    pub slug: String,
+    pub name: String,
+    pub website: Option<String>,
+    pub logo_url: Option<String>,
+    #[sea_orm(column_type = "Text")]
+    pub description: String,
+    #[sea_orm(column_type = "Json")]
+    pub motions: Motions,
+    #[sea_orm(column_type = "Json")]
+    pub regions: Regions,
+    /// `registered`, `select` or `premier`.
+    pub tier: String,
+    #[sea_orm(column_type = "Json")]
+    pub certifications: Certifications,
+    /// `applied`, `active` or `suspended`.
+    pub status: String,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(has_many = "super::listings::Entity")]
+    Listings,
+    #[sea_orm(has_many = "super::partner_members::Entity")]
+    Members,
+}
+
+impl Related<super::listings::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Listings.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,22 @@
+//! The Mercato server as a library: `main.rs` only parses the command line, and the API tests
+//! start the very same application through [`startup::Application`].
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod entities;
+pub mod error;
+pub mod extract;
+pub mod import;
+pub mod markdown;
+pub mod openapi;
+pub mod pagination;
+pub mod routes;
+pub mod seed;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod telemetry;
+pub mod views;

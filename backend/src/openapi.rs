@@ -1,0 +1,310 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations, and a human-readable
+//! reference page rendered from it (self-contained: no scripts or assets from elsewhere).
+
+use std::sync::OnceLock;
+
+use actix_web::HttpResponse;
+use mercato_shared::ErrorCode;
+use serde_json::Value;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Mercato API",
+        description = "The integration marketplace API: partners, listings and their review, accounts and roles. \
+Errors are `application/problem+json` with a stable `code`; lists are paginated with an opaque `cursor`.",
+        license(name = "Apache-2.0")
+    ),
+    paths(
+        routes::health::healthz,
+        routes::health::readyz,
+        routes::auth::register,
+        routes::auth::login,
+        routes::auth::refresh,
+        routes::auth::logout,
+        routes::auth::me,
+        routes::partners::apply,
+        routes::partners::list,
+        routes::partners::get,
+        routes::partners::update,
+        routes::partners::approve,
+        routes::partners::suspend,
+        routes::partners::set_tier,
+        routes::partners::set_certifications,
+        routes::partners::history,
+        routes::partners::listings,
+        routes::members::list,
+        routes::members::add,
+        routes::members::update,
+        routes::members::remove,
+        routes::listings::create,
+        routes::listings::list,
+        routes::listings::get,
+        routes::listings::manage,
+        routes::listings::update,
+        routes::listings::history,
+        routes::review::submit,
+        routes::review::approve,
+        routes::review::request_changes,
+        routes::review::delist,
+        routes::review::set_badges,
+        routes::review::queue,
+        routes::categories::list,
+        routes::categories::get,
+        routes::categories::create,
+        routes::categories::update,
+        routes::categories::delete,
+        routes::admin::list_users,
+        routes::admin::set_role,
+    ),
+    components(schemas(mercato_shared::Problem, mercato_shared::FieldError, mercato_shared::ErrorCode)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Accounts and sessions"),
+        (name = "partners", description = "Partner profiles and their administration"),
+        (name = "members", description = "People of a partner"),
+        (name = "listings", description = "Integration listings"),
+        (name = "review", description = "Listing review by marketplace admins"),
+        (name = "categories", description = "Categories of listings"),
+        (name = "admin", description = "Account administration"),
+        (name = "health", description = "Probes"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "An access token from /api/v1/auth/login, register or refresh",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+fn document_json() -> &'static str {
+    static DOC: OnceLock<String> = OnceLock::new();
+    DOC.get_or_init(|| ApiDoc::openapi().to_pretty_json().unwrap_or_default())
+}
+
+/// `GET /api/v1/openapi.json`
+pub async fn document() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header(("Cache-Control", "public, max-age=300"))
+        .body(document_json())
+}
+
+/// `GET /api/v1/docs`: the reference page.
+pub async fn reference() -> HttpResponse {
+    static PAGE: OnceLock<String> = OnceLock::new();
+    let page = PAGE.get_or_init(|| {
+        let doc: Value = serde_json::from_str(document_json()).unwrap_or(Value::Null);
+        render_reference(&doc)
+    });
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=300"))
+        .body(page.as_str())
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn schema_name(schema: &Value) -> String {
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        let name = r.rsplit('/').next().unwrap_or(r);
+        return format!("<a href=\"#schema-{0}\">{0}</a>", esc(name));
+    }
+    if let Some(items) = schema.get("items") {
+        return format!("array of {}", schema_name(items));
+    }
+    match schema.get("type") {
+        Some(Value::String(t)) => esc(t),
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(" | "),
+        _ => "object".into(),
+    }
+}
+
+fn render_reference(doc: &Value) -> String {
+    let mut out = String::new();
+    out.push_str(r#"<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Mercato API reference</title>
+<style>
+:root{--fg:#1a1d24;--muted:#4a5160;--line:#d9dde5;--bg:#fff;--accent:#3346d3;--code:#f4f5f8}
+body{font:16px/1.55 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:var(--fg);background:var(--bg);margin:0}
+main{max-width:60rem;margin:0 auto;padding:2rem 1.25rem 4rem}
+h1{font-size:2rem;margin:.2em 0}h2{font-size:1.4rem;margin-top:2.5rem;border-bottom:1px solid var(--line);padding-bottom:.3rem}
+h3{font-size:1.05rem;margin:1.5rem 0 .3rem;font-family:ui-monospace,SFMono-Regular,Menlo,monospace}
+.m{display:inline-block;min-width:4.2em;padding:.05em .4em;border-radius:4px;color:#fff;font-size:.8rem;text-align:center;margin-right:.5em}
+.get{background:#1d6b3a}.post{background:#3346d3}.patch{background:#8a4b00}.put{background:#6b3fa0}.delete{background:#a3262a}
+table{border-collapse:collapse;width:100%;font-size:.92rem;margin:.4rem 0}th,td{text-align:left;border-bottom:1px solid var(--line);padding:.3rem .5rem;vertical-align:top}
+code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;background:var(--code);border-radius:4px}code{padding:.05em .3em}
+pre{padding:.8rem;overflow:auto;font-size:.85rem}.muted{color:var(--muted)}a{color:var(--accent)}
+.lock{font-size:.8rem;color:var(--muted)}
+</style></head><body><main>"#);
+    let info = &doc["info"];
+    out.push_str(&format!(
+        "<h1>{}</h1><p>{}</p><p>Version {} · <a href=\"/api/v1/openapi.json\">OpenAPI document</a> · <a href=\"#errors\">Error codes</a></p>",
+        esc(info["title"].as_str().unwrap_or("API")),
+        esc(info["description"].as_str().unwrap_or("")),
+        esc(info["version"].as_str().unwrap_or("")),
+    ));
+
+    // Operations grouped by tag, in the order the document lists its tags.
+    let tags: Vec<String> = doc["tags"]
+        .as_array()
+        .map(|t| {
+            t.iter()
+                .filter_map(|t| t["name"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    let empty = serde_json::Map::new();
+    let paths = doc["paths"].as_object().unwrap_or(&empty);
+    for tag in &tags {
+        out.push_str(&format!("<h2 id=\"tag-{0}\">{0}</h2>", esc(tag)));
+        for (path, item) in paths {
+            for method in ["get", "post", "put", "patch", "delete"] {
+                let Some(op) = item.get(method) else { continue };
+                let in_tag = op["tags"]
+                    .as_array()
+                    .is_some_and(|t| t.iter().any(|x| x.as_str() == Some(tag)));
+                if !in_tag {
+                    continue;
+                }
+                render_operation(&mut out, method, path, op);
+            }
+        }
+    }
+
+    out.push_str("<h2 id=\"errors\">Error codes</h2><p>Every error is <code>application/problem+json</code>: <code>type</code>, <code>title</code>, <code>status</code>, <code>detail</code>, a stable <code>code</code>, and for invalid fields an <code>errors</code> list of <code>{field, code, message}</code>.</p><table><tr><th>code</th><th>status</th><th>meaning</th></tr>");
+    for code in ErrorCode::ALL {
+        out.push_str(&format!(
+            "<tr id=\"error-{0}\"><td><code>{0}</code></td><td>{1}</td><td>{2}</td></tr>",
+            code.as_str(),
+            code.status(),
+            esc(code.title())
+        ));
+    }
+    out.push_str("</table><h2 id=\"schemas\">Schemas</h2>");
+    if let Some(schemas) = doc["components"]["schemas"].as_object() {
+        for (name, schema) in schemas {
+            out.push_str(&format!("<h3 id=\"schema-{0}\">{0}</h3>", esc(name)));
+            if let Some(d) = schema["description"].as_str() {
+                out.push_str(&format!("<p>{}</p>", esc(d)));
+            }
+            if let Some(props) = schema["properties"].as_object() {
+                let required: Vec<&str> = schema["required"]
+                    .as_array()
+                    .map(|r| r.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                out.push_str("<table><tr><th>field</th><th>type</th><th>description</th></tr>");
+                for (field, p) in props {
+                    out.push_str(&format!(
+                        "<tr><td><code>{}</code>{}</td><td>{}</td><td>{}</td></tr>",
+                        esc(field),
+                        if required.contains(&field.as_str()) {
+                            ""
+                        } else {
+                            " <span class=\"muted\">optional</span>"
+                        },
+                        schema_name(p),
+                        esc(p["description"].as_str().unwrap_or(""))
+                    ));
+                }
+                out.push_str("</table>");
+            } else if let Some(values) = schema["enum"].as_array() {
+                let v: Vec<String> = values
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(|s| format!("<code>{}</code>", esc(s)))
+                    .collect();
+                out.push_str(&format!("<p>One of {}</p>", v.join(", ")));
+            }
+        }
+    }
+    out.push_str("</main></body></html>");
+    out
+}
+
+fn render_operation(out: &mut String, method: &str, path: &str, op: &Value) {
+    let secured = op["security"].as_array().is_some_and(|s| !s.is_empty());
+    out.push_str(&format!(
+        "<h3><span class=\"m {method}\">{}</span>{}</h3>",
+        method.to_uppercase(),
+        esc(path)
+    ));
+    if secured {
+        out.push_str("<div class=\"lock\">Requires <code>Authorization: Bearer &lt;access token&gt;</code></div>");
+    }
+    for key in ["summary", "description"] {
+        if let Some(s) = op[key].as_str() {
+            out.push_str(&format!("<p>{}</p>", esc(s)));
+        }
+    }
+    if let Some(params) = op["parameters"].as_array().filter(|p| !p.is_empty()) {
+        out.push_str(
+            "<table><tr><th>parameter</th><th>in</th><th>type</th><th>description</th></tr>",
+        );
+        for p in params {
+            out.push_str(&format!(
+                "<tr><td><code>{}</code>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(p["name"].as_str().unwrap_or("")),
+                if p["required"].as_bool() == Some(true) {
+                    ""
+                } else {
+                    " <span class=\"muted\">optional</span>"
+                },
+                esc(p["in"].as_str().unwrap_or("")),
+                schema_name(&p["schema"]),
+                esc(p["description"].as_str().unwrap_or(""))
+            ));
+        }
+        out.push_str("</table>");
+    }
+    if let Some(schema) = op["requestBody"]["content"]["application/json"].get("schema") {
+        out.push_str(&format!("<p>Body: {}</p>", schema_name(schema)));
+    }
+    if let Some(responses) = op["responses"].as_object() {
+        out.push_str("<table><tr><th>status</th><th>body</th><th>description</th></tr>");
+        for (status, r) in responses {
+            let body = r["content"]
+                .as_object()
+                .and_then(|c| c.values().next())
+                .and_then(|c| c.get("schema"))
+                .map(schema_name)
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(status),
+                body,
+                esc(r["description"].as_str().unwrap_or(""))
+            ));
+        }
+        out.push_str("</table>");
+    }
+}

@@ -1,0 +1,170 @@
+//! Registration, sign-in, token refresh, sign-out and the current account.
+
+use actix_web::{web, HttpResponse};
+use chrono::Utc;
+use mercato_shared::api::auth::{
+    LoginRequest, Me, RefreshRequest, RegisterRequest, TokenResponse, UserRole,
+};
+use mercato_shared::validate::{self, Email, Validator};
+use mercato_shared::ErrorCode;
+use sea_orm::{ActiveModelTrait, EntityTrait, Set, TransactionTrait};
+
+use super::respond;
+use crate::auth::{password, sessions, CurrentUser};
+use crate::entities::users;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiJson;
+use crate::state::AppState;
+use crate::store;
+use crate::views;
+
+async fn token_response(
+    state: &AppState,
+    user: &users::Model,
+    issued: sessions::IssuedTokens,
+) -> ApiResult<TokenResponse> {
+    let memberships = store::users::memberships(&state.db.read, user.id).await?;
+    Ok(TokenResponse {
+        access_token: issued.access_token,
+        token_type: "Bearer".into(),
+        expires_in: state.tokens.access_ttl_secs,
+        refresh_token: issued.refresh_token,
+        refresh_expires_in: state.tokens.refresh_ttl_secs,
+        user: views::me(user, memberships),
+    })
+}
+
+fn email_taken() -> ApiError {
+    ApiError::Conflict {
+        code: ErrorCode::EmailTaken,
+        detail: "an account with this email exists; sign in instead".into(),
+        field: Some("email"),
+    }
+}
+
+/// Creates a customer account and signs it in.
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterRequest,
+    responses(
+        (status = 201, body = TokenResponse),
+        (status = 409, description = "email_taken", body = mercato_shared::Problem),
+        (status = 422, description = "validation_failed", body = mercato_shared::Problem),
+    ))]
+pub async fn register(
+    state: web::Data<AppState>,
+    ApiJson(req): ApiJson<RegisterRequest>,
+) -> ApiResult<HttpResponse> {
+    let mut v = Validator::new();
+    let email = v.check("email", Email::parse(&req.email));
+    v.check("password", validate::password(&req.password));
+    let name = v.check("display_name", validate::line(&req.display_name, 1, 100));
+    let (email, name) = v
+        .finish(|| Some((email?, name?)))
+        .map_err(ApiError::Validation)?;
+
+    if store::users::by_email(&state.db.read, email.as_str())
+        .await?
+        .is_some()
+    {
+        return Err(email_taken());
+    }
+    let hash = password::hash(req.password).await?;
+    let now = Utc::now();
+    let txn = state.db.write.begin().await?;
+    let user = users::ActiveModel {
+        email: Set(email.into_inner()),
+        password_hash: Set(Some(hash)),
+        display_name: Set(name),
+        role: Set(UserRole::Customer.as_str().into()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| {
+        if store::is_unique_violation(&e) {
+            email_taken()
+        } else {
+            e.into()
+        }
+    })?;
+    let issued = sessions::start(&txn, &state.tokens, user.id).await?;
+    txn.commit().await?;
+    tracing::info!(user_id = user.id, "account registered");
+    let body = token_response(&state, &user, issued).await?;
+    Ok(respond::created("/api/v1/me", &body))
+}
+
+/// Signs in with email and password.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses(
+        (status = 200, body = TokenResponse),
+        (status = 401, description = "invalid_credentials", body = mercato_shared::Problem),
+    ))]
+pub async fn login(
+    state: web::Data<AppState>,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> ApiResult<HttpResponse> {
+    let user = match Email::parse(&req.email) {
+        Ok(email) => store::users::by_email(&state.db.read, email.as_str()).await?,
+        Err(_) => None,
+    };
+    let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+    if !password::verify(req.password, stored).await? {
+        tracing::info!(known_account = user.is_some(), "sign-in failed");
+        return Err(ApiError::InvalidCredentials);
+    }
+    let user = user.ok_or(ApiError::InvalidCredentials)?;
+    let issued = sessions::start(&state.db.write, &state.tokens, user.id).await?;
+    tracing::info!(user_id = user.id, "signed in");
+    Ok(respond::ok(&token_response(&state, &user, issued).await?))
+}
+
+/// Exchanges a refresh token for a new token pair. Each refresh token works once; presenting
+/// one again revokes the whole session.
+#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
+    responses(
+        (status = 200, body = TokenResponse),
+        (status = 401, description = "invalid_refresh_token or refresh_token_reused", body = mercato_shared::Problem),
+    ))]
+pub async fn refresh(
+    state: web::Data<AppState>,
+    ApiJson(req): ApiJson<RefreshRequest>,
+) -> ApiResult<HttpResponse> {
+    let txn = state.db.write.begin().await?;
+    let result = sessions::refresh(&txn, &state.tokens, req.refresh_token.trim()).await;
+    // A detected reuse revokes the family: that must be committed even though the call fails.
+    txn.commit().await?;
+    let (user_id, issued) = result?;
+    let user = users::Entity::find_by_id(user_id)
+        .one(&state.db.write)
+        .await?
+        .ok_or(ApiError::InvalidRefreshToken)?;
+    Ok(respond::ok(&token_response(&state, &user, issued).await?))
+}
+
+/// Ends the session of the given refresh token.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body = RefreshRequest,
+    responses((status = 204, description = "Signed out")))]
+pub async fn logout(
+    state: web::Data<AppState>,
+    ApiJson(req): ApiJson<RefreshRequest>,
+) -> ApiResult<HttpResponse> {
+    sessions::logout(&state.db.write, req.refresh_token.trim()).await?;
+    Ok(respond::no_content())
+}
+
+/// The signed-in account, with its partner memberships.
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])),
+    responses(
+        (status = 200, body = Me),
+        (status = 401, body = mercato_shared::Problem),
+    ))]
+pub async fn me(state: web::Data<AppState>, user: CurrentUser) -> ApiResult<HttpResponse> {
+    let row = users::Entity::find_by_id(user.id)
+        .one(&state.db.read)
+        .await?
+        .ok_or(ApiError::InvalidToken)?;
+    let memberships = store::users::memberships(&state.db.read, user.id).await?;
+    Ok(respond::ok(&views::me(&row, memberships)))
+}

@@ -1,0 +1,211 @@
+//! The people of a partner and their roles. A partner always keeps at least one admin.
+
+use actix_web::{web, HttpResponse};
+use chrono::Utc;
+use mercato_shared::api::partners::{AddMemberRequest, Member, PartnerRole, UpdateMemberRequest};
+use mercato_shared::validate::Email;
+use mercato_shared::ErrorCode;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, Set, TransactionTrait,
+};
+
+use super::respond::{self, path_slug};
+use crate::auth::CurrentUser;
+use crate::domain::access::PartnerAccess;
+use crate::entities::{partner_members, partners, users};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiJson;
+use crate::state::AppState;
+use crate::store;
+use crate::views;
+
+async fn partner_and_access(
+    state: &AppState,
+    user: &CurrentUser,
+    raw_slug: &str,
+) -> ApiResult<(partners::Model, PartnerAccess)> {
+    let slug = path_slug(raw_slug, "partner")?;
+    let partner = store::partners::by_slug(&state.db.read, slug.as_str()).await?;
+    let access = PartnerAccess::of(&state.db.read, Some(user), partner.id).await?;
+    if !access.can_view_private() {
+        // Outsiders learn nothing about non-public partners.
+        if partner.status != "active" {
+            return Err(ApiError::NotFound("partner"));
+        }
+        return Err(ApiError::Forbidden(
+            "only the partner's members and marketplace admins may see this",
+        ));
+    }
+    Ok((partner, access))
+}
+
+async fn admin_count(db: &impl ConnectionTrait, partner_id: i64) -> ApiResult<u64> {
+    Ok(partner_members::Entity::find()
+        .filter(partner_members::Column::PartnerId.eq(partner_id))
+        .filter(partner_members::Column::Role.eq(PartnerRole::Admin.as_str()))
+        .count(db)
+        .await?)
+}
+
+fn last_admin() -> ApiError {
+    ApiError::Conflict {
+        code: ErrorCode::LastPartnerAdmin,
+        detail: "make another member an admin first".into(),
+        field: None,
+    }
+}
+
+/// The partner's members.
+#[utoipa::path(get, path = "/api/v1/partners/{slug}/members", tag = "members", security(("bearer" = [])),
+    params(("slug" = String, Path)),
+    responses((status = 200, body = Vec<Member>), (status = 403, body = mercato_shared::Problem)))]
+pub async fn list(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let (partner, _) = partner_and_access(&state, &user, &path).await?;
+    let rows = partner_members::Entity::find()
+        .filter(partner_members::Column::PartnerId.eq(partner.id))
+        .find_also_related(users::Entity)
+        .order_by_asc(partner_members::Column::CreatedAt)
+        .all(&state.db.read)
+        .await?;
+    let members: Vec<Member> = rows
+        .iter()
+        .filter_map(|(m, u)| u.as_ref().map(|u| views::member(u, &m.role, m.created_at)))
+        .collect();
+    Ok(respond::ok(&members))
+}
+
+/// Adds an existing account to the partner (partner admins).
+#[utoipa::path(post, path = "/api/v1/partners/{slug}/members", tag = "members", security(("bearer" = [])),
+    params(("slug" = String, Path)), request_body = AddMemberRequest,
+    responses((status = 201, body = Member), (status = 403, body = mercato_shared::Problem),
+        (status = 409, description = "already_member", body = mercato_shared::Problem),
+        (status = 422, body = mercato_shared::Problem)))]
+pub async fn add(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+    ApiJson(req): ApiJson<AddMemberRequest>,
+) -> ApiResult<HttpResponse> {
+    let (partner, access) = partner_and_access(&state, &user, &path).await?;
+    access.require_partner_admin()?;
+    let email =
+        Email::parse(&req.email).map_err(|e| ApiError::field("email", e.code, e.message))?;
+    let member = store::users::by_email(&state.db.read, email.as_str())
+        .await?
+        .ok_or_else(|| {
+            ApiError::field(
+                "email",
+                "unknown_account",
+                "no account uses this email; ask them to sign up first",
+            )
+        })?;
+    let now = Utc::now();
+    let inserted = partner_members::ActiveModel {
+        partner_id: Set(partner.id),
+        user_id: Set(member.id),
+        role: Set(req.role.as_str().into()),
+        created_at: Set(now),
+    }
+    .insert(&state.db.write)
+    .await;
+    match inserted {
+        Ok(_) => {}
+        Err(e) if store::is_unique_violation(&e) => {
+            return Err(ApiError::Conflict {
+                code: ErrorCode::AlreadyMember,
+                detail: "this account is already a member".into(),
+                field: Some("email"),
+            })
+        }
+        Err(e) => return Err(e.into()),
+    }
+    tracing::info!(partner = %partner.slug, member = member.id, role = %req.role, by = user.id, "member added");
+    Ok(respond::created(
+        &format!("/api/v1/partners/{}/members/{}", partner.slug, member.id),
+        &views::member(&member, req.role.as_str(), now),
+    ))
+}
+
+async fn membership(
+    db: &impl ConnectionTrait,
+    partner_id: i64,
+    user_id: i64,
+) -> ApiResult<partner_members::Model> {
+    partner_members::Entity::find_by_id((partner_id, user_id))
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("member"))
+}
+
+/// Changes a member's role (partner admins).
+#[utoipa::path(patch, path = "/api/v1/partners/{slug}/members/{user_id}", tag = "members", security(("bearer" = [])),
+    params(("slug" = String, Path), ("user_id" = i64, Path)), request_body = UpdateMemberRequest,
+    responses((status = 200, body = Member), (status = 403, body = mercato_shared::Problem),
+        (status = 409, description = "last_partner_admin", body = mercato_shared::Problem)))]
+pub async fn update(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+    ApiJson(req): ApiJson<UpdateMemberRequest>,
+) -> ApiResult<HttpResponse> {
+    let (raw_slug, raw_id) = path.into_inner();
+    let member_id: i64 = raw_id.parse().map_err(|_| ApiError::NotFound("member"))?;
+    let (partner, access) = partner_and_access(&state, &user, &raw_slug).await?;
+    access.require_partner_admin()?;
+    let txn = state.db.write.begin().await?;
+    let current = membership(&txn, partner.id, member_id).await?;
+    if current.role == PartnerRole::Admin.as_str()
+        && req.role != PartnerRole::Admin
+        && admin_count(&txn, partner.id).await? <= 1
+    {
+        return Err(last_admin());
+    }
+    let mut row = current.into_active_model();
+    row.role = Set(req.role.as_str().into());
+    let updated = row.update(&txn).await?;
+    txn.commit().await?;
+    let account = users::Entity::find_by_id(member_id)
+        .one(&state.db.read)
+        .await?
+        .ok_or(ApiError::NotFound("member"))?;
+    tracing::info!(partner = %partner.slug, member = member_id, role = %req.role, by = user.id, "member role changed");
+    Ok(respond::ok(&views::member(
+        &account,
+        &updated.role,
+        updated.created_at,
+    )))
+}
+
+/// Removes a member (partner admins; any member may remove themselves).
+#[utoipa::path(delete, path = "/api/v1/partners/{slug}/members/{user_id}", tag = "members", security(("bearer" = [])),
+    params(("slug" = String, Path), ("user_id" = i64, Path)),
+    responses((status = 204), (status = 403, body = mercato_shared::Problem),
+        (status = 409, description = "last_partner_admin", body = mercato_shared::Problem)))]
+pub async fn remove(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (raw_slug, raw_id) = path.into_inner();
+    let member_id: i64 = raw_id.parse().map_err(|_| ApiError::NotFound("member"))?;
+    let (partner, access) = partner_and_access(&state, &user, &raw_slug).await?;
+    if member_id != user.id {
+        access.require_partner_admin()?;
+    }
+    let txn = state.db.write.begin().await?;
+    let current = membership(&txn, partner.id, member_id).await?;
+    if current.role == PartnerRole::Admin.as_str() && admin_count(&txn, partner.id).await? <= 1 {
+        return Err(last_admin());
+    }
+    partner_members::Entity::delete_by_id((partner.id, member_id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    tracing::info!(partner = %partner.slug, member = member_id, by = user.id, "member removed");
+    Ok(respond::no_content())
+}

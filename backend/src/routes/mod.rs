@@ -1,0 +1,118 @@
+//! HTTP routes: one module per resource. Handlers stay thin: extract and parse, check access,
+//! call `domain`/`store`, build the response through `views`.
+
+pub mod admin;
+pub mod auth;
+pub mod categories;
+pub mod health;
+pub mod listings;
+pub mod members;
+pub mod partners;
+pub mod respond;
+pub mod review;
+pub mod web_app;
+
+use actix_web::{web, HttpRequest, HttpResponse, Resource};
+
+use crate::error::ApiError;
+use crate::openapi;
+
+/// A resource that answers 405 (as a problem) for methods it has no route for.
+fn resource(path: &str) -> Resource {
+    web::resource(path).default_service(web::to(method_not_allowed))
+}
+
+async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::MethodNotAllowed)
+}
+
+async fn api_route_not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::RouteNotFound(req.path().to_string()))
+}
+
+/// Registers every route of the application.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    use web::{delete, get, patch, post, put};
+    cfg.service(resource("/healthz").route(get().to(health::healthz)))
+        .service(resource("/readyz").route(get().to(health::readyz)))
+        .service(
+            web::scope("/api/v1")
+                .service(resource("/openapi.json").route(get().to(openapi::document)))
+                .service(resource("/docs").route(get().to(openapi::reference)))
+                // accounts
+                .service(resource("/auth/register").route(post().to(auth::register)))
+                .service(resource("/auth/login").route(post().to(auth::login)))
+                .service(resource("/auth/refresh").route(post().to(auth::refresh)))
+                .service(resource("/auth/logout").route(post().to(auth::logout)))
+                .service(resource("/me").route(get().to(auth::me)))
+                // partners
+                .service(
+                    resource("/partners")
+                        .route(get().to(partners::list))
+                        .route(post().to(partners::apply)),
+                )
+                .service(
+                    resource("/partners/{slug}")
+                        .route(get().to(partners::get))
+                        .route(patch().to(partners::update)),
+                )
+                .service(resource("/partners/{slug}/approve").route(post().to(partners::approve)))
+                .service(resource("/partners/{slug}/suspend").route(post().to(partners::suspend)))
+                .service(resource("/partners/{slug}/tier").route(put().to(partners::set_tier)))
+                .service(
+                    resource("/partners/{slug}/certifications")
+                        .route(put().to(partners::set_certifications)),
+                )
+                .service(resource("/partners/{slug}/history").route(get().to(partners::history)))
+                .service(resource("/partners/{slug}/listings").route(get().to(partners::listings)))
+                .service(
+                    resource("/partners/{slug}/members")
+                        .route(get().to(members::list))
+                        .route(post().to(members::add)),
+                )
+                .service(
+                    resource("/partners/{slug}/members/{user_id}")
+                        .route(patch().to(members::update))
+                        .route(delete().to(members::remove)),
+                )
+                // listings
+                .service(
+                    resource("/listings")
+                        .route(get().to(listings::list))
+                        .route(post().to(listings::create)),
+                )
+                .service(
+                    resource("/listings/{slug}")
+                        .route(get().to(listings::get))
+                        .route(patch().to(listings::update)),
+                )
+                .service(resource("/listings/{slug}/manage").route(get().to(listings::manage)))
+                .service(resource("/listings/{slug}/history").route(get().to(listings::history)))
+                .service(resource("/listings/{slug}/submit").route(post().to(review::submit)))
+                .service(resource("/listings/{slug}/approve").route(post().to(review::approve)))
+                .service(
+                    resource("/listings/{slug}/request-changes")
+                        .route(post().to(review::request_changes)),
+                )
+                .service(resource("/listings/{slug}/delist").route(post().to(review::delist)))
+                .service(resource("/listings/{slug}/badges").route(put().to(review::set_badges)))
+                // categories
+                .service(
+                    resource("/categories")
+                        .route(get().to(categories::list))
+                        .route(post().to(categories::create)),
+                )
+                .service(
+                    resource("/categories/{slug}")
+                        .route(get().to(categories::get))
+                        .route(patch().to(categories::update))
+                        .route(delete().to(categories::delete)),
+                )
+                // marketplace administration
+                .service(resource("/admin/review-queue").route(get().to(review::queue)))
+                .service(resource("/admin/users").route(get().to(admin::list_users)))
+                .service(resource("/admin/users/{id}/role").route(put().to(admin::set_role)))
+                .default_service(web::to(api_route_not_found)),
+        )
+        .default_service(web::to(web_app::serve));
+}

@@ -1,0 +1,162 @@
+//! Building and running the HTTP server. The same [`Application`] runs in production (`mercato
+//! serve`) and in the API tests (on a random port with a fresh database).
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::{from_fn, Compress, Next};
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+use tracing::Instrument;
+
+use crate::auth::tokens::TokenKeys;
+use crate::config::Settings;
+use crate::db::Db;
+use crate::error::REQUEST_ID;
+use crate::routes;
+use crate::state::AppState;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects to the database, applies migrations and binds the listener.
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let db = Db::connect(&settings).await?;
+        db.migrate().await?;
+        let tokens = TokenKeys::load(&settings)?;
+        let state = AppState {
+            settings: Arc::new(settings),
+            db,
+            tokens: Arc::new(tokens),
+        };
+        let listener = TcpListener::bind(&state.settings.addr)
+            .with_context(|| format!("binding {}", state.settings.addr))?;
+        let port = listener.local_addr()?.port();
+        let server = run(listener, state.clone())?;
+        Ok(Application {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until SIGINT/SIGTERM, then drains in-flight requests (actix's graceful
+    /// shutdown) and closes the database pools.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.server.await?;
+        self.state.db.close().await;
+        Ok(())
+    }
+}
+
+/// The actix application factory, shared by the server and nothing else: every route, the
+/// error handlers and the middleware are configured here.
+pub fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
+    let data = web::Data::new(state.clone());
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .wrap(Compress::default())
+            .wrap(from_fn(security_headers))
+            .wrap(from_fn(request_context))
+            .configure(routes::configure)
+    })
+    .shutdown_timeout(20)
+    .listen(listener)?;
+    if let Some(workers) = state.settings.workers {
+        server = server.workers(workers);
+    }
+    Ok(server.run())
+}
+
+/// Gives every request an id (the client's `X-Request-Id` if it is sane), a tracing span, and
+/// one log line with status and latency.
+async fn request_context(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+        .map(str::to_string)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+    let span = tracing::info_span!(
+        "request",
+        request_id = %request_id,
+        method = %req.method(),
+        path = %req.path(),
+    );
+    let started = Instant::now();
+    let result = REQUEST_ID
+        .scope(request_id.clone(), next.call(req).instrument(span.clone()))
+        .await;
+    let _guard = span.enter();
+    match result {
+        Ok(mut res) => {
+            let status = res.status().as_u16();
+            let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+            if status >= 500 {
+                tracing::error!(status, elapsed_ms, "request failed");
+            } else {
+                tracing::debug!(status, elapsed_ms, "request");
+            }
+            if let Ok(v) = HeaderValue::from_str(&request_id) {
+                res.headers_mut()
+                    .insert(HeaderName::from_static("x-request-id"), v);
+            }
+            Ok(res)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Headers every response carries.
+async fn security_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut res = next.call(req).await?;
+    let h = res.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' https: data:; style-src 'self' 'unsafe-inline'; \
+                 script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; frame-ancestors 'none'; \
+                 base-uri 'self'; form-action 'self'",
+            ),
+        );
+    }
+    Ok(res)
+}

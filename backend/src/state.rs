@@ -1,0 +1,14 @@
+//! What every request handler can reach: settings, the database and the token keys.
+
+use std::sync::Arc;
+
+use crate::auth::tokens::TokenKeys;
+use crate::config::Settings;
+use crate::db::Db;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub db: Db,
+    pub tokens: Arc<TokenKeys>,
+}

@@ -1,0 +1,28 @@
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::entities::{partner_members, partners, users};
+use crate::error::ApiResult;
+
+pub async fn by_email(db: &impl ConnectionTrait, email: &str) -> ApiResult<Option<users::Model>> {
+    Ok(users::Entity::find()
+        .filter(users::Column::Email.eq(email))
+        .one(db)
+        .await?)
+}
+
+/// The partners the user belongs to, with the user's role in each.
+pub async fn memberships(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+) -> ApiResult<Vec<(partners::Model, String)>> {
+    let rows = partner_members::Entity::find()
+        .filter(partner_members::Column::UserId.eq(user_id))
+        .find_also_related(partners::Entity)
+        .order_by_asc(partner_members::Column::PartnerId)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(m, p)| p.map(|p| (p, m.role)))
+        .collect())
+}

@@ -1,0 +1,209 @@
+//! Conversions from stored rows to the API's response types. Entities never leave the server
+//! as they are: every response is built here, explicitly.
+
+use chrono::Utc;
+use mercato_shared::api::auth::{Me, Membership, UserSummary};
+use mercato_shared::api::categories::Category;
+use mercato_shared::api::listings::{
+    CategoryRef, Listing, ListingStatus, ListingSummary, ManagedListing, Revision, RevisionState,
+};
+use mercato_shared::api::partners::{
+    Certification, Member, Partner, PartnerRef, PartnerRole, PartnerStatus, PartnerSummary, Tier,
+};
+
+use crate::auth::extract::parse_role;
+use crate::domain::listing::{content_of_row, pricing_model};
+use crate::domain::partner::is_current;
+use crate::entities::{categories, listing_revisions, listings, partners, users};
+use crate::markdown;
+
+pub fn tier(p: &partners::Model) -> Tier {
+    Tier::parse(&p.tier).unwrap_or(Tier::Registered)
+}
+
+pub fn partner_status(p: &partners::Model) -> PartnerStatus {
+    PartnerStatus::parse(&p.status).unwrap_or(PartnerStatus::Applied)
+}
+
+pub fn listing_status(l: &listings::Model) -> ListingStatus {
+    ListingStatus::parse(&l.status).unwrap_or(ListingStatus::Draft)
+}
+
+pub fn revision_state(r: &listing_revisions::Model) -> RevisionState {
+    RevisionState::parse(&r.state).unwrap_or(RevisionState::Draft)
+}
+
+fn current_certifications(p: &partners::Model) -> Vec<Certification> {
+    let today = Utc::now().date_naive();
+    p.certifications
+        .0
+        .iter()
+        .filter(|c| is_current(c, today))
+        .cloned()
+        .collect()
+}
+
+pub fn partner_ref(p: &partners::Model) -> PartnerRef {
+    PartnerRef {
+        slug: p.slug.clone(),
+        name: p.name.clone(),
+        tier: tier(p),
+        certified: !current_certifications(p).is_empty(),
+    }
+}
+
+pub fn partner_summary(p: &partners::Model) -> PartnerSummary {
+    PartnerSummary {
+        slug: p.slug.clone(),
+        name: p.name.clone(),
+        logo_url: p.logo_url.clone(),
+        tier: tier(p),
+        status: partner_status(p),
+        certified: !current_certifications(p).is_empty(),
+    }
+}
+
+pub fn partner(p: &partners::Model, published_listing_count: i64) -> Partner {
+    Partner {
+        slug: p.slug.clone(),
+        name: p.name.clone(),
+        website: p.website.clone(),
+        logo_url: p.logo_url.clone(),
+        description: p.description.clone(),
+        description_html: markdown::render(&p.description),
+        motions: p.motions.0.clone(),
+        regions: p.regions.0.clone(),
+        tier: tier(p),
+        certifications: current_certifications(p),
+        status: partner_status(p),
+        published_listing_count,
+        created_at: p.created_at,
+        updated_at: p.updated_at,
+    }
+}
+
+pub fn listing(l: &listings::Model, p: &partners::Model, categories: Vec<CategoryRef>) -> Listing {
+    Listing {
+        slug: l.slug.clone(),
+        partner: partner_ref(p),
+        name: l.name.clone(),
+        tagline: l.tagline.clone(),
+        description: l.description.clone(),
+        description_html: markdown::render(&l.description),
+        categories,
+        use_cases: l.use_cases.0.clone(),
+        screenshots: l.screenshots.0.clone(),
+        video_url: l.video_url.clone(),
+        install_url: l.install_url.clone(),
+        pricing: mercato_shared::api::listings::Pricing {
+            model: pricing_model(&l.pricing_model),
+            details: l.pricing_details.clone(),
+        },
+        support_url: l.support_url.clone(),
+        documentation_url: l.documentation_url.clone(),
+        privacy_policy_url: l.privacy_policy_url.clone(),
+        badges: l.badges.0.clone(),
+        monthly_installs: l.monthly_installs,
+        published_at: l.published_at,
+        updated_at: l.updated_at,
+    }
+}
+
+pub fn listing_summary(
+    l: &listings::Model,
+    p: &partners::Model,
+    categories: Vec<String>,
+) -> ListingSummary {
+    ListingSummary {
+        slug: l.slug.clone(),
+        name: l.name.clone(),
+        tagline: l.tagline.clone(),
+        partner: partner_ref(p),
+        categories,
+        pricing: pricing_model(&l.pricing_model),
+        badges: l.badges.0.clone(),
+        monthly_installs: l.monthly_installs,
+        status: listing_status(l),
+    }
+}
+
+pub fn revision(r: &listing_revisions::Model) -> Revision {
+    Revision {
+        number: r.number,
+        state: revision_state(r),
+        content: r.content.0.clone(),
+        review_note: r.review_note.clone(),
+        submitted_at: r.submitted_at,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+    }
+}
+
+pub fn managed_listing(
+    l: &listings::Model,
+    p: &partners::Model,
+    category_slugs: Vec<String>,
+    pending: Option<&listing_revisions::Model>,
+) -> ManagedListing {
+    let status = listing_status(l);
+    ManagedListing {
+        slug: l.slug.clone(),
+        partner: partner_ref(p),
+        status,
+        content: content_of_row(l, category_slugs),
+        badges: l.badges.0.clone(),
+        pending_revision: pending.map(revision),
+        review_note: (status == ListingStatus::ChangesRequested)
+            .then(|| l.review_note.clone())
+            .flatten(),
+        published_at: l.published_at,
+        created_at: l.created_at,
+        updated_at: l.updated_at,
+    }
+}
+
+pub fn category(c: &categories::Model, listing_count: i64) -> Category {
+    Category {
+        slug: c.slug.clone(),
+        name: c.name.clone(),
+        description: c.description.clone(),
+        listing_count,
+    }
+}
+
+pub fn me(u: &users::Model, memberships: Vec<(partners::Model, String)>) -> Me {
+    Me {
+        id: u.id,
+        email: u.email.clone(),
+        display_name: u.display_name.clone(),
+        role: parse_role(&u.role),
+        partners: memberships
+            .into_iter()
+            .map(|(p, role)| Membership {
+                partner_slug: p.slug,
+                partner_name: p.name,
+                role: PartnerRole::parse(&role).unwrap_or(PartnerRole::Member),
+            })
+            .collect(),
+    }
+}
+
+pub fn user_summary(u: &users::Model) -> UserSummary {
+    UserSummary {
+        id: u.id,
+        email: u.email.clone(),
+        display_name: u.display_name.clone(),
+        role: parse_role(&u.role),
+        created_at: u.created_at,
+    }
+}
+
+pub fn member(u: &users::Model, role: &str, added_at: chrono::DateTime<Utc>) -> Member {
+    Member {
+        user_id: u.id,
+        email: u.email.clone(),
+        display_name: u.display_name.clone(),
+        role: PartnerRole::parse(role).unwrap_or(PartnerRole::Member),
+        added_at,
+    }
+}

@@ -1,0 +1,16 @@
+//! Mercato's database schema. One file per migration, named by date; every migration runs on
+//! SQLite and PostgreSQL alike, so only portable column types are used (SQLite also cannot take
+//! several ALTER operations in one statement: one ALTER per change).
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_initial;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_initial::Migration)]
+    }
+}
