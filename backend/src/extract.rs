@@ -107,21 +107,24 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             "the body is empty; send a JSON object".into(),
         ));
     }
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+    // Syntax first (the whole body, trailing data included), then the shape: serde would
+    // otherwise accept `["a", "b"]` for a struct of two fields.
+    let document: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+    if !document.is_object() {
+        return Err(ApiError::Validation(vec![FieldError {
+            field: "body".into(),
+            code: "invalid_type".into(),
+            message: "must be a JSON object".into(),
+        }]));
+    }
+    serde_path_to_error::deserialize(document).map_err(|e| {
         let path = e.path().to_string();
-        let inner = e.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => {
-                ApiError::Validation(vec![field_error_from_serde(&path, &inner.to_string())])
-            }
-            _ => ApiError::MalformedJson(inner.to_string()),
-        }
-    })?;
-    de.end().map_err(|e| {
-        ApiError::MalformedJson(format!("unexpected data after the JSON value: {e}"))
-    })?;
-    Ok(value)
+        ApiError::Validation(vec![field_error_from_serde(
+            &path,
+            &e.into_inner().to_string(),
+        )])
+    })
 }
 
 /// Turns a serde message like "unknown variant `x`, expected one of `a`, `b` at line 1 column 9"

@@ -43,6 +43,7 @@ struct Record {
 }
 
 /// A record that passed validation.
+#[derive(Debug)]
 struct ValidRecord {
     slug: String,
     name: String,

@@ -1,0 +1,165 @@
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn healthz_and_readyz_answer() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/healthz", None).await;
+    assert_eq!(expect_json(res, StatusCode::OK).await["status"], "ok");
+    let res = app.get("/readyz", None).await;
+    assert_eq!(expect_json(res, StatusCode::OK).await["database"], "ok");
+}
+
+#[tokio::test]
+async fn openapi_document_is_3_1_and_lists_every_route() {
+    let app = TestApp::spawn().await;
+    let doc = expect_json(app.get("/api/v1/openapi.json", None).await, StatusCode::OK).await;
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    let paths = doc["paths"].as_object().unwrap();
+    for p in [
+        "/api/v1/auth/register",
+        "/api/v1/auth/login",
+        "/api/v1/auth/refresh",
+        "/api/v1/auth/logout",
+        "/api/v1/me",
+        "/api/v1/partners",
+        "/api/v1/partners/{slug}",
+        "/api/v1/partners/{slug}/members/{user_id}",
+        "/api/v1/listings",
+        "/api/v1/listings/{slug}",
+        "/api/v1/listings/{slug}/submit",
+        "/api/v1/listings/{slug}/approve",
+        "/api/v1/listings/{slug}/request-changes",
+        "/api/v1/listings/{slug}/delist",
+        "/api/v1/categories",
+        "/api/v1/admin/review-queue",
+        "/readyz",
+    ] {
+        assert!(
+            paths.contains_key(p),
+            "{p} missing from the OpenAPI document"
+        );
+    }
+    assert!(doc["components"]["schemas"]["Problem"].is_object());
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+}
+
+#[tokio::test]
+async fn reference_page_documents_routes_and_error_codes() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/api/v1/docs", None).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let html = res.text().await.unwrap();
+    assert!(html.contains("/api/v1/listings/{slug}"));
+    assert!(html.contains("id=\"error-validation_failed\""));
+    assert!(html.contains("id=\"schema-Listing\""));
+}
+
+#[tokio::test]
+async fn unknown_api_routes_are_problem_404s() {
+    let app = TestApp::spawn().await;
+    let body = expect_problem(
+        app.get("/api/v1/nope", None).await,
+        StatusCode::NOT_FOUND,
+        "route_not_found",
+    )
+    .await;
+    assert!(body["request_id"].is_string());
+    expect_problem(
+        app.get("/api/v2/listings", None).await,
+        StatusCode::NOT_FOUND,
+        "route_not_found",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn wrong_methods_are_problem_405s() {
+    let app = TestApp::spawn().await;
+    expect_problem(
+        app.delete("/api/v1/listings", None).await,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+    )
+    .await;
+    expect_problem(
+        app.put("/api/v1/auth/login", None, &Value::Null).await,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn unknown_pages_are_html_404s_and_responses_carry_security_headers() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/no/such/page", None).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert!(res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("frame-ancestors 'none'"));
+    assert!(res.text().await.unwrap().contains("Page not found"));
+    let res = app.get("/../../etc/passwd", None).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_web_app_bundle_is_served() {
+    let app = TestApp::spawn().await;
+    std::fs::create_dir_all(app.settings.web_dir.join("pkg")).unwrap();
+    std::fs::write(
+        app.settings.web_dir.join("index.html"),
+        "<!doctype html><title>Mercato</title>",
+    )
+    .unwrap();
+    std::fs::write(app.settings.web_dir.join("pkg/app.wasm"), b"\0asm").unwrap();
+    let res = app.get("/", None).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let etag = res.headers()["etag"].to_str().unwrap().to_string();
+    let res = app.get("/pkg/app.wasm", None).await;
+    assert_eq!(res.headers()["content-type"], "application/wasm");
+    let res = app
+        .client
+        .get(app.url("/"))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
+}
+
+#[tokio::test]
+async fn request_ids_are_echoed() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "abc-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-request-id"], "abc-123");
+    let res = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "bad id!")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(res.headers()["x-request-id"], "bad id!");
+}

@@ -1,0 +1,14 @@
+//! API integration tests: one binary (link time matters), one module per area. Each test
+//! starts the real application with a fresh database and talks HTTP to it.
+
+mod admin;
+mod auth;
+mod categories;
+mod errors;
+mod health;
+mod helpers;
+mod import;
+mod listings;
+mod members;
+mod partners;
+mod review;
