@@ -1,0 +1,81 @@
+// Shared set-up of the end-to-end tests: the server under test, the browser, and a page that
+// records everything that goes wrong in it.
+//
+// `cargo xtask test` starts the server and sets MERCATO_BASE_URL and CHROMIUM_PATH; to run the
+// tests by hand against a server you started: `MERCATO_BASE_URL=http://127.0.0.1:8080 npm test`.
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { chromium } from 'playwright-core';
+
+export const BASE_URL = (process.env.MERCATO_BASE_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+// Headless Chromium as root on a machine with no network but loopback: no sandbox, no GPU, and
+// none of the background traffic that would only hit refused connections.
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/// Launches headless Chromium with a fresh user data dir; `close()` removes it again.
+export async function launchBrowser() {
+  const userDataDir = await mkdtemp(join(tmpdir(), 'mercato-e2e-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 800 },
+  });
+  context.setDefaultTimeout(15_000);
+  return {
+    context,
+    async close() {
+      await context.close();
+      await rm(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/// Opens `path` in a new page. `problems` collects console errors, uncaught exceptions, failed
+/// requests and HTTP error responses, for tests that assert a clean page.
+export async function openPage(context, path = '/', { viewport } = {}) {
+  const page = await context.newPage();
+  if (viewport) await page.setViewportSize(viewport);
+  const problems = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`uncaught exception: ${error.message}`));
+  page.on('requestfailed', (request) =>
+    problems.push(`request failed: ${request.url()} (${request.failure()?.errorText})`),
+  );
+  page.on('response', (response) => {
+    if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
+  });
+  await page.goto(BASE_URL + path);
+  return { page, problems };
+}
+
+/// GETs a JSON document from the API under test.
+export async function apiGet(path) {
+  const response = await fetch(BASE_URL + path, { headers: { accept: 'application/json' } });
+  if (!response.ok) throw new Error(`GET ${path}: HTTP ${response.status}`);
+  return response.json();
+}
+
+/// The home page's regions, found the way assistive technology finds them.
+export function homeRegions(page) {
+  return {
+    popular: page.getByRole('region', { name: 'Popular integrations' }),
+    categories: page.getByRole('complementary', { name: 'Browse by category' }),
+    search: page.getByRole('searchbox', { name: 'Search integrations' }),
+  };
+}

@@ -1,0 +1,11 @@
+//! Components that pages share.
+
+mod category_list;
+mod listing_card;
+mod search_form;
+mod status;
+
+pub use category_list::CategoryList;
+pub use listing_card::ListingCard;
+pub use search_form::SearchForm;
+pub use status::{ErrorNotice, Loading};

@@ -1,0 +1,64 @@
+//! `cargo xtask`: the project's workflows as one small Rust program, so that a fresh clone needs
+//! nothing but rustup, node and npm (the pattern of rust-analyzer's `xtask/`).
+//!
+//! - `build-web [--dev]`: builds the web app into `frontend/dist/`.
+//! - `run [--dev] [--addr ADDR]`: builds everything, seeds demo data, serves it.
+//! - `test [--no-api] [--no-e2e] [--dev]`: the whole suite.
+
+mod build_web;
+mod cli;
+mod e2e;
+mod paths;
+mod process;
+mod run;
+mod test;
+mod tools;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+Usage: cargo xtask <command> [options]
+
+Commands:
+  build-web [--dev]        Build the web app (wasm + JS glue + assets) into frontend/dist/.
+                           --dev: debug build, no wasm-opt (faster to compile, bigger bundle).
+  run [--dev] [--addr A]   Build the web app and the server, seed demo data into ./data on
+                           first start, serve on http://127.0.0.1:8080 (or A).
+                           --dev: debug builds of both.
+  test [options]           The whole suite: unit and API tests on SQLite (and PostgreSQL when
+                           DATABASE_URL names one), then end-to-end tests in headless Chromium.
+                           --no-api: skip the cargo test suites.
+                           --no-e2e: skip the end-to-end tests.
+                           --dev:    test a debug build of the web app (faster to compile).
+  help                     Show this message.
+
+Environment:
+  CARGO_TARGET_DIR   where cargo builds (default: <repo>/target)
+  DATABASE_URL       postgres://… : also run the API tests on PostgreSQL
+  CHROMIUM_PATH      the browser the end-to-end tests drive (default: /usr/bin/chromium)
+";
+
+fn main() -> ExitCode {
+    let mut args = cli::Args::from_env();
+    let Some(command) = args.command() else {
+        eprint!("{USAGE}");
+        return ExitCode::FAILURE;
+    };
+    let result = match command.as_str() {
+        "build-web" => build_web::Options::parse(args).and_then(|o| build_web::run(&o)),
+        "run" => run::Options::parse(args).and_then(|o| run::run(&o)),
+        "test" => test::Options::parse(args).and_then(|o| test::run(&o)),
+        "help" | "--help" | "-h" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        other => Err(anyhow::anyhow!("unknown command `{other}`\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("\nxtask: error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! `cargo xtask test [--no-api] [--no-e2e] [--dev]`: the whole suite.
+//!
+//! 1. tools: the wasm32 target, Chromium and the e2e npm packages (for the end-to-end step);
+//! 2. the workspace's tests with cargo-nextest on SQLite (`MERCATO_TEST_DB=sqlite`), then again
+//!    on PostgreSQL when `DATABASE_URL` names one (`MERCATO_TEST_DB=postgres`);
+//! 3. end-to-end: the real server on a fresh data directory, driven by headless Chromium.
+//!
+//! Every step runs even when an earlier one failed (except what depends on it); the summary at
+//! the end names the failed steps, and the exit code is non-zero if any failed.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Result};
+
+use crate::cli::Args;
+use crate::e2e;
+use crate::process::{which, Cmd};
+use crate::tools;
+
+#[derive(Debug, Default)]
+pub struct Options {
+    pub no_api: bool,
+    pub no_e2e: bool,
+    /// Test a debug build of the web app.
+    pub dev: bool,
+}
+
+impl Options {
+    pub fn parse(mut args: Args) -> Result<Self> {
+        let options = Options {
+            no_api: args.flag("--no-api"),
+            no_e2e: args.flag("--no-e2e"),
+            dev: args.flag("--dev"),
+        };
+        args.finish()?;
+        Ok(options)
+    }
+}
+
+enum Outcome {
+    Passed,
+    Failed(String),
+    Skipped(String),
+}
+
+struct Step {
+    name: &'static str,
+    outcome: Outcome,
+    took: Duration,
+}
+
+#[derive(Default)]
+struct Report {
+    steps: Vec<Step>,
+}
+
+impl Report {
+    fn run<T>(&mut self, name: &'static str, f: impl FnOnce() -> Result<T>) -> Option<T> {
+        banner(name);
+        let started = Instant::now();
+        let result = f();
+        let took = started.elapsed();
+        let (outcome, value) = match result {
+            Ok(value) => (Outcome::Passed, Some(value)),
+            Err(error) => {
+                eprintln!("\nxtask: step `{name}` failed: {error:#}");
+                (Outcome::Failed(format!("{error:#}")), None)
+            }
+        };
+        self.steps.push(Step {
+            name,
+            outcome,
+            took,
+        });
+        value
+    }
+
+    fn skip(&mut self, name: &'static str, why: impl Into<String>) {
+        self.steps.push(Step {
+            name,
+            outcome: Outcome::Skipped(why.into()),
+            took: Duration::ZERO,
+        });
+    }
+
+    fn failed(&self) -> Vec<&'static str> {
+        self.steps
+            .iter()
+            .filter(|s| matches!(s.outcome, Outcome::Failed(_)))
+            .map(|s| s.name)
+            .collect()
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "xtask test summary:")?;
+        for step in &self.steps {
+            let (word, note) = match &step.outcome {
+                Outcome::Passed => ("ok", String::new()),
+                Outcome::Failed(why) => ("FAILED", first_line(why)),
+                Outcome::Skipped(why) => ("skipped", why.clone()),
+            };
+            writeln!(
+                f,
+                "  {:<16} {:<8} {:>7.1}s  {}",
+                step.name,
+                word,
+                step.took.as_secs_f64(),
+                note
+            )?;
+        }
+        Ok(())
+    }
+}
+
+pub fn run(options: &Options) -> Result<()> {
+    let mut report = Report::default();
+
+    let chromium: Option<PathBuf> = if options.no_e2e {
+        None
+    } else {
+        report.run("tools", || {
+            tools::ensure_wasm_target()?;
+            let chromium = tools::ensure_chromium()?;
+            tools::ensure_e2e_packages()?;
+            Ok(chromium)
+        })
+    };
+
+    if options.no_api {
+        report.skip("api (sqlite)", "--no-api");
+        report.skip("api (postgres)", "--no-api");
+    } else {
+        report.run("api (sqlite)", || api_tests("sqlite"));
+        match std::env::var("DATABASE_URL") {
+            Ok(url) if url.starts_with("postgres") => {
+                report.run("api (postgres)", || api_tests("postgres"));
+            }
+            _ => report.skip(
+                "api (postgres)",
+                "DATABASE_URL does not name a PostgreSQL database",
+            ),
+        }
+    }
+
+    match (options.no_e2e, chromium) {
+        (true, _) => report.skip("e2e", "--no-e2e"),
+        (false, None) => report.skip("e2e", "the tools it needs are missing (see `tools`)"),
+        (false, Some(chromium)) => {
+            let server_build = if options.no_api {
+                e2e::ServerBuild::Alone
+            } else {
+                e2e::ServerBuild::LikeTheTests
+            };
+            report.run("e2e", || e2e::run(&chromium, options.dev, server_build));
+        }
+    }
+
+    let failed = report.failed();
+    println!("\n{report}");
+    if failed.is_empty() {
+        println!("xtask test: all steps passed");
+        Ok(())
+    } else {
+        bail!("failed step(s): {}", failed.join(", "))
+    }
+}
+
+/// The packages whose tests `api_tests` runs: the workspace but the web app (a wasm crate).
+pub const API_TEST_PACKAGES: [&str; 3] = ["--workspace", "--exclude", "mercato-frontend"];
+
+/// The workspace's unit and integration tests.
+fn api_tests(database: &str) -> Result<()> {
+    let nextest_installed = which("cargo-nextest").is_some()
+        || Cmd::cargo().args(["nextest", "--version"]).read().is_ok();
+    let cmd = if nextest_installed {
+        Cmd::cargo().args(["nextest", "run"])
+    } else {
+        println!("cargo-nextest is not installed; falling back to `cargo test`.");
+        Cmd::cargo().arg("test")
+    };
+    cmd.args(API_TEST_PACKAGES)
+        .arg("--no-fail-fast")
+        .env("MERCATO_TEST_DB", database)
+        .run()
+}
+
+fn banner(name: &str) {
+    println!("\n==> {name}");
+}
+
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or_default().to_string()
+}

@@ -1,0 +1,138 @@
+//! Installs or finds the tools the workflows need: the wasm32 target, Chromium, the end-to-end
+//! tests' npm packages, and binaryen's `wasm-opt`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+use crate::paths;
+use crate::process::{which, Cmd};
+
+pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
+const DEFAULT_CHROMIUM: &str = "/usr/bin/chromium";
+
+/// Adds the wasm32 target to the toolchain unless it is there already.
+pub fn ensure_wasm_target() -> Result<()> {
+    let sysroot = Cmd::new(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()))
+        .arg("--print")
+        .arg("sysroot")
+        .read()?;
+    let target_lib = Path::new(sysroot.trim())
+        .join("lib/rustlib")
+        .join(WASM_TARGET);
+    if target_lib.is_dir() {
+        return Ok(());
+    }
+    println!("The {WASM_TARGET} target is missing; adding it.");
+    if which("rustup").is_none() {
+        bail!("the {WASM_TARGET} target is not installed and rustup is not on PATH to add it");
+    }
+    Cmd::new("rustup")
+        .args(["target", "add", WASM_TARGET])
+        .run()
+}
+
+/// The Chromium the end-to-end tests drive: `CHROMIUM_PATH`, or Debian's, installed with apt-get
+/// when missing and we are root.
+pub fn ensure_chromium() -> Result<PathBuf> {
+    if let Some(path) = std::env::var_os("CHROMIUM_PATH").filter(|p| !p.is_empty()) {
+        let path = PathBuf::from(path);
+        if !path.is_file() {
+            bail!(
+                "CHROMIUM_PATH names {}, which does not exist",
+                path.display()
+            );
+        }
+        return Ok(path);
+    }
+    let chromium = PathBuf::from(DEFAULT_CHROMIUM);
+    if chromium.is_file() {
+        return Ok(chromium);
+    }
+    if !is_root() || which("apt-get").is_none() {
+        bail!(
+            "Chromium is not installed at {DEFAULT_CHROMIUM}; install it (Debian: `apt-get install \
+             chromium`) or set CHROMIUM_PATH"
+        );
+    }
+    println!("Chromium is missing; installing Debian's package.");
+    let install = || {
+        Cmd::new("apt-get")
+            .args(["install", "-y", "--no-install-recommends", "chromium"])
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .run()
+    };
+    if install().is_err() {
+        println!("Retrying after `apt-get update`.");
+        Cmd::new("apt-get")
+            .args(["update"])
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .run()?;
+        install()?;
+    }
+    if !chromium.is_file() {
+        bail!("apt-get installed chromium but {DEFAULT_CHROMIUM} is still missing");
+    }
+    Ok(chromium)
+}
+
+fn is_root() -> bool {
+    Cmd::new("id")
+        .arg("-u")
+        .read()
+        .map(|uid| uid.trim() == "0")
+        .unwrap_or(false)
+}
+
+/// Runs `npm ci` in `e2e/` when `node_modules` is missing or older than the lock file.
+pub fn ensure_e2e_packages() -> Result<()> {
+    let e2e = paths::e2e_dir();
+    let lock = e2e.join("package-lock.json");
+    // npm writes this file on every install; it is as new as the installed tree.
+    let installed = e2e.join("node_modules/.package-lock.json");
+    let stale = match (
+        modified(&installed),
+        modified(&lock),
+        modified(&e2e.join("package.json")),
+    ) {
+        (Some(installed), Some(lock), Some(manifest)) => installed < lock || installed < manifest,
+        _ => true,
+    };
+    if !stale {
+        return Ok(());
+    }
+    if which("npm").is_none() {
+        bail!("npm is not on PATH; the end-to-end tests need Node.js 20+ and npm");
+    }
+    Cmd::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(&e2e)
+        .run()
+        .context("installing the end-to-end tests' packages")
+}
+
+fn modified(path: &Path) -> Option<std::time::SystemTime> {
+    fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// Binaryen's `wasm-opt`, if a usable one is installed: the e2e folder's npm package, or one
+/// cached under `~/.cache/mercato/binaryen`. Never Debian's: its binaryen (108) is too old for
+/// current Rust output and produces wasm that fails at run time.
+pub fn find_wasm_opt() -> Option<PathBuf> {
+    let mut candidates = vec![paths::e2e_dir().join("node_modules/.bin/wasm-opt")];
+    if let Some(home) = std::env::var_os("HOME") {
+        candidates
+            .push(PathBuf::from(home).join(".cache/mercato/binaryen/node_modules/.bin/wasm-opt"));
+    }
+    candidates.into_iter().find(|c| c.is_file())
+}
+
+/// binaryen's major version from `wasm-opt --version` ("wasm-opt version 132 (…)").
+pub fn wasm_opt_version(wasm_opt: &Path) -> Option<u32> {
+    let out = Cmd::new(wasm_opt).arg("--version").read().ok()?;
+    out.split_whitespace()
+        .skip_while(|w| *w != "version")
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+}
