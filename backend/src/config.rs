@@ -42,6 +42,10 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Connections in the database pool (readers, for SQLite).
     pub db_pool_size: u32,
+    /// How long a cached public response may be served (0 disables the cache); see `cache.rs`.
+    pub public_cache_ttl: Duration,
+    /// How many public responses the cache holds.
+    pub public_cache_capacity: usize,
 }
 
 impl Default for Settings {
@@ -58,7 +62,9 @@ impl Default for Settings {
             log_filter: "info".into(),
             workers: None,
             max_body_bytes: 256 * 1024,
-            db_pool_size: 8,
+            db_pool_size: 4,
+            public_cache_ttl: Duration::from_secs(60),
+            public_cache_capacity: 50_000,
         }
     }
 }
@@ -80,6 +86,8 @@ struct FileSettings {
     workers: Option<usize>,
     max_body_bytes: Option<usize>,
     db_pool_size: Option<u32>,
+    public_cache_ttl_secs: Option<u64>,
+    public_cache_capacity: Option<usize>,
 }
 
 /// Overrides from the command line (already merged with their environment variables by clap).
@@ -152,6 +160,12 @@ impl Settings {
         if let Some(v) = env("MERCATO_DB_POOL_SIZE") {
             s.db_pool_size = parse_env("MERCATO_DB_POOL_SIZE", &v)?;
         }
+        if let Some(v) = env("MERCATO_PUBLIC_CACHE_TTL") {
+            s.public_cache_ttl = Duration::from_secs(parse_env("MERCATO_PUBLIC_CACHE_TTL", &v)?);
+        }
+        if let Some(v) = env("MERCATO_PUBLIC_CACHE_CAPACITY") {
+            s.public_cache_capacity = parse_env("MERCATO_PUBLIC_CACHE_CAPACITY", &v)?;
+        }
 
         if let Some(v) = &overrides.data_dir {
             s.data_dir = v.clone();
@@ -206,6 +220,12 @@ impl Settings {
         }
         if let Some(v) = f.db_pool_size {
             self.db_pool_size = v;
+        }
+        if let Some(v) = f.public_cache_ttl_secs {
+            self.public_cache_ttl = Duration::from_secs(v);
+        }
+        if let Some(v) = f.public_cache_capacity {
+            self.public_cache_capacity = v;
         }
         Ok(())
     }

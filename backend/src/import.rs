@@ -227,6 +227,9 @@ pub async fn import_file(db: &Db, path: &Path, batch_size: usize) -> anyhow::Res
     report.lines = parser
         .join()
         .map_err(|_| anyhow::anyhow!("the parser thread panicked"))??;
+    // One outbox entry for the whole run: every instance drops its cached public responses.
+    crate::store::outbox::record(&db.write, &crate::store::outbox::PublicChange::Everything)
+        .await?;
     let listings_after = listings::Entity::find().count(&db.write).await?;
     report.listings_created = listings_after.saturating_sub(listings_before);
     report.elapsed = started.elapsed();

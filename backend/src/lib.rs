@@ -2,6 +2,7 @@
 //! start the very same application through [`startup::Application`].
 
 pub mod auth;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -3,7 +3,7 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
@@ -14,11 +14,13 @@ use anyhow::Context;
 use tracing::Instrument;
 
 use crate::auth::tokens::TokenKeys;
+use crate::cache::PublicCache;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::REQUEST_ID;
 use crate::routes;
 use crate::state::AppState;
+use crate::store::outbox::{self, PublicChange};
 
 pub struct Application {
     port: u16,
@@ -32,15 +34,19 @@ impl Application {
         let db = Db::connect(&settings).await?;
         db.migrate().await?;
         let tokens = TokenKeys::load(&settings)?;
+        let public_cache =
+            PublicCache::new(settings.public_cache_capacity, settings.public_cache_ttl);
         let state = AppState {
             settings: Arc::new(settings),
             db,
             tokens: Arc::new(tokens),
+            public_cache: Arc::new(public_cache),
         };
         let listener = TcpListener::bind(&state.settings.addr)
             .with_context(|| format!("binding {}", state.settings.addr))?;
         let port = listener.local_addr()?.port();
         let server = run(listener, state.clone())?;
+        tokio::spawn(sync_public_cache(state.clone()));
         Ok(Application {
             port,
             server,
@@ -62,6 +68,37 @@ impl Application {
         self.server.await?;
         self.state.db.close().await;
         Ok(())
+    }
+}
+
+/// Applies the public changes other instances (and `mercato import`) record in the outbox to
+/// this instance's cache, and prunes outbox entries older than a day.
+///
+/// On PostgreSQL, entries can commit out of id order; an entry committed after a later id was
+/// read is missed here, and the cache TTL bounds how long its staleness lasts.
+async fn sync_public_cache(state: AppState) {
+    let mut last = outbox::latest_id(&state.db.read).await.unwrap_or(0);
+    let mut interval = tokio::time::interval(Duration::from_millis(500));
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut next_prune = Instant::now() + Duration::from_secs(60);
+    loop {
+        interval.tick().await;
+        match outbox::since(&state.db.read, last, 1000).await {
+            Ok(rows) => {
+                for row in rows {
+                    state.public_cache.apply(&PublicChange::from_row(&row));
+                    last = row.id;
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "reading the outbox failed"),
+        }
+        if Instant::now() >= next_prune {
+            next_prune = Instant::now() + Duration::from_secs(3600);
+            let cutoff = chrono::Utc::now() - chrono::Duration::days(1);
+            if let Err(e) = outbox::prune(&state.db.write, cutoff).await {
+                tracing::warn!(error = %e, "pruning the outbox failed");
+            }
+        }
     }
 }
 

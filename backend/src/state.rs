@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::auth::tokens::TokenKeys;
+use crate::cache::PublicCache;
 use crate::config::Settings;
 use crate::db::Db;
 
@@ -11,4 +12,5 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub db: Db,
     pub tokens: Arc<TokenKeys>,
+    pub public_cache: Arc<PublicCache>,
 }

@@ -6,6 +6,7 @@ pub mod json;
 pub mod listing_categories;
 pub mod listing_revisions;
 pub mod listings;
+pub mod outbox;
 pub mod partner_members;
 pub mod partners;
 pub mod refresh_tokens;

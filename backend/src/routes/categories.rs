@@ -11,7 +11,7 @@ use mercato_shared::ErrorCode;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IntoActiveModel,
-    JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Set,
+    JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Set, TransactionTrait,
 };
 
 use super::respond::{self, path_slug};
@@ -21,6 +21,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
 use crate::state::AppState;
 use crate::store;
+use crate::store::outbox::{self, PublicChange};
 use crate::views;
 
 const NAME_MAX: usize = 60;
@@ -189,7 +190,9 @@ pub async fn update(
         row.description = Set(d);
     }
     row.updated_at = Set(Utc::now());
-    let c = row.update(&state.db.write).await?;
+    let txn = state.db.write.begin().await?;
+    let c = row.update(&txn).await?;
+    outbox::commit(&state, txn, PublicChange::Category(c.id)).await?;
     let count = public_counts(&state.db.read)
         .await?
         .get(&c.id)
@@ -210,9 +213,9 @@ pub async fn delete(
     user.require_admin()?;
     let slug = path_slug(&path, "category")?;
     let c = store::categories::by_slug(&state.db.read, slug.as_str()).await?;
-    categories::Entity::delete_by_id(c.id)
-        .exec(&state.db.write)
-        .await?;
+    let txn = state.db.write.begin().await?;
+    categories::Entity::delete_by_id(c.id).exec(&txn).await?;
+    outbox::commit(&state, txn, PublicChange::Category(c.id)).await?;
     tracing::info!(category = %c.slug, admin = user.id, "category deleted");
     Ok(respond::no_content())
 }

@@ -235,18 +235,28 @@ pub async fn get(
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let slug = path_slug(&path, "listing")?;
-    let (listing, partner) = store::listings::by_slug(&state.db.read, slug.as_str()).await?;
-    if !store::listings::is_public(&listing, &partner) {
-        return Err(ApiError::NotFound("listing"));
+    let anonymous = !req
+        .headers()
+        .contains_key(actix_web::http::header::AUTHORIZATION);
+    if anonymous {
+        if let Some(hit) = state.public_cache.get(slug.as_str()) {
+            return Ok(respond::cacheable_bytes(&req, hit.body.clone(), &hit.etag));
+        }
     }
-    let categories = store::listings::category_refs(&state.db.read, &[listing.id])
-        .await?
-        .remove(&listing.id)
-        .unwrap_or_default();
-    Ok(respond::cacheable(
-        &req,
-        &views::listing(&listing, &partner, categories),
-    ))
+    let generation = state.public_cache.generation();
+    let (listing, partner, categories) =
+        store::listings::with_partner_and_categories(&state.db.read, slug.as_str())
+            .await?
+            .filter(|(l, p, _)| store::listings::is_public(l, p))
+            .ok_or(ApiError::NotFound("listing"))?;
+    let view = views::listing(&listing, &partner, categories);
+    let (body, etag) = respond::serialize_with_etag(&view)?;
+    if anonymous {
+        state
+            .public_cache
+            .put(slug.into_inner(), generation, body.clone(), etag.clone());
+    }
+    Ok(respond::cacheable_bytes(&req, body, &etag))
 }
 
 /// Loads a listing for its partner's members and marketplace admins.

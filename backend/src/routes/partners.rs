@@ -27,6 +27,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, OptionalJson};
 use crate::pagination;
 use crate::state::AppState;
+use crate::store::outbox::{self, PublicChange};
 use crate::store::{self, status_log};
 use crate::views;
 
@@ -234,7 +235,9 @@ pub async fn update(
         row.regions = Set(Regions(v));
     }
     row.updated_at = Set(Utc::now());
-    let partner = row.update(&state.db.write).await?;
+    let txn = state.db.write.begin().await?;
+    let partner = row.update(&txn).await?;
+    outbox::commit(&state, txn, PublicChange::Partner(partner.id)).await?;
     let count = store::partners::published_listing_count(&state.db.read, partner.id).await?;
     Ok(respond::ok(&views::partner(&partner, count)))
 }
@@ -282,7 +285,7 @@ async fn change_status(
         },
     )
     .await?;
-    txn.commit().await?;
+    outbox::commit(state, txn, PublicChange::Partner(partner.id)).await?;
     tracing::info!(partner = %partner.slug, from = %from, to = %to, admin = user.id, "partner status changed");
     let count = store::partners::published_listing_count(&state.db.read, partner.id).await?;
     Ok(respond::ok(&views::partner(&partner, count)))
@@ -348,7 +351,9 @@ pub async fn set_tier(
     let mut row = partner.into_active_model();
     row.tier = Set(req.tier.as_str().into());
     row.updated_at = Set(Utc::now());
-    let partner = row.update(&state.db.write).await?;
+    let txn = state.db.write.begin().await?;
+    let partner = row.update(&txn).await?;
+    outbox::commit(&state, txn, PublicChange::Partner(partner.id)).await?;
     tracing::info!(partner = %partner.slug, tier = %req.tier, admin = user.id, "partner tier set");
     let count = store::partners::published_listing_count(&state.db.read, partner.id).await?;
     Ok(respond::ok(&views::partner(&partner, count)))
@@ -371,7 +376,9 @@ pub async fn set_certifications(
     let mut row = partner.into_active_model();
     row.certifications = Set(Certifications(certs));
     row.updated_at = Set(Utc::now());
-    let partner = row.update(&state.db.write).await?;
+    let txn = state.db.write.begin().await?;
+    let partner = row.update(&txn).await?;
+    outbox::commit(&state, txn, PublicChange::Partner(partner.id)).await?;
     let count = store::partners::published_listing_count(&state.db.read, partner.id).await?;
     Ok(respond::ok(&views::partner(&partner, count)))
 }

@@ -3,6 +3,7 @@
 use std::hash::{Hash, Hasher};
 
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
 
@@ -27,13 +28,23 @@ pub fn no_content() -> HttpResponse {
 /// a short shared-cache lifetime for anonymous callers (signed-in callers may see more, so
 /// their responses are private).
 pub fn cacheable<T: Serialize>(req: &HttpRequest, value: &T) -> HttpResponse {
-    let body = match serde_json::to_vec(value) {
-        Ok(b) => b,
-        Err(e) => return actix_web::ResponseError::error_response(&ApiError::Unexpected(e.into())),
-    };
+    match serialize_with_etag(value) {
+        Ok((body, etag)) => cacheable_bytes(req, body, &etag),
+        Err(e) => actix_web::ResponseError::error_response(&e),
+    }
+}
+
+/// The JSON body of a public read and its strong ETag.
+pub fn serialize_with_etag<T: Serialize>(value: &T) -> Result<(Bytes, String), ApiError> {
+    let body = serde_json::to_vec(value).map_err(|e| ApiError::Unexpected(e.into()))?;
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     body.hash(&mut hasher);
     let etag = format!("\"{:016x}{:08x}\"", hasher.finish(), body.len());
+    Ok((Bytes::from(body), etag))
+}
+
+/// Answers a public read from its serialised body (see [`cacheable`]).
+pub fn cacheable_bytes(req: &HttpRequest, body: Bytes, etag: &str) -> HttpResponse {
     let signed_in = req.headers().contains_key(header::AUTHORIZATION);
     let cache_control = if signed_in {
         "private, no-cache"
@@ -50,7 +61,7 @@ pub fn cacheable<T: Serialize>(req: &HttpRequest, value: &T) -> HttpResponse {
     } else {
         HttpResponse::Ok()
     };
-    res.insert_header((header::ETAG, etag))
+    res.insert_header((header::ETAG, etag.to_string()))
         .insert_header((header::CACHE_CONTROL, cache_control))
         .insert_header((header::VARY, HeaderValue::from_static("Authorization")));
     if matches {

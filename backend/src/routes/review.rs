@@ -25,6 +25,7 @@ use crate::entities::{listing_revisions, listings, partners};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, OptionalJson};
 use crate::state::AppState;
+use crate::store::outbox::{self, PublicChange};
 use crate::store::{self, status_log};
 use crate::views;
 
@@ -313,7 +314,7 @@ async fn decide(
         }
     };
     let view = managed_view(&txn, &updated, &partner).await?;
-    txn.commit().await?;
+    outbox::commit(state, txn, PublicChange::Listing(updated.slug.clone())).await?;
     tracing::info!(listing = %updated.slug, decision = action.verb(), admin = user.id, "review decision");
     Ok(respond::ok(&view))
 }
@@ -397,7 +398,7 @@ pub async fn set_badges(
     row.updated_at = Set(Utc::now());
     let updated = row.update(&txn).await?;
     let view = managed_view(&txn, &updated, &partner).await?;
-    txn.commit().await?;
+    outbox::commit(&state, txn, PublicChange::Listing(updated.slug.clone())).await?;
     Ok(respond::ok(&view))
 }
 

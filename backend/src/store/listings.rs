@@ -173,3 +173,51 @@ pub async fn list(
         .filter_map(|(l, p)| p.map(|p| (l, p)))
         .collect())
 }
+
+/// A listing with its partner and categories in one query (the hot public read). The
+/// categories come back as a JSON array built by the database, whose JSON functions differ:
+/// SQLite has `json_group_array`, PostgreSQL `json_agg`.
+pub async fn with_partner_and_categories(
+    db: &impl ConnectionTrait,
+    slug: &str,
+) -> ApiResult<Option<(listings::Model, partners::Model, Vec<CategoryRef>)>> {
+    use sea_orm::{DatabaseBackend, FromQueryResult, Statement};
+    const PARTNER_COLUMNS: &str = "p.id AS p_id, p.slug AS p_slug, p.name AS p_name, \
+        p.website AS p_website, p.logo_url AS p_logo_url, p.description AS p_description, \
+        p.motions AS p_motions, p.regions AS p_regions, p.tier AS p_tier, \
+        p.certifications AS p_certifications, p.status AS p_status, \
+        p.created_at AS p_created_at, p.updated_at AS p_updated_at";
+    let backend = db.get_database_backend();
+    let (categories, placeholder) = match backend {
+        DatabaseBackend::Postgres => (
+            "(SELECT coalesce(json_agg(json_build_object('slug', c.slug, 'name', c.name) \
+              ORDER BY c.position, c.name), '[]'::json)::text \
+              FROM listing_categories lc JOIN categories c ON c.id = lc.category_id \
+              WHERE lc.listing_id = l.id)",
+            "$1",
+        ),
+        _ => (
+            "(SELECT json_group_array(json_object('slug', s.slug, 'name', s.name)) FROM \
+              (SELECT c.slug, c.name FROM listing_categories lc \
+               JOIN categories c ON c.id = lc.category_id \
+               WHERE lc.listing_id = l.id ORDER BY c.position, c.name) s)",
+            "?",
+        ),
+    };
+    let sql = format!(
+        "SELECT l.*, {PARTNER_COLUMNS}, {categories} AS category_refs \
+         FROM listings l JOIN partners p ON p.id = l.partner_id WHERE l.slug = {placeholder}"
+    );
+    let Some(row) = db
+        .query_one(Statement::from_sql_and_values(backend, sql, [slug.into()]))
+        .await?
+    else {
+        return Ok(None);
+    };
+    let listing = listings::Model::from_query_result(&row, "")?;
+    let partner = partners::Model::from_query_result(&row, "p_")?;
+    let refs: String = row.try_get("", "category_refs")?;
+    let refs: Vec<CategoryRef> = serde_json::from_str(&refs)
+        .map_err(|e| ApiError::Unexpected(anyhow::anyhow!("category refs of {slug}: {e}")))?;
+    Ok(Some((listing, partner, refs)))
+}

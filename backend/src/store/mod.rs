@@ -3,6 +3,7 @@
 
 pub mod categories;
 pub mod listings;
+pub mod outbox;
 pub mod partners;
 pub mod status_log;
 pub mod users;

@@ -3,7 +3,7 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admins_find_accounts_and_set_roles() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
@@ -74,7 +74,7 @@ async fn admins_find_accounts_and_set_roles() {
     expect_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_admins_administer_accounts() {
     let app = TestApp::spawn().await;
     let ada = app.register("ada@example.com").await;

@@ -3,7 +3,7 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn register_signs_the_account_in() {
     let app = TestApp::spawn().await;
     let res = app
@@ -25,7 +25,7 @@ async fn register_signs_the_account_in() {
     assert_eq!(me["partners"], json!([]));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn register_rejects_bad_input_and_taken_emails() {
     let app = TestApp::spawn().await;
     let res = app
@@ -50,7 +50,7 @@ async fn register_rejects_bad_input_and_taken_emails() {
     assert_eq!(fields(&p), vec!["email"]);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_checks_the_password() {
     let app = TestApp::spawn().await;
     app.register("ada@example.com").await;
@@ -76,7 +76,7 @@ async fn login_checks_the_password() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refresh_rotates_and_reuse_revokes_the_family() {
     let app = TestApp::spawn().await;
     let s = app.register("ada@example.com").await;
@@ -128,7 +128,7 @@ async fn refresh_rotates_and_reuse_revokes_the_family() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_and_expired_refresh_tokens_are_refused() {
     let app = TestApp::spawn_with(|s| {
         s.access_token_ttl = std::time::Duration::from_secs(1);
@@ -155,7 +155,7 @@ async fn unknown_and_expired_refresh_tokens_are_refused() {
     expect_problem(res, StatusCode::UNAUTHORIZED, "invalid_refresh_token").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logout_ends_the_session() {
     let app = TestApp::spawn().await;
     let s = app.register("ada@example.com").await;
@@ -198,7 +198,7 @@ fn forge(secret: &str, sub: &str, exp_offset: i64, aud: &str) -> String {
     .unwrap()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expired_tampered_and_foreign_tokens_are_401() {
     let app = TestApp::spawn().await;
     let s = app.register("ada@example.com").await;
@@ -279,7 +279,7 @@ async fn expired_tampered_and_foreign_tokens_are_401() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn me_lists_partner_memberships() {
     let app = TestApp::spawn().await;
     let owner = app.register("owner@acme.example").await;

@@ -3,7 +3,7 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admins_manage_categories_and_everyone_reads_them() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
@@ -65,7 +65,7 @@ async fn admins_manage_categories_and_everyone_reads_them() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn category_input_is_validated() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
@@ -108,7 +108,7 @@ async fn category_input_is_validated() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_admins_manage_categories() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
@@ -151,7 +151,7 @@ async fn only_admins_manage_categories() {
     expect_problem(res, StatusCode::UNAUTHORIZED, "unauthenticated").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn public_reads_are_cacheable() {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;

@@ -23,7 +23,7 @@ async fn raw_post(
     req.send().await.unwrap()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_json_is_a_400() {
     let app = TestApp::spawn().await;
     for body in ["{", "{\"email\": }", "not json", "{} trailing", ""] {
@@ -39,7 +39,7 @@ async fn malformed_json_is_a_400() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_body_that_is_not_json_is_a_415() {
     let app = TestApp::spawn().await;
     let res = raw_post(&app, "/api/v1/auth/login", None, "text/plain", "email=a").await;
@@ -64,7 +64,7 @@ async fn a_body_that_is_not_json_is_a_415() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_types_missing_and_unknown_fields_name_the_field() {
     let app = TestApp::spawn().await;
     let res = app
@@ -107,7 +107,7 @@ async fn wrong_types_missing_and_unknown_fields_name_the_field() {
     assert_eq!(fields(&p), vec!["body"]);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_enum_values_are_rejected_with_the_allowed_ones() {
     let app = TestApp::spawn().await;
     let owner = app.active_partner("acme").await;
@@ -139,7 +139,7 @@ async fn unknown_enum_values_are_rejected_with_the_allowed_ones() {
     assert_eq!(fields(&p), vec!["tier"]);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversize_bodies_are_a_413() {
     let app = TestApp::spawn_with(|s| s.max_body_bytes = 4096).await;
     let big =
@@ -148,7 +148,7 @@ async fn oversize_bodies_are_a_413() {
     expect_problem(res, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_slugs_urls_and_overlong_text_are_field_errors() {
     let app = TestApp::spawn().await;
     let owner = app.active_partner("acme").await;
@@ -194,7 +194,7 @@ async fn bad_slugs_urls_and_overlong_text_are_field_errors() {
     assert_eq!(p["errors"][0]["code"], "unknown_category");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_slugs_in_paths_are_404s() {
     let app = TestApp::spawn().await;
     expect_problem(
@@ -217,7 +217,7 @@ async fn bad_slugs_in_paths_are_404s() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_query_parameters_are_400s_naming_the_parameter() {
     let app = TestApp::spawn().await;
     for (query, field) in [

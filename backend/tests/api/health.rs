@@ -3,7 +3,7 @@ use serde_json::Value;
 
 use crate::helpers::*;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthz_and_readyz_answer() {
     let app = TestApp::spawn().await;
     let res = app.get("/healthz", None).await;
@@ -12,7 +12,7 @@ async fn healthz_and_readyz_answer() {
     assert_eq!(expect_json(res, StatusCode::OK).await["database"], "ok");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn openapi_document_is_3_1_and_lists_every_route() {
     let app = TestApp::spawn().await;
     let doc = expect_json(app.get("/api/v1/openapi.json", None).await, StatusCode::OK).await;
@@ -49,7 +49,7 @@ async fn openapi_document_is_3_1_and_lists_every_route() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reference_page_documents_routes_and_error_codes() {
     let app = TestApp::spawn().await;
     let res = app.get("/api/v1/docs", None).await;
@@ -64,7 +64,7 @@ async fn reference_page_documents_routes_and_error_codes() {
     assert!(html.contains("id=\"schema-Listing\""));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_api_routes_are_problem_404s() {
     let app = TestApp::spawn().await;
     let body = expect_problem(
@@ -82,7 +82,7 @@ async fn unknown_api_routes_are_problem_404s() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_methods_are_problem_405s() {
     let app = TestApp::spawn().await;
     expect_problem(
@@ -99,7 +99,7 @@ async fn wrong_methods_are_problem_405s() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_pages_are_html_404s_and_responses_carry_security_headers() {
     let app = TestApp::spawn().await;
     let res = app.get("/no/such/page", None).await;
@@ -114,7 +114,7 @@ async fn unknown_pages_are_html_404s_and_responses_carry_security_headers() {
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_web_app_bundle_is_served() {
     let app = TestApp::spawn().await;
     std::fs::create_dir_all(app.settings.web_dir.join("pkg")).unwrap();
@@ -143,7 +143,7 @@ async fn the_web_app_bundle_is_served() {
     assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn request_ids_are_echoed() {
     let app = TestApp::spawn().await;
     let res = app

@@ -20,7 +20,7 @@ fn line(slug: &str, partner: &str, installs: i64, tagline: &str) -> String {
     json!({"slug": slug, "name": slug, "tagline": tagline, "description": format!("{slug} does things"), "partner": partner, "monthly_installs": installs}).to_string()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn import_creates_published_listings_and_reimport_updates_them() {
     let app = TestApp::spawn().await;
     let dir = tempfile::tempdir().unwrap();
@@ -100,7 +100,7 @@ async fn import_creates_published_listings_and_reimport_updates_them() {
     db.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plain_jsonl_imports_too_and_keeps_delisted_listings_delisted() {
     let app = TestApp::spawn().await;
     let dir = tempfile::tempdir().unwrap();
@@ -130,7 +130,7 @@ async fn plain_jsonl_imports_too_and_keeps_delisted_listings_delisted() {
     db.close().await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_seed_fills_an_empty_marketplace_once() {
     let app = TestApp::spawn().await;
     let db = mercato::db::Db::connect(&app.settings).await.unwrap();

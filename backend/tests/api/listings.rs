@@ -12,7 +12,7 @@ async fn marketplace() -> (TestApp, Session, Session) {
     (app, owner, admin)
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn members_create_drafts() {
     let (app, owner, _) = marketplace().await;
     let res = app
@@ -61,7 +61,7 @@ async fn members_create_drafts() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn customers_and_other_partners_cannot_create_listings() {
     let (app, _, _) = marketplace().await;
     let customer = app.register("casey@customer.example").await;
@@ -99,7 +99,7 @@ async fn customers_and_other_partners_cannot_create_listings() {
     assert_eq!(p["errors"][0]["code"], "unknown_partner");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn drafts_and_listings_in_review_are_invisible_to_the_public_and_other_partners() {
     let (app, owner, _) = marketplace().await;
     app.create_listing(&owner, "acme", "secret-draft", "crm")
@@ -162,7 +162,7 @@ async fn drafts_and_listings_in_review_are_invisible_to_the_public_and_other_par
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_partner_member_cannot_edit_another_partners_listing() {
     let (app, owner, admin) = marketplace().await;
     app.published_listing(&owner, "acme", "acme-sync", "crm")
@@ -211,7 +211,7 @@ async fn a_partner_member_cannot_edit_another_partners_listing() {
     assert_eq!(l["name"], "acme-sync for Slack");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn drafts_are_edited_in_place() {
     let (app, owner, _) = marketplace().await;
     app.create_listing(&owner, "acme", "sync", "crm").await;
@@ -268,7 +268,7 @@ async fn drafts_are_edited_in_place() {
     assert_eq!(l["content"]["categories"], json!(["crm", "finance"]));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn public_listing_reads_show_published_content() {
     let (app, owner, _) = marketplace().await;
     app.published_listing(&owner, "acme", "acme-sync", "crm")
@@ -291,7 +291,7 @@ async fn public_listing_reads_show_published_content() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn listing_descriptions_are_rendered_safely() {
     let (app, owner, _) = marketplace().await;
     let mut body = listing_body("acme", "evil", "crm");
@@ -311,7 +311,7 @@ async fn listing_descriptions_are_rendered_safely() {
     assert!(!html.to_lowercase().contains("href=\"javascript"), "{html}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_public_list_filters_and_pages_by_popularity() {
     let (app, owner, _) = marketplace().await;
     let other = app.active_partner("other").await;

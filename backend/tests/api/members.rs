@@ -3,7 +3,7 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn partner_admins_add_list_change_and_remove_members() {
     let app = TestApp::spawn().await;
     let owner = app.active_partner("acme").await;
@@ -65,7 +65,7 @@ async fn partner_admins_add_list_change_and_remove_members() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn adding_members_checks_the_account() {
     let app = TestApp::spawn().await;
     let owner = app.active_partner("acme").await;
@@ -105,7 +105,7 @@ async fn adding_members_checks_the_account() {
     assert_eq!(fields(&p), vec!["role"]);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_partner_keeps_at_least_one_admin() {
     let app = TestApp::spawn().await;
     let owner = app.active_partner("acme").await;
@@ -125,7 +125,7 @@ async fn a_partner_keeps_at_least_one_admin() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn members_cannot_manage_members_but_may_leave() {
     let app = TestApp::spawn().await;
     let owner = app.active_partner("acme").await;

@@ -3,7 +3,7 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn applying_makes_an_applied_partner_with_the_applicant_as_admin() {
     let app = TestApp::spawn().await;
     let owner = app.register("owner@acme.example").await;
@@ -47,7 +47,7 @@ async fn applying_makes_an_applied_partner_with_the_applicant_as_admin() {
     assert_eq!(history[0]["actor_id"], owner.user_id);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn applying_needs_an_account_valid_fields_and_a_free_slug() {
     let app = TestApp::spawn().await;
     let res = app
@@ -96,7 +96,7 @@ async fn applying_needs_an_account_valid_fields_and_a_free_slug() {
     assert_eq!(fields(&p), vec!["slug"]);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admins_approve_and_suspend_and_only_admins() {
     let app = TestApp::spawn().await;
     let owner = app.register("owner@acme.example").await;
@@ -169,7 +169,7 @@ async fn admins_approve_and_suspend_and_only_admins() {
     expect_problem(res, StatusCode::NOT_FOUND, "not_found").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn suspending_a_partner_hides_its_listings() {
     let app = TestApp::spawn().await;
     let owner = app.active_partner("acme").await;
@@ -208,7 +208,7 @@ async fn suspending_a_partner_hides_its_listings() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn partner_admins_edit_the_profile_and_no_one_else() {
     let app = TestApp::spawn().await;
     let owner = app.active_partner("acme").await;
@@ -278,7 +278,7 @@ async fn partner_admins_edit_the_profile_and_no_one_else() {
     expect_problem(res, StatusCode::UNAUTHORIZED, "unauthenticated").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_admins_set_tiers_and_certifications() {
     let app = TestApp::spawn().await;
     let owner = app.active_partner("acme").await;
@@ -377,7 +377,7 @@ async fn only_admins_set_tiers_and_certifications() {
     assert_eq!(l["partner"]["tier"], "premier");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_partner_list_shows_active_partners_and_pages() {
     let app = TestApp::spawn().await;
     for slug in ["charlie", "alpha", "bravo"] {
@@ -425,7 +425,7 @@ async fn the_partner_list_shows_active_partners_and_pages() {
     assert_eq!(queue["items"][0]["slug"], "delta");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn partner_listings_show_drafts_to_members_only() {
     let app = TestApp::spawn().await;
     let owner = app.active_partner("acme").await;

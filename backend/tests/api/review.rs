@@ -11,7 +11,7 @@ async fn marketplace() -> (TestApp, Session, Session) {
     (app, owner, admin)
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_listing_goes_through_review_to_publication() {
     let (app, owner, admin) = marketplace().await;
     app.create_listing(&owner, "acme", "sync", "crm").await;
@@ -111,7 +111,7 @@ async fn a_listing_goes_through_review_to_publication() {
     assert!(history[4]["at"].is_string());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn submitting_needs_a_complete_listing() {
     let (app, owner, _) = marketplace().await;
     app.post(
@@ -128,7 +128,7 @@ async fn submitting_needs_a_complete_listing() {
     assert_eq!(p["errors"][0]["code"], "required_for_review");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_admins_approve_request_changes_and_delist() {
     let (app, owner, admin) = marketplace().await;
     app.create_listing(&owner, "acme", "sync", "crm").await;
@@ -188,7 +188,7 @@ async fn only_admins_approve_request_changes_and_delist() {
     expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn decisions_only_apply_to_what_is_in_review() {
     let (app, owner, admin) = marketplace().await;
     app.create_listing(&owner, "acme", "sync", "crm").await;
@@ -215,7 +215,7 @@ async fn decisions_only_apply_to_what_is_in_review() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn editing_a_published_listing_makes_a_revision_while_the_live_version_stays() {
     let (app, owner, admin) = marketplace().await;
     app.published_listing(&owner, "acme", "sync", "crm").await;
@@ -358,7 +358,7 @@ async fn editing_a_published_listing_makes_a_revision_while_the_live_version_sta
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delisting_removes_a_listing_until_it_is_approved_again() {
     let (app, owner, admin) = marketplace().await;
     app.published_listing(&owner, "acme", "sync", "crm").await;
@@ -409,7 +409,7 @@ async fn delisting_removes_a_listing_until_it_is_approved_again() {
     assert_eq!(public["install_url"], "https://acme.example/install-v2");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admins_set_badges() {
     let (app, owner, admin) = marketplace().await;
     app.published_listing(&owner, "acme", "sync", "crm").await;
