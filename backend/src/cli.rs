@@ -117,7 +117,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 "serving on http://{}",
                 settings.addr
             );
-            app.run_until_stopped().await
+            app.run_until_signalled().await
         }
         Command::Migrate => {
             let db = Db::connect(&settings).await?;

@@ -69,6 +69,43 @@ impl Application {
         self.state.db.close().await;
         Ok(())
     }
+
+    /// Serves until SIGINT (Ctrl-C) or SIGTERM, then shuts down gracefully: stops accepting
+    /// connections, lets in-flight requests finish (up to 20 s), and closes the database.
+    pub async fn run_until_signalled(self) -> anyhow::Result<()> {
+        let handle = self.server.handle();
+        let server = tokio::spawn(self.server);
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        handle.stop(true).await;
+        server.await??;
+        self.state.db.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = ctrl_c => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
 }
 
 /// Applies the public changes other instances (and `mercato import`) record in the outbox to
@@ -115,6 +152,9 @@ pub fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .configure(routes::configure)
     })
     .shutdown_timeout(20)
+    // Signals are handled in `run_until_signalled`, so that Ctrl-C is graceful too (actix
+    // treats SIGINT as a forced stop) and tests never react to signals.
+    .disable_signals()
     .listen(listener)?;
     if let Some(workers) = state.settings.workers {
         server = server.workers(workers);

@@ -101,7 +101,7 @@ pub fn run(chromium: &Path, dev_web: bool, server_build: ServerBuild) -> Result<
 /// The server on its own embedded database and search index (SQLite and tantivy under the
 /// data directory), whatever the environment says: the suite must not write into a shared
 /// PostgreSQL database.
-fn isolated(cmd: Cmd) -> Cmd {
+pub(crate) fn isolated(cmd: Cmd) -> Cmd {
     FOREIGN_ENV.into_iter().fold(cmd, Cmd::env_remove)
 }
 
@@ -123,12 +123,12 @@ fn test_files() -> Result<Vec<PathBuf>> {
 }
 
 /// A loopback address with a port nobody listens on right now.
-fn free_local_addr() -> Result<SocketAddr> {
+pub(crate) fn free_local_addr() -> Result<SocketAddr> {
     let listener = TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
     Ok(listener.local_addr()?)
 }
 
-fn wait_until_ready(server: &mut Child, addr: SocketAddr) -> Result<()> {
+pub(crate) fn wait_until_ready(server: &mut Child, addr: SocketAddr) -> Result<()> {
     let started = Instant::now();
     println!("waiting for http://{addr}/readyz …");
     loop {
@@ -169,7 +169,7 @@ fn parse_status_line(head: &[u8]) -> Option<u16> {
     parts.next()?.parse().ok()
 }
 
-fn print_log_tail(log: &Path) {
+pub(crate) fn print_log_tail(log: &Path) {
     let Ok(text) = fs::read_to_string(log) else {
         return;
     };
@@ -187,10 +187,10 @@ fn print_log_tail(log: &Path) {
 }
 
 /// A fresh directory under the system's temp dir, removed when dropped.
-struct TempDir(PathBuf);
+pub(crate) struct TempDir(PathBuf);
 
 impl TempDir {
-    fn new(prefix: &str) -> Result<Self> {
+    pub(crate) fn new(prefix: &str) -> Result<Self> {
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
@@ -200,7 +200,7 @@ impl TempDir {
         Ok(TempDir(dir))
     }
 
-    fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.0
     }
 }

@@ -4,7 +4,9 @@
 //! - `build-web [--dev]`: builds the web app into `frontend/dist/`.
 //! - `run [--dev] [--addr ADDR]`: builds everything, seeds demo data, serves it.
 //! - `test [--no-api] [--no-e2e] [--dev]`: the whole suite.
+//! - `bench`: import time and read throughput against the release build.
 
+mod bench;
 mod build_web;
 mod cli;
 mod e2e;
@@ -30,6 +32,10 @@ Commands:
                            --no-api: skip the cargo test suites.
                            --no-e2e: skip the end-to-end tests.
                            --dev:    test a debug build of the web app (faster to compile).
+  bench [options]          Import the npm corpus and load the release server with wrk: import
+                           time and memory, GET /api/v1/listings/{slug} against GET /healthz.
+                           --corpus FILE (default ../shared/data/listings-npm.jsonl.gz)
+                           --seconds N (10), --connections N (32)
   help                     Show this message.
 
 Environment:
@@ -48,6 +54,7 @@ fn main() -> ExitCode {
         "build-web" => build_web::Options::parse(args).and_then(|o| build_web::run(&o)),
         "run" => run::Options::parse(args).and_then(|o| run::run(&o)),
         "test" => test::Options::parse(args).and_then(|o| test::run(&o)),
+        "bench" => bench::Options::parse(args).and_then(|o| bench::run(&o)),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(())

@@ -57,9 +57,19 @@ pub fn ensure_chromium() -> Result<PathBuf> {
         );
     }
     println!("Chromium is missing; installing Debian's package.");
+    apt_install("chromium")?;
+    if !chromium.is_file() {
+        bail!("apt-get installed chromium but {DEFAULT_CHROMIUM} is still missing");
+    }
+    Ok(chromium)
+}
+
+/// Installs a Debian package with apt-get, running `apt-get update` first only when the plain
+/// install fails (the package lists may be stale).
+pub fn apt_install(package: &str) -> Result<()> {
     let install = || {
         Cmd::new("apt-get")
-            .args(["install", "-y", "--no-install-recommends", "chromium"])
+            .args(["install", "-y", "--no-install-recommends", package])
             .env("DEBIAN_FRONTEND", "noninteractive")
             .run()
     };
@@ -71,10 +81,19 @@ pub fn ensure_chromium() -> Result<PathBuf> {
             .run()?;
         install()?;
     }
-    if !chromium.is_file() {
-        bail!("apt-get installed chromium but {DEFAULT_CHROMIUM} is still missing");
+    Ok(())
+}
+
+/// The `wrk` load generator (Debian's package), installed when missing and we are root.
+pub fn ensure_wrk() -> Result<PathBuf> {
+    if let Some(path) = which("wrk") {
+        return Ok(path);
     }
-    Ok(chromium)
+    if !is_root() || which("apt-get").is_none() {
+        bail!("wrk is not installed; install it (Debian: `apt-get install wrk`)");
+    }
+    apt_install("wrk")?;
+    which("wrk").ok_or_else(|| anyhow::anyhow!("apt-get installed wrk but it is not on PATH"))
 }
 
 fn is_root() -> bool {

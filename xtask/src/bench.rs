@@ -1,0 +1,265 @@
+//! `cargo xtask bench`: the performance figures the foundation issue asks for, measured the same
+//! way every time against the release build.
+//!
+//! 1. Import the npm corpus (197,049 listings) into a fresh SQLite database: wall time and the
+//!    importer's peak memory (its maximum resident set size).
+//! 2. Serve it, and load it with `wrk` from this machine: `GET /healthz` (a trivial handler in the
+//!    same server, same middleware) and `GET /api/v1/listings/{slug}` over 20,000 distinct slugs
+//!    of the corpus picked uniformly at random, first with the public read cache (after a
+//!    warm-up pass) and then with the cache switched off (every request reads the database).
+//!
+//! The load generator shares the two cores with the server, as it would on any one-machine
+//! measurement; ratios measured in one run are what to compare.
+
+use std::fs::{self, File};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+
+use crate::cli::Args;
+use crate::e2e::{free_local_addr, isolated, print_log_tail, wait_until_ready, TempDir};
+use crate::paths;
+use crate::process::{Cmd, KillOnDrop};
+use crate::tools;
+
+const SLUG_SAMPLE: usize = 20_000;
+
+#[derive(Debug)]
+pub struct Options {
+    pub corpus: PathBuf,
+    pub seconds: u32,
+    pub connections: u32,
+}
+
+impl Options {
+    pub fn parse(mut args: Args) -> Result<Self> {
+        let corpus = args
+            .value("--corpus")?
+            .map(PathBuf::from)
+            .unwrap_or_else(|| paths::repo_root().join("../shared/data/listings-npm.jsonl.gz"));
+        let seconds = args
+            .value("--seconds")?
+            .map(|s| s.parse())
+            .transpose()
+            .context("--seconds takes a whole number")?
+            .unwrap_or(10);
+        let connections = args
+            .value("--connections")?
+            .map(|s| s.parse())
+            .transpose()
+            .context("--connections takes a whole number")?
+            .unwrap_or(32);
+        args.finish()?;
+        Ok(Options {
+            corpus,
+            seconds,
+            connections,
+        })
+    }
+}
+
+pub fn run(options: &Options) -> Result<()> {
+    if !options.corpus.is_file() {
+        bail!(
+            "the corpus {} does not exist (pass --corpus FILE)",
+            options.corpus.display()
+        );
+    }
+    let wrk = tools::ensure_wrk()?;
+    Cmd::cargo()
+        .args(["build", "--release", "-p", "mercato", "--bin", "mercato"])
+        .run()
+        .context("building the release server")?;
+    let server = paths::server_binary("release");
+    let temp = TempDir::new("mercato-bench")?;
+    let data_dir = temp.path().join("data");
+
+    // 1. Import.
+    let started = Instant::now();
+    isolated(Cmd::new(&server))
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .arg("import")
+        .arg(&options.corpus)
+        .run()
+        .context("importing the corpus")?;
+    let import_secs = started.elapsed().as_secs_f64();
+    let import_peak_mib = peak_child_rss_kib() as f64 / 1024.0;
+
+    // 2. Load.
+    let slugs = sample_slugs(&options.corpus, SLUG_SAMPLE)?;
+    let script = temp.path().join("random-slug.lua");
+    write_wrk_script(&script, &temp.path().join("slugs.txt"), &slugs)?;
+
+    let cached = measure(&server, &wrk, &data_dir, &script, options, true)?;
+    let uncached = measure(&server, &wrk, &data_dir, &script, options, false)?;
+
+    println!(
+        "\n== Mercato benchmark (release build, SQLite, {} listings) ==",
+        slugs_total(&options.corpus)?
+    );
+    println!("import:                      {import_secs:>9.1} s wall, peak RSS {import_peak_mib:.0} MiB   (target: < 60 s)");
+    for (label, m) in [("read cache on", &cached), ("read cache off", &uncached)] {
+        println!(
+            "{label:<15} GET /healthz {:>9.0} req/s | GET /api/v1/listings/{{slug}} {:>9.0} req/s = {:>5.1}% (target: >= 40%)",
+            m.trivial,
+            m.listing,
+            100.0 * m.listing / m.trivial
+        );
+    }
+    println!(
+        "wrk: 1 thread, {} connections, {} s per run; {} distinct slugs, uniform random",
+        options.connections, options.seconds, SLUG_SAMPLE
+    );
+    Ok(())
+}
+
+struct Measurement {
+    trivial: f64,
+    listing: f64,
+}
+
+fn measure(
+    server: &Path,
+    wrk: &Path,
+    data_dir: &Path,
+    script: &Path,
+    options: &Options,
+    cache: bool,
+) -> Result<Measurement> {
+    let addr = free_local_addr()?;
+    let log_path = data_dir.join(format!("serve-{cache}.log"));
+    let log = File::create(&log_path)?;
+    let child = isolated(Cmd::new(server))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(["serve", "--addr", &addr.to_string()])
+        .env("MERCATO_LOG", "warn")
+        .env("NO_COLOR", "1")
+        .env("MERCATO_PUBLIC_CACHE_TTL", if cache { "600" } else { "0" })
+        .env("MERCATO_PUBLIC_CACHE_CAPACITY", "200000")
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .spawn()?;
+    let mut guard = KillOnDrop(child);
+    if let Err(e) = wait_until_ready(&mut guard.0, addr) {
+        print_log_tail(&log_path);
+        return Err(e);
+    }
+    let base = format!("http://{addr}");
+    let load = |url: &str, script: Option<&Path>| -> Result<f64> {
+        let mut cmd = Cmd::new(wrk).args([
+            "-t1".to_string(),
+            format!("-c{}", options.connections),
+            format!("-d{}s", options.seconds),
+        ]);
+        if let Some(s) = script {
+            cmd = cmd.arg("-s").arg(s);
+        }
+        let out = cmd.arg(url).read()?;
+        requests_per_second(&out)
+    };
+    if cache {
+        // Warm-up: one pass to fill the cache; not counted.
+        load(&base, Some(script))?;
+    }
+    let trivial = load(&format!("{base}/healthz"), None)?;
+    let listing = load(&base, Some(script))?;
+    Ok(Measurement { trivial, listing })
+}
+
+/// wrk's "Requests/sec:" line; a run with non-2xx answers is a failed measurement.
+fn requests_per_second(wrk_output: &str) -> Result<f64> {
+    if let Some(line) = wrk_output.lines().find(|l| l.contains("Non-2xx")) {
+        bail!("the load run got error answers: {}", line.trim());
+    }
+    wrk_output
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("no Requests/sec in wrk's output:\n{wrk_output}"))
+}
+
+/// The largest resident set of any child process waited for so far, in KiB.
+fn peak_child_rss_kib() -> i64 {
+    // SAFETY: getrusage only writes into the struct we pass.
+    unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        if libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) == 0 {
+            usage.ru_maxrss
+        } else {
+            0
+        }
+    }
+}
+
+fn corpus_lines(corpus: &Path) -> Result<impl Iterator<Item = String>> {
+    let file = File::open(corpus).with_context(|| format!("opening {}", corpus.display()))?;
+    let reader: Box<dyn BufRead> = if corpus.extension().is_some_and(|e| e == "gz") {
+        Box::new(BufReader::new(flate2::read::MultiGzDecoder::new(file)))
+    } else {
+        Box::new(BufReader::new(file))
+    };
+    Ok(reader.lines().map_while(|l| l.ok()))
+}
+
+fn slugs_total(corpus: &Path) -> Result<usize> {
+    Ok(corpus_lines(corpus)?.count())
+}
+
+/// `n` slugs spread over the whole corpus, picked by a fixed pseudo-random sequence so that
+/// every run loads the same ones.
+fn sample_slugs(corpus: &Path, n: usize) -> Result<Vec<String>> {
+    let all: Vec<String> = corpus_lines(corpus)?
+        .filter_map(|line| {
+            let start = line.find("\"slug\": \"").map(|i| i + 9)?;
+            let end = line[start..].find('"')? + start;
+            Some(line[start..end].to_string())
+        })
+        .collect();
+    if all.is_empty() {
+        bail!("no slugs in {}", corpus.display());
+    }
+    // xorshift: deterministic, no dependency.
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut picked = std::collections::BTreeSet::new();
+    while picked.len() < n.min(all.len()) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        picked.insert((x % all.len() as u64) as usize);
+    }
+    Ok(picked.into_iter().map(|i| all[i].clone()).collect())
+}
+
+fn write_wrk_script(script: &Path, slugs_file: &Path, slugs: &[String]) -> Result<()> {
+    fs::write(slugs_file, slugs.join("\n"))?;
+    let mut f = File::create(script)?;
+    write!(
+        f,
+        r#"local slugs = {{}}
+for line in io.lines("{}") do slugs[#slugs + 1] = line end
+math.randomseed(42)
+request = function()
+  return wrk.format("GET", "/api/v1/listings/" .. slugs[math.random(#slugs)])
+end
+"#,
+        slugs_file.display()
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_wrk_output() {
+        let out = "Running 10s test\n  Requests/sec:  51672.87\nTransfer/sec: 1MB\n";
+        assert_eq!(requests_per_second(out).unwrap(), 51672.87);
+        assert!(requests_per_second("Non-2xx or 3xx responses: 5\nRequests/sec: 1").is_err());
+        assert!(requests_per_second("nothing").is_err());
+    }
+}
