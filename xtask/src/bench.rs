@@ -78,15 +78,18 @@ pub fn run(options: &Options) -> Result<()> {
 
     // 1. Import.
     let started = Instant::now();
-    isolated(Cmd::new(&server))
+    let import = isolated(Cmd::new(&server))
         .arg("--data-dir")
         .arg(&data_dir)
         .arg("import")
         .arg(&options.corpus)
-        .run()
-        .context("importing the corpus")?;
+        .spawn()?;
+    let (status, peak_kib) = wait_with_peak_rss(import)?;
+    if !status {
+        bail!("importing the corpus failed");
+    }
     let import_secs = started.elapsed().as_secs_f64();
-    let import_peak_mib = peak_child_rss_kib() as f64 / 1024.0;
+    let import_peak_mib = peak_kib as f64 / 1024.0;
 
     // 2. Load.
     let slugs = sample_slugs(&options.corpus, SLUG_SAMPLE)?;
@@ -182,17 +185,24 @@ fn requests_per_second(wrk_output: &str) -> Result<f64> {
         .ok_or_else(|| anyhow::anyhow!("no Requests/sec in wrk's output:\n{wrk_output}"))
 }
 
-/// The largest resident set of any child process waited for so far, in KiB.
-fn peak_child_rss_kib() -> i64 {
-    // SAFETY: getrusage only writes into the struct we pass.
-    unsafe {
+/// Waits for the child and returns whether it succeeded and its own peak resident set (KiB),
+/// from `wait4`, which reports the usage of that one process.
+fn wait_with_peak_rss(child: std::process::Child) -> Result<(bool, i64)> {
+    let pid = child.id() as libc::pid_t;
+    // SAFETY: wait4 writes only into the status and rusage we pass; the child is ours and is
+    // not waited for anywhere else (the `Child` is forgotten after this).
+    let (rc, status, usage) = unsafe {
+        let mut status: libc::c_int = 0;
         let mut usage: libc::rusage = std::mem::zeroed();
-        if libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) == 0 {
-            usage.ru_maxrss
-        } else {
-            0
-        }
+        let rc = libc::wait4(pid, &mut status, 0, &mut usage);
+        (rc, status, usage)
+    };
+    std::mem::forget(child);
+    if rc != pid {
+        bail!("waiting for process {pid} failed");
     }
+    let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+    Ok((ok, usage.ru_maxrss))
 }
 
 fn corpus_lines(corpus: &Path) -> Result<impl Iterator<Item = String>> {
