@@ -91,14 +91,18 @@ impl Db {
             .busy_timeout(Duration::from_secs(10))
             .pragma("cache_size", "-32000")
             .pragma("temp_store", "memory");
+        // No ping before each acquire: a local file cannot have dropped the connection, and
+        // the ping is a round trip to the connection's worker thread on every query.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(opts.clone())
             .await
             .context("opening the SQLite database")?;
         let readers = SqlitePoolOptions::new()
             .max_connections(pool_size)
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(opts.read_only(true).create_if_missing(false))
             .await
