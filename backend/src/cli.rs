@@ -66,6 +66,9 @@ pub enum Command {
     },
     /// Seeds a small demo marketplace into an empty database (does nothing otherwise).
     SeedDemo,
+    /// Rebuilds the search index from the database, with a progress bar. A running server
+    /// keeps searching the old index meanwhile and switches when the new one is ready.
+    Reindex,
 }
 
 pub fn main() -> ExitCode {
@@ -153,6 +156,11 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 anyhow::bail!("{} line(s) were rejected", report.rejected);
             }
             Ok(())
+        }
+        Command::Reindex => {
+            let db = Db::connect(&settings).await?;
+            db.migrate().await?;
+            crate::search::reindex::run(&db, &settings).await
         }
         Command::SeedDemo => {
             let db = Db::connect(&settings).await?;

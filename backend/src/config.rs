@@ -46,6 +46,15 @@ pub struct Settings {
     pub public_cache_ttl: Duration,
     /// How many public responses the cache holds.
     pub public_cache_capacity: usize,
+    /// Meilisearch instead of the embedded tantivy index.
+    pub meilisearch_url: Option<String>,
+    pub meilisearch_api_key: Option<String>,
+    /// The Meilisearch index to use.
+    pub meilisearch_index: String,
+    /// Whether `serve` keeps the search index up to date (one process per index must).
+    pub search_worker: bool,
+    /// Test hook: crash the search worker at a point (`before-commit`, `after-commit`).
+    pub search_crash: Option<String>,
 }
 
 impl Default for Settings {
@@ -65,6 +74,11 @@ impl Default for Settings {
             db_pool_size: 4,
             public_cache_ttl: Duration::from_secs(60),
             public_cache_capacity: 50_000,
+            meilisearch_url: None,
+            meilisearch_api_key: None,
+            meilisearch_index: "listings".into(),
+            search_worker: true,
+            search_crash: None,
         }
     }
 }
@@ -88,6 +102,10 @@ struct FileSettings {
     db_pool_size: Option<u32>,
     public_cache_ttl_secs: Option<u64>,
     public_cache_capacity: Option<usize>,
+    meilisearch_url: Option<String>,
+    meilisearch_api_key: Option<String>,
+    meilisearch_index: Option<String>,
+    search_worker: Option<bool>,
 }
 
 /// Overrides from the command line (already merged with their environment variables by clap).
@@ -163,6 +181,21 @@ impl Settings {
         if let Some(v) = env("MERCATO_PUBLIC_CACHE_TTL") {
             s.public_cache_ttl = Duration::from_secs(parse_env("MERCATO_PUBLIC_CACHE_TTL", &v)?);
         }
+        if let Some(v) = env("MEILISEARCH_URL").filter(|v| !v.is_empty()) {
+            s.meilisearch_url = Some(v.trim_end_matches('/').to_string());
+        }
+        if let Some(v) = env("MEILISEARCH_API_KEY").filter(|v| !v.is_empty()) {
+            s.meilisearch_api_key = Some(v);
+        }
+        if let Some(v) = env("MERCATO_MEILISEARCH_INDEX").filter(|v| !v.is_empty()) {
+            s.meilisearch_index = v;
+        }
+        if let Some(v) = env("MERCATO_SEARCH_WORKER") {
+            s.search_worker = parse_env("MERCATO_SEARCH_WORKER", &v)?;
+        }
+        if let Some(v) = env("MERCATO_TEST_CRASH_SEARCH_WORKER").filter(|v| !v.is_empty()) {
+            s.search_crash = Some(v);
+        }
         if let Some(v) = env("MERCATO_PUBLIC_CACHE_CAPACITY") {
             s.public_cache_capacity = parse_env("MERCATO_PUBLIC_CACHE_CAPACITY", &v)?;
         }
@@ -227,6 +260,18 @@ impl Settings {
         if let Some(v) = f.public_cache_capacity {
             self.public_cache_capacity = v;
         }
+        if let Some(v) = f.meilisearch_url {
+            self.meilisearch_url = Some(v);
+        }
+        if let Some(v) = f.meilisearch_api_key {
+            self.meilisearch_api_key = Some(v);
+        }
+        if let Some(v) = f.meilisearch_index {
+            self.meilisearch_index = v;
+        }
+        if let Some(v) = f.search_worker {
+            self.search_worker = v;
+        }
         Ok(())
     }
 
@@ -236,6 +281,11 @@ impl Settings {
         }
         if self.access_token_ttl >= self.refresh_token_ttl {
             bail!("the access token lifetime must be shorter than the refresh token lifetime");
+        }
+        if let Some(c) = &self.search_crash {
+            if crate::search::worker::CrashPoint::parse(c).is_none() {
+                bail!("MERCATO_TEST_CRASH_SEARCH_WORKER must be before-commit or after-commit");
+            }
         }
         if self.db_pool_size == 0 {
             bail!("the database pool needs at least one connection");

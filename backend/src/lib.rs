@@ -15,6 +15,7 @@ pub mod markdown;
 pub mod openapi;
 pub mod pagination;
 pub mod routes;
+pub mod search;
 pub mod seed;
 pub mod startup;
 pub mod state;

@@ -36,17 +36,34 @@ impl Application {
         let tokens = TokenKeys::load(&settings)?;
         let public_cache =
             PublicCache::new(settings.public_cache_capacity, settings.public_cache_ttl);
+        let search = crate::search::open(&settings).await?;
         let state = AppState {
             settings: Arc::new(settings),
             db,
             tokens: Arc::new(tokens),
             public_cache: Arc::new(public_cache),
+            search,
+            search_notify: Arc::new(tokio::sync::Notify::new()),
         };
         let listener = TcpListener::bind(&state.settings.addr)
             .with_context(|| format!("binding {}", state.settings.addr))?;
         let port = listener.local_addr()?.port();
         let server = run(listener, state.clone())?;
         tokio::spawn(sync_public_cache(state.clone()));
+        if state.settings.search_worker {
+            let worker = crate::search::worker::Worker {
+                db: state.db.clone(),
+                index: state.search.clone(),
+                owner: format!("serve-{}", uuid::Uuid::new_v4().simple()),
+                notify: state.search_notify.clone(),
+                crash: state
+                    .settings
+                    .search_crash
+                    .as_deref()
+                    .and_then(crate::search::worker::CrashPoint::parse),
+            };
+            tokio::spawn(worker.run());
+        }
         Ok(Application {
             port,
             server,

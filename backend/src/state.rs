@@ -6,6 +6,8 @@ use crate::auth::tokens::TokenKeys;
 use crate::cache::PublicCache;
 use crate::config::Settings;
 use crate::db::Db;
+use crate::search::SharedIndex;
+use tokio::sync::Notify;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -13,4 +15,7 @@ pub struct AppState {
     pub db: Db,
     pub tokens: Arc<TokenKeys>,
     pub public_cache: Arc<PublicCache>,
+    pub search: SharedIndex,
+    /// Wakes the search worker after a local commit.
+    pub search_notify: Arc<Notify>,
 }

@@ -10,5 +10,6 @@ pub mod outbox;
 pub mod partner_members;
 pub mod partners;
 pub mod refresh_tokens;
+pub mod search_state;
 pub mod status_changes;
 pub mod users;

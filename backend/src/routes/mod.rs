@@ -10,6 +10,7 @@ pub mod members;
 pub mod partners;
 pub mod respond;
 pub mod review;
+pub mod search;
 pub mod web_app;
 
 use actix_web::{web, HttpRequest, HttpResponse, Resource};
@@ -96,6 +97,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 )
                 .service(resource("/listings/{slug}/delist").route(post().to(review::delist)))
                 .service(resource("/listings/{slug}/badges").route(put().to(review::set_badges)))
+                // search
+                .service(resource("/search").route(get().to(search::search)))
+                .service(resource("/search/suggest").route(get().to(search::suggest)))
                 // categories
                 .service(
                     resource("/categories")

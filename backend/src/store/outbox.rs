@@ -73,6 +73,7 @@ pub async fn commit(
     record(&txn, &change).await?;
     txn.commit().await?;
     state.public_cache.apply(&change);
+    state.search_notify.notify_one();
     Ok(())
 }
 

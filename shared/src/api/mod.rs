@@ -4,6 +4,7 @@ pub mod auth;
 pub mod categories;
 pub mod listings;
 pub mod partners;
+pub mod search;
 
 use serde::{Deserialize, Deserializer, Serialize};
 

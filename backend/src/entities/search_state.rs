@@ -1,0 +1,18 @@
+use sea_orm::entity::prelude::*;
+
+/// A search index's checkpoint in the outbox and its writer lease (see `search::worker`).
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "search_state")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub identity: String,
+    pub last_outbox_id: i64,
+    pub lease_owner: Option<String>,
+    pub lease_until: Option<DateTimeUtc>,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,595 @@
+//! The embedded engine: a tantivy index under `<data dir>/search/`.
+//!
+//! The ranking formula of `ranking.rs` is computed inside the index: per query word a dis-max
+//! over constant-score clauses (each field × exact / prefix / one typo / two typos, scored
+//! `COVERAGE + weight × quality`), a whole-name clause on the compact name, and the stored
+//! query-independent boost added by the collector. All words are required first; when that
+//! finds fewer listings than the page needs, one word fewer, and so on (coverage ranks the
+//! fuller matches first anyway).
+//!
+//! Layout: `search/CURRENT` names the live index directory (`index-<id>`). A rebuild
+//! (`mercato reindex`) writes a fresh directory and then switches `CURRENT`; a running server
+//! notices and reopens, so a rebuild never blocks searches.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+use anyhow::Context;
+use async_trait::async_trait;
+use mercato_shared::api::search::{FacetCount, Facets, Suggestion};
+use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::directory::MmapDirectory;
+use tantivy::query::{
+    AllQuery, BooleanQuery, ConstScoreQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, Query,
+    TermQuery,
+};
+use tantivy::schema::{
+    Facet, FacetOptions, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST,
+    STORED, STRING,
+};
+use tantivy::tokenizer::{AsciiFoldingFilter, LowerCaser, SimpleTokenizer, TextAnalyzer};
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, SegmentReader, TantivyDocument, Term,
+};
+
+use super::ranking::{self, Field, COVERAGE, WHOLE_NAME_BONUS};
+use super::text::{self, ParsedQuery, QueryWord};
+use super::{SearchDocument, SearchIndex, SearchOutcome, SearchRequest};
+
+const TOKENIZER: &str = "mercato";
+/// Indexing memory budget per rebuild/worker writer.
+const WRITER_BUDGET: usize = 64 * 1024 * 1024;
+
+#[derive(Clone, Copy)]
+struct Fields {
+    slug: tantivy::schema::Field,
+    name: tantivy::schema::Field,
+    name_compact: tantivy::schema::Field,
+    use_cases: tantivy::schema::Field,
+    tagline: tantivy::schema::Field,
+    categories: tantivy::schema::Field,
+    partner: tantivy::schema::Field,
+    description: tantivy::schema::Field,
+    category_facet: tantivy::schema::Field,
+    pricing_facet: tantivy::schema::Field,
+    badge_facet: tantivy::schema::Field,
+    partner_slug: tantivy::schema::Field,
+    boost: tantivy::schema::Field,
+    document: tantivy::schema::Field,
+}
+
+impl Fields {
+    fn text(&self, field: Field) -> tantivy::schema::Field {
+        match field {
+            Field::Name => self.name,
+            Field::UseCases => self.use_cases,
+            Field::Tagline => self.tagline,
+            Field::Categories => self.categories,
+            Field::Partner => self.partner,
+            Field::Description => self.description,
+        }
+    }
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    // Which documents contain a word is all the ranking needs: no frequencies, no positions.
+    let words = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(TOKENIZER)
+            .set_index_option(IndexRecordOption::Basic),
+    );
+    let raw = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer("raw")
+            .set_index_option(IndexRecordOption::Basic),
+    );
+    let fields = Fields {
+        slug: b.add_text_field("slug", STRING),
+        name: b.add_text_field("name", words.clone()),
+        name_compact: b.add_text_field("name_compact", raw),
+        use_cases: b.add_text_field("use_cases", words.clone()),
+        tagline: b.add_text_field("tagline", words.clone()),
+        categories: b.add_text_field("categories", words.clone()),
+        partner: b.add_text_field("partner", words.clone()),
+        description: b.add_text_field("description", words),
+        category_facet: b.add_facet_field("category_facet", FacetOptions::default()),
+        pricing_facet: b.add_facet_field("pricing_facet", FacetOptions::default()),
+        badge_facet: b.add_facet_field("badge_facet", FacetOptions::default()),
+        partner_slug: b.add_text_field("partner_slug", STRING),
+        boost: b.add_f64_field("boost", FAST),
+        document: b.add_bytes_field("document", STORED),
+    };
+    (b.build(), fields)
+}
+
+fn analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build()
+}
+
+fn facet(value: &str) -> Facet {
+    Facet::from_path([value])
+}
+
+/// One opened index directory.
+struct Open {
+    dir_name: String,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter<TantivyDocument>>,
+}
+
+pub struct TantivyIndex {
+    root: PathBuf,
+    fields: Fields,
+    open: RwLock<Arc<Open>>,
+}
+
+fn open_dir(
+    path: &Path,
+    writer_threads: usize,
+) -> anyhow::Result<(IndexReader, IndexWriter<TantivyDocument>)> {
+    std::fs::create_dir_all(path).with_context(|| format!("creating {}", path.display()))?;
+    let (schema, _) = schema();
+    let dir = MmapDirectory::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let index = Index::open_or_create(dir, schema).context("opening the search index")?;
+    index.tokenizers().register(TOKENIZER, analyzer());
+    let writer = index
+        .writer_with_num_threads(writer_threads, WRITER_BUDGET * writer_threads)
+        .context("the search index is in use by another process")?;
+    let reader = index
+        .reader_builder()
+        .reload_policy(ReloadPolicy::Manual)
+        .try_into()?;
+    Ok((reader, writer))
+}
+
+fn current_name(root: &Path) -> Option<String> {
+    std::fs::read_to_string(root.join("CURRENT"))
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+fn new_dir_name() -> String {
+    format!(
+        "index-{}-{}",
+        chrono::Utc::now().format("%Y%m%d%H%M%S"),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+impl TantivyIndex {
+    /// Opens the live index under `root` (creating an empty one on first start).
+    pub fn open(root: &Path) -> anyhow::Result<TantivyIndex> {
+        std::fs::create_dir_all(root)?;
+        let name = match current_name(root) {
+            Some(name) => name,
+            None => {
+                let name = new_dir_name();
+                write_current(root, &name)?;
+                name
+            }
+        };
+        let (reader, writer) = open_dir(&root.join(&name), 1)?;
+        let (_, fields) = schema();
+        Ok(TantivyIndex {
+            root: root.to_path_buf(),
+            fields,
+            open: RwLock::new(Arc::new(Open {
+                dir_name: name,
+                reader,
+                writer: Mutex::new(writer),
+            })),
+        })
+    }
+
+    /// A new, empty index beside the live one, for a rebuild; [`promote`](Self::promote) makes
+    /// it live.
+    pub fn create_fresh(root: &Path) -> anyhow::Result<TantivyIndex> {
+        std::fs::create_dir_all(root)?;
+        let name = new_dir_name();
+        let (reader, writer) = open_dir(&root.join(&name), 2)?;
+        let (_, fields) = schema();
+        Ok(TantivyIndex {
+            root: root.to_path_buf(),
+            fields,
+            open: RwLock::new(Arc::new(Open {
+                dir_name: name,
+                reader,
+                writer: Mutex::new(writer),
+            })),
+        })
+    }
+
+    /// Merges the index into one segment (faster searches after a bulk load) and makes it the
+    /// live index.
+    pub fn promote(self) -> anyhow::Result<String> {
+        let open = self.current();
+        {
+            let mut writer = open
+                .writer
+                .lock()
+                .map_err(|_| anyhow::anyhow!("writer poisoned"))?;
+            let ids = open.reader.searcher().index().searchable_segment_ids()?;
+            if ids.len() > 1 {
+                writer.merge(&ids).wait()?;
+            }
+            writer.commit()?;
+        }
+        write_current(&self.root, &open.dir_name)?;
+        Ok(open.dir_name.clone())
+    }
+
+    fn current(&self) -> Arc<Open> {
+        self.open
+            .read()
+            .map(|g| g.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    /// The identity of the live index directory (where the worker keeps its checkpoint).
+    pub fn dir_name(&self) -> String {
+        self.current().dir_name.clone()
+    }
+
+    /// If a rebuild switched `CURRENT` to another directory, reopens on it and removes the old
+    /// one. Returns whether it switched.
+    pub fn follow_switch(&self) -> anyhow::Result<bool> {
+        let Some(name) = current_name(&self.root) else {
+            return Ok(false);
+        };
+        let old = self.current();
+        if name == old.dir_name {
+            return Ok(false);
+        }
+        let (reader, writer) = open_dir(&self.root.join(&name), 1)?;
+        *self
+            .open
+            .write()
+            .map_err(|_| anyhow::anyhow!("index lock poisoned"))? = Arc::new(Open {
+            dir_name: name,
+            reader,
+            writer: Mutex::new(writer),
+        });
+        let old_dir = self.root.join(&old.dir_name);
+        drop(old);
+        // Searches still holding the old reader keep their mmaps; removing is safe on Unix.
+        let _ = std::fs::remove_dir_all(old_dir);
+        Ok(true)
+    }
+
+    fn to_tantivy(&self, doc: &SearchDocument) -> anyhow::Result<TantivyDocument> {
+        let f = &self.fields;
+        let mut d = TantivyDocument::default();
+        d.add_text(f.slug, &doc.slug);
+        d.add_text(f.name, &doc.name);
+        for key in text::name_keys(&doc.name) {
+            d.add_text(f.name_compact, key);
+        }
+        for u in &doc.use_cases {
+            d.add_text(f.use_cases, u);
+        }
+        d.add_text(f.tagline, &doc.tagline);
+        for (slug, name) in &doc.categories {
+            d.add_text(f.categories, name);
+            d.add_facet(f.category_facet, facet(slug));
+        }
+        d.add_text(f.partner, &doc.partner_name);
+        d.add_text(f.description, &doc.description);
+        d.add_facet(f.pricing_facet, facet(doc.pricing.as_str()));
+        for b in &doc.badges {
+            d.add_facet(f.badge_facet, facet(b));
+        }
+        d.add_text(f.partner_slug, &doc.partner_slug);
+        d.add_f64(f.boost, ranking::static_boost(doc));
+        d.add_bytes(f.document, &serde_json::to_vec(doc)?);
+        Ok(d)
+    }
+
+    /// The dis-max of all the ways one query word can match, over `fields`.
+    fn word_query(&self, word: &QueryWord, fields: &[Field]) -> Box<dyn Query> {
+        let mut clauses: Vec<Box<dyn Query>> = Vec::new();
+        let scored = |q: Box<dyn Query>, weight: f64, quality: f64| -> Box<dyn Query> {
+            Box::new(ConstScoreQuery::new(
+                q,
+                (COVERAGE + weight * quality) as f32,
+            ))
+        };
+        for &field in fields {
+            let term = Term::from_field_text(self.fields.text(field), &word.text);
+            let w = field.weight();
+            clauses.push(scored(
+                Box::new(TermQuery::new(term.clone(), IndexRecordOption::Basic)),
+                w,
+                ranking::match_quality(0, false),
+            ));
+            if word.prefix {
+                clauses.push(scored(
+                    Box::new(FuzzyTermQuery::new_prefix(term.clone(), 0, true)),
+                    w,
+                    ranking::match_quality(0, true),
+                ));
+            }
+            if field.typo_tolerant() {
+                for d in 1..=word.max_typos {
+                    clauses.push(scored(
+                        Box::new(FuzzyTermQuery::new(term.clone(), d, true)),
+                        w,
+                        ranking::match_quality(d, false),
+                    ));
+                    if word.prefix {
+                        clauses.push(scored(
+                            Box::new(FuzzyTermQuery::new_prefix(term.clone(), d, true)),
+                            w,
+                            ranking::match_quality(d, true),
+                        ));
+                    }
+                }
+            }
+        }
+        Box::new(DisjunctionMaxQuery::new(clauses))
+    }
+
+    fn whole_name_query(&self, query: &ParsedQuery) -> Box<dyn Query> {
+        let term = Term::from_field_text(self.fields.name_compact, &query.compact);
+        let mut clauses: Vec<Box<dyn Query>> = vec![Box::new(ConstScoreQuery::new(
+            Box::new(TermQuery::new(term.clone(), IndexRecordOption::Basic)),
+            WHOLE_NAME_BONUS as f32,
+        ))];
+        for d in 1..=text::typo_budget(&query.compact) {
+            clauses.push(Box::new(ConstScoreQuery::new(
+                Box::new(FuzzyTermQuery::new(term.clone(), d, true)),
+                (WHOLE_NAME_BONUS * ranking::match_quality(d, false)) as f32,
+            )));
+        }
+        Box::new(DisjunctionMaxQuery::new(clauses))
+    }
+
+    fn filter_clauses(&self, filters: &super::Filters) -> Vec<(Occur, Box<dyn Query>)> {
+        let f = &self.fields;
+        let mut out: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut must = |term: Term| {
+            out.push((
+                Occur::Must,
+                Box::new(ConstScoreQuery::new(
+                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+                    0.0,
+                )),
+            ))
+        };
+        if let Some(c) = &filters.category {
+            must(Term::from_facet(f.category_facet, &facet(c)));
+        }
+        if let Some(p) = filters.pricing {
+            must(Term::from_facet(f.pricing_facet, &facet(p.as_str())));
+        }
+        if let Some(b) = &filters.badge {
+            must(Term::from_facet(f.badge_facet, &facet(b)));
+        }
+        if let Some(p) = &filters.partner {
+            must(Term::from_field_text(f.partner_slug, p));
+        }
+        out
+    }
+
+    /// The query requiring `required` of the words (all filters always).
+    fn build_query(
+        &self,
+        req: &SearchRequest,
+        fields: &[Field],
+        required: usize,
+    ) -> Box<dyn Query> {
+        let mut clauses = self.filter_clauses(&req.filters);
+        if req.query.is_empty() {
+            clauses.push((
+                Occur::Must,
+                Box::new(ConstScoreQuery::new(Box::new(AllQuery), 0.0)),
+            ));
+        } else {
+            let words: Vec<(Occur, Box<dyn Query>)> = req
+                .query
+                .words
+                .iter()
+                .map(|w| (Occur::Should, self.word_query(w, fields)))
+                .collect();
+            clauses.push((
+                Occur::Must,
+                Box::new(BooleanQuery::with_minimum_required_clauses(words, required)),
+            ));
+            if fields.contains(&Field::Name) {
+                clauses.push((Occur::Should, self.whole_name_query(&req.query)));
+            }
+        }
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    fn run(
+        &self,
+        open: &Open,
+        req: &SearchRequest,
+        fields: &[Field],
+    ) -> anyhow::Result<(Vec<SearchDocument>, u64, Facets)> {
+        let searcher = open.reader.searcher();
+        let window = req.offset + req.limit;
+        let word_count = req.query.words.len().max(1);
+        let mut required = word_count;
+        loop {
+            let query = self.build_query(req, fields, required);
+            let top = TopDocs::with_limit(window.max(1)).tweak_score(|segment: &SegmentReader| {
+                let boost = segment
+                    .fast_fields()
+                    .f64("boost")
+                    .map(|c| c.first_or_default_col(0.0))
+                    .ok();
+                move |doc, score: f32| score as f64 + boost.as_ref().map_or(0.0, |b| b.get_val(doc))
+            });
+            let (top, count, facets) = if req.facets {
+                let mut categories = FacetCollector::for_field("category_facet");
+                categories.add_facet("/");
+                let mut pricing = FacetCollector::for_field("pricing_facet");
+                pricing.add_facet("/");
+                let mut badges = FacetCollector::for_field("badge_facet");
+                badges.add_facet("/");
+                let (top, (count, (c, p, b))) =
+                    searcher.search(&query, &(top, (Count, (categories, pricing, badges))))?;
+                let to_counts = |fc: &tantivy::collector::FacetCounts| -> Vec<FacetCount> {
+                    let mut v: Vec<FacetCount> = fc
+                        .get("/")
+                        .map(|(facet, n)| FacetCount {
+                            value: facet
+                                .to_path()
+                                .last()
+                                .map(|s| s.to_string())
+                                .unwrap_or_default(),
+                            count: n,
+                        })
+                        .collect();
+                    v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+                    v
+                };
+                (
+                    top,
+                    count,
+                    Facets {
+                        category: to_counts(&c),
+                        pricing: to_counts(&p),
+                        badge: to_counts(&b),
+                    },
+                )
+            } else {
+                let (top, count) = searcher.search(&query, &(top, Count))?;
+                (top, count, Facets::default())
+            };
+            if count >= window || required <= 1 || req.query.is_empty() {
+                let docs = top
+                    .into_iter()
+                    .skip(req.offset)
+                    .map(|(_, addr)| self.stored(&searcher, addr))
+                    .collect::<anyhow::Result<Vec<_>>>()?;
+                return Ok((docs, count as u64, facets));
+            }
+            required -= 1;
+        }
+    }
+
+    fn stored(
+        &self,
+        searcher: &tantivy::Searcher,
+        addr: DocAddress,
+    ) -> anyhow::Result<SearchDocument> {
+        let doc: TantivyDocument = searcher.doc(addr)?;
+        let bytes = doc
+            .get_first(self.fields.document)
+            .and_then(|v| v.as_bytes())
+            .context("a search document without its stored copy")?;
+        Ok(serde_json::from_slice(bytes)?)
+    }
+}
+
+fn write_current(root: &Path, name: &str) -> anyhow::Result<()> {
+    let tmp = root.join("CURRENT.tmp");
+    std::fs::write(&tmp, name)?;
+    std::fs::rename(&tmp, root.join("CURRENT"))?;
+    Ok(())
+}
+
+#[async_trait]
+impl SearchIndex for TantivyIndex {
+    fn engine(&self) -> &'static str {
+        "tantivy"
+    }
+
+    fn identity(&self) -> String {
+        format!("tantivy:{}", self.root.join(self.dir_name()).display())
+    }
+
+    fn follow_switch(&self) -> anyhow::Result<bool> {
+        TantivyIndex::follow_switch(self)
+    }
+
+    async fn search(&self, req: &SearchRequest) -> anyhow::Result<SearchOutcome> {
+        // Searches are short and CPU-bound: they run right here rather than paying for a hop
+        // to the blocking pool.
+        let open = self.current();
+        let (docs, total, facets) = self.run(&open, req, &Field::ALL)?;
+        Ok(SearchOutcome {
+            hits: docs
+                .iter()
+                .map(|d| super::hit(d, &req.query, req.explain))
+                .collect(),
+            facets,
+            estimated_total: total,
+        })
+    }
+
+    async fn suggest(&self, query: &ParsedQuery, limit: usize) -> anyhow::Result<Vec<Suggestion>> {
+        let open = self.current();
+        let req = SearchRequest {
+            query: query.clone(),
+            filters: Default::default(),
+            offset: 0,
+            limit: limit * 2,
+            explain: false,
+            facets: false,
+        };
+        let (docs, _, _) = self.run(&open, &req, &[Field::Name, Field::UseCases])?;
+        Ok(super::suggestions_from(&docs, query, limit))
+    }
+
+    async fn upsert(&self, docs: Vec<SearchDocument>) -> anyhow::Result<()> {
+        let open = self.current();
+        let writer = open
+            .writer
+            .lock()
+            .map_err(|_| anyhow::anyhow!("writer poisoned"))?;
+        for doc in &docs {
+            writer.delete_term(Term::from_field_text(self.fields.slug, &doc.slug));
+            writer.add_document(self.to_tantivy(doc)?)?;
+        }
+        Ok(())
+    }
+
+    async fn delete(&self, slugs: Vec<String>) -> anyhow::Result<()> {
+        let open = self.current();
+        let writer = open
+            .writer
+            .lock()
+            .map_err(|_| anyhow::anyhow!("writer poisoned"))?;
+        for slug in &slugs {
+            writer.delete_term(Term::from_field_text(self.fields.slug, slug));
+        }
+        Ok(())
+    }
+
+    async fn clear(&self) -> anyhow::Result<()> {
+        let open = self.current();
+        let writer = open
+            .writer
+            .lock()
+            .map_err(|_| anyhow::anyhow!("writer poisoned"))?;
+        writer.delete_all_documents()?;
+        Ok(())
+    }
+
+    async fn commit(&self) -> anyhow::Result<()> {
+        let open = self.current();
+        tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+            let mut writer = open
+                .writer
+                .lock()
+                .map_err(|_| anyhow::anyhow!("writer poisoned"))?;
+            writer.commit()?;
+            drop(writer);
+            open.reader.reload()?;
+            Ok(())
+        })
+        .await?
+    }
+
+    async fn document_count(&self) -> anyhow::Result<u64> {
+        Ok(self.current().reader.searcher().num_docs())
+    }
+}

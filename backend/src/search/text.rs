@@ -1,0 +1,340 @@
+//! Text handling shared by both engines and the ranking: the tokenizer (the same rules as the
+//! tantivy analyzer: split on anything not alphanumeric, lowercase, fold accents), query
+//! parsing with the typo budget of each word, edit distance, and highlighting.
+
+/// A word of a text, lowercased and folded, with its byte range in the original.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    pub text: String,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Folds the accented Latin letters that matter for search to ASCII (é → e, ß → ss); other
+/// characters are kept as they are.
+pub fn fold(c: char, out: &mut String) {
+    let folded = match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' => "a",
+        'ç' | 'ć' | 'č' => "c",
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' => "e",
+        'ì' | 'í' | 'î' | 'ï' | 'ī' => "i",
+        'ñ' | 'ń' => "n",
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' => "o",
+        'ù' | 'ú' | 'û' | 'ü' | 'ū' => "u",
+        'ý' | 'ÿ' => "y",
+        'ß' => "ss",
+        'æ' => "ae",
+        'œ' => "oe",
+        _ => {
+            out.push(c);
+            return;
+        }
+    };
+    out.push_str(folded);
+}
+
+/// Splits `text` into words.
+pub fn tokenize(text: &str) -> Vec<Token> {
+    let mut tokens = Vec::new();
+    let mut current = String::new();
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        if c.is_alphanumeric() {
+            if current.is_empty() {
+                start = i;
+            }
+            for lower in c.to_lowercase() {
+                fold(lower, &mut current);
+            }
+        } else if !current.is_empty() {
+            tokens.push(Token {
+                text: std::mem::take(&mut current),
+                start,
+                end: i,
+            });
+        }
+    }
+    if !current.is_empty() {
+        tokens.push(Token {
+            text: current,
+            start,
+            end: text.len(),
+        });
+    }
+    tokens
+}
+
+/// The words of `text` joined without separators: `@theia/ai-mcp` → `theiaaimcp`. Lets
+/// "scroll to bottomjs" find `scroll-to-bottomjs` and "cssgg" find `css.gg`.
+pub fn compact(text: &str) -> String {
+    tokenize(text).into_iter().map(|t| t.text).collect()
+}
+
+/// The compact forms a listing name is found by: the whole name, and for scoped package-style
+/// names (`@scope/name`) the part after the scope.
+pub fn name_keys(name: &str) -> Vec<String> {
+    let mut keys = vec![compact(name)];
+    if let Some((_, rest)) = name.rsplit_once('/') {
+        let unscoped = compact(rest);
+        if !unscoped.is_empty() && !keys.contains(&unscoped) {
+            keys.push(unscoped);
+        }
+    }
+    keys.retain(|k| !k.is_empty());
+    keys
+}
+
+/// Typos a word may have and still match: none below 5 characters, one from 5, two from 9.
+pub fn typo_budget(word: &str) -> u8 {
+    match word.chars().count() {
+        0..=4 => 0,
+        5..=8 => 1,
+        _ => 2,
+    }
+}
+
+/// A word of a query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryWord {
+    pub text: String,
+    pub max_typos: u8,
+    /// The last word of a query typed without a trailing space also matches as a prefix
+    /// (search-as-you-type).
+    pub prefix: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ParsedQuery {
+    pub words: Vec<QueryWord>,
+    /// All words joined (see [`compact`]).
+    pub compact: String,
+}
+
+impl ParsedQuery {
+    pub fn parse(q: &str, max_words: usize) -> ParsedQuery {
+        let tokens = tokenize(q);
+        let ends_mid_word = q.chars().last().is_some_and(|c| c.is_alphanumeric());
+        let count = tokens.len().min(max_words);
+        let mut words = Vec::with_capacity(count);
+        let mut seen = std::collections::HashSet::new();
+        for (i, t) in tokens.into_iter().take(count).enumerate() {
+            let prefix = i + 1 == count && ends_mid_word;
+            if !seen.insert(t.text.clone()) && !prefix {
+                continue;
+            }
+            words.push(QueryWord {
+                max_typos: typo_budget(&t.text),
+                text: t.text,
+                prefix,
+            });
+        }
+        let compact = words.iter().map(|w| w.text.as_str()).collect();
+        ParsedQuery { words, compact }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+}
+
+/// Optimal-string-alignment distance (a transposition counts as one edit, as in tantivy's
+/// Levenshtein automata), or `None` if it exceeds `max`.
+pub fn distance_within(a: &str, b: &str, max: u8) -> Option<u8> {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let max = max as usize;
+    if a.len().abs_diff(b.len()) > max {
+        return None;
+    }
+    let (n, m) = (a.len(), b.len());
+    let mut prev2 = vec![0usize; m + 1];
+    let mut prev: Vec<usize> = (0..=m).collect();
+    let mut cur = vec![0usize; m + 1];
+    for i in 1..=n {
+        cur[0] = i;
+        let mut row_min = cur[0];
+        for j in 1..=m {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(prev2[j - 2] + 1);
+            }
+            cur[j] = v;
+            row_min = row_min.min(v);
+        }
+        if row_min > max {
+            return None;
+        }
+        std::mem::swap(&mut prev2, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    let d = prev[m];
+    (d <= max).then_some(d as u8)
+}
+
+/// How a query word matches a text word: `(typos, as_prefix)`, or `None`.
+pub fn word_match(word: &QueryWord, token: &str) -> Option<(u8, bool)> {
+    if token == word.text {
+        return Some((0, false));
+    }
+    if word.prefix && token.starts_with(word.text.as_str()) {
+        return Some((0, true));
+    }
+    if word.max_typos > 0 {
+        if let Some(d) = distance_within(&word.text, token, word.max_typos) {
+            return Some((d, false));
+        }
+        // A prefix with typos ("javasc" typed as "jvasc"): compare with the token's start.
+        if word.prefix {
+            let len = word.text.chars().count();
+            let head: String = token.chars().take(len).collect();
+            if head.chars().count() == len {
+                if let Some(d) = distance_within(&word.text, &head, word.max_typos) {
+                    return Some((d, true));
+                }
+            }
+        }
+    }
+    None
+}
+
+pub fn escape_html(s: &str, out: &mut String) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// `text`, HTML-escaped, with the words matching the query wrapped in `<mark>`. With
+/// `window`, only about that many words around the first match are kept (with "…" marks);
+/// an empty string comes back when nothing matched.
+pub fn highlight(text: &str, query: &ParsedQuery, window: Option<usize>) -> String {
+    let tokens = tokenize(text);
+    let matched: Vec<bool> = tokens
+        .iter()
+        .map(|t| query.words.iter().any(|w| word_match(w, &t.text).is_some()))
+        .collect();
+    let (from, to) = match window {
+        None => (0, tokens.len()),
+        Some(size) => {
+            let Some(first) = matched.iter().position(|m| *m) else {
+                return String::new();
+            };
+            let from = first.saturating_sub(size / 4);
+            (from, (from + size).min(tokens.len()))
+        }
+    };
+    let mut out = String::with_capacity(text.len() + 32);
+    if tokens.is_empty() {
+        escape_html(text, &mut out);
+        return out;
+    }
+    let start_byte = if from == 0 { 0 } else { tokens[from].start };
+    let end_byte = if to == tokens.len() {
+        text.len()
+    } else {
+        tokens[to - 1].end
+    };
+    if start_byte > 0 {
+        out.push('…');
+    }
+    let mut pos = start_byte;
+    for (token, is_match) in tokens[from..to].iter().zip(&matched[from..to]) {
+        escape_html(&text[pos..token.start], &mut out);
+        if *is_match {
+            out.push_str("<mark>");
+            escape_html(&text[token.start..token.end], &mut out);
+            out.push_str("</mark>");
+        } else {
+            escape_html(&text[token.start..token.end], &mut out);
+        }
+        pos = token.end;
+    }
+    escape_html(&text[pos..end_byte], &mut out);
+    if end_byte < text.len() {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokenizes_like_the_index() {
+        let words: Vec<_> = tokenize("@Theia/AI-mcp café, v2.1")
+            .into_iter()
+            .map(|t| t.text)
+            .collect();
+        assert_eq!(words, vec!["theia", "ai", "mcp", "cafe", "v2", "1"]);
+        assert_eq!(compact("css.gg"), "cssgg");
+        assert_eq!(name_keys("@theia/ai-mcp"), vec!["theiaaimcp", "aimcp"]);
+        assert_eq!(name_keys("semver"), vec!["semver"]);
+    }
+
+    #[test]
+    fn typo_budgets() {
+        assert_eq!(typo_budget("slack"), 1);
+        assert_eq!(typo_budget("sync"), 0);
+        assert_eq!(typo_budget("salesforce"), 2);
+    }
+
+    #[test]
+    fn distances() {
+        assert_eq!(distance_within("reselct", "reselect", 1), Some(1));
+        assert_eq!(distance_within("teh", "the", 1), Some(1), "transposition");
+        assert_eq!(distance_within("primeelocale", "primelocale", 2), Some(1));
+        assert_eq!(distance_within("abc", "xyz", 2), None);
+        assert_eq!(distance_within("", "ab", 2), Some(2));
+    }
+
+    #[test]
+    fn queries_know_their_last_word_is_a_prefix() {
+        let q = ParsedQuery::parse("Sync invoices sla", 10);
+        assert_eq!(q.words.len(), 3);
+        assert!(q.words[2].prefix && !q.words[0].prefix);
+        assert_eq!(q.compact, "syncinvoicessla");
+        let q = ParsedQuery::parse("sync invoices ", 10);
+        assert!(!q.words[1].prefix, "a trailing space ends the word");
+        assert_eq!(ParsedQuery::parse("a b c d", 2).words.len(), 2);
+    }
+
+    #[test]
+    fn word_matching() {
+        let q = ParsedQuery::parse("slak", 10);
+        assert_eq!(
+            word_match(&q.words[0], "slack"),
+            None,
+            "4 letters: no typos"
+        );
+        let q = ParsedQuery::parse("salesforse crm", 10);
+        assert_eq!(word_match(&q.words[0], "salesforce"), Some((1, false)));
+        let q = ParsedQuery::parse("invo", 10);
+        assert_eq!(word_match(&q.words[0], "invoices"), Some((0, true)));
+        assert_eq!(word_match(&q.words[0], "involve"), Some((0, true)));
+    }
+
+    #[test]
+    fn highlights_escape_and_mark() {
+        let q = ParsedQuery::parse("sync slack", 10);
+        assert_eq!(
+            highlight("Sync <b>invoices</b> to Slack!", &q, None),
+            "<mark>Sync</mark> &lt;b&gt;invoices&lt;/b&gt; to <mark>Slack</mark>!"
+        );
+        let long = format!("{} slack {}", "word ".repeat(50), "tail ".repeat(50));
+        let snippet = highlight(&long, &q, Some(10));
+        assert!(
+            snippet.starts_with('…') && snippet.ends_with('…'),
+            "{snippet}"
+        );
+        assert!(snippet.contains("<mark>slack</mark>"));
+        assert_eq!(highlight("nothing here", &q, Some(10)), "");
+    }
+}

@@ -1,0 +1,301 @@
+//! Keeps a search index in step with the database by following the outbox.
+//!
+//! Every write that changes what the public sees records a `PublicChange` in the outbox in the
+//! same transaction (`store::outbox`). The worker reads the entries after the index's
+//! checkpoint, reloads the affected listings from the database, applies them to the index,
+//! commits the index, and only then advances the checkpoint (a row of `search_state`). A crash
+//! anywhere in between re-applies the same entries on restart, which is harmless: applying
+//! means "make the index match the database now". Nothing committed is ever skipped.
+//!
+//! - A shared engine (Meilisearch) is written by one process at a time: the worker holds a
+//!   lease on the index's `search_state` row and renews it while it works.
+//! - On PostgreSQL, outbox ids can commit out of order. The worker stops at a hole in the ids
+//!   until the entry after it is older than [`GAP_GRACE`] (by then the hole was a rolled-back
+//!   transaction, not one still in flight).
+//! - An index with no checkpoint yet (first start, or a new engine) is rebuilt from the
+//!   database first.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use tokio::sync::Notify;
+
+use super::document;
+use super::SharedIndex;
+use crate::db::Db;
+use crate::entities::search_state;
+use crate::store::outbox::{self, PublicChange};
+
+const BATCH: u64 = 500;
+const LEASE: Duration = Duration::from_secs(15);
+const GAP_GRACE: chrono::Duration = chrono::Duration::seconds(10);
+const IDLE_POLL: Duration = Duration::from_millis(250);
+
+/// Where a crash may be injected, for the tests that prove nothing is lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CrashPoint {
+    /// After the index took the changes, before they are committed.
+    BeforeCommit,
+    /// After the index committed, before the checkpoint moved.
+    AfterCommit,
+}
+
+impl CrashPoint {
+    pub fn parse(s: &str) -> Option<CrashPoint> {
+        match s {
+            "before-commit" => Some(CrashPoint::BeforeCommit),
+            "after-commit" => Some(CrashPoint::AfterCommit),
+            _ => None,
+        }
+    }
+}
+
+pub struct Worker {
+    pub db: Db,
+    pub index: SharedIndex,
+    /// Identifies this process in leases.
+    pub owner: String,
+    /// Woken by local commits, so changes made here reach the index at once.
+    pub notify: Arc<Notify>,
+    pub crash: Option<CrashPoint>,
+}
+
+impl Worker {
+    /// Runs until the process ends.
+    pub async fn run(self) {
+        loop {
+            match self.step().await {
+                Ok(true) => continue,
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::warn!(error = %format!("{e:#}"), "search index update failed; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+            tokio::select! {
+                _ = self.notify.notified() => {}
+                _ = tokio::time::sleep(IDLE_POLL) => {}
+            }
+        }
+    }
+
+    /// One round: returns whether there was work (so the caller goes again at once).
+    pub async fn step(&self) -> anyhow::Result<bool> {
+        if self.index.follow_switch()? {
+            tracing::info!(index = %self.index.identity(), "search index switched to a rebuilt one");
+        }
+        let identity = self.index.identity();
+        let Some(checkpoint) = acquire(&self.db, &identity, &self.owner).await? else {
+            return Ok(false);
+        };
+        let checkpoint = match checkpoint {
+            Some(c) => c,
+            None => {
+                // No checkpoint: build the index from the database first.
+                let start = outbox::latest_id(&self.db.read).await?;
+                let n = rebuild_in_place(&self.db, &self.index, |_| {}).await?;
+                self.index.commit().await?;
+                save_checkpoint(&self.db, &identity, start).await?;
+                tracing::info!(listings = n, index = %identity, "search index built from the database");
+                return Ok(true);
+            }
+        };
+        let rows = outbox::since(&self.db.read, checkpoint, BATCH).await?;
+        let rows = contiguous(checkpoint, rows, Utc::now());
+        let Some(last) = rows.last().map(|r| r.id) else {
+            return Ok(false);
+        };
+        let changes: Vec<PublicChange> = rows.iter().map(PublicChange::from_row).collect();
+        if changes.contains(&PublicChange::Everything) {
+            rebuild_in_place(&self.db, &self.index, |_| {}).await?;
+        } else {
+            let slugs = affected_slugs(&self.db.read, &changes).await?;
+            let (docs, gone) = document::for_slugs(&self.db.read, &slugs).await?;
+            self.index.upsert(docs).await?;
+            self.index.delete(gone).await?;
+        }
+        self.maybe_crash(CrashPoint::BeforeCommit);
+        self.index.commit().await?;
+        self.maybe_crash(CrashPoint::AfterCommit);
+        save_checkpoint(&self.db, &identity, last).await?;
+        Ok(true)
+    }
+
+    fn maybe_crash(&self, point: CrashPoint) {
+        if self.crash == Some(point) {
+            tracing::error!(
+                ?point,
+                "crashing the search worker on purpose (MERCATO_TEST_CRASH_SEARCH_WORKER)"
+            );
+            std::process::abort();
+        }
+    }
+}
+
+/// The entries up to the first hole in the ids that may still be a transaction in flight.
+fn contiguous(
+    checkpoint: i64,
+    rows: Vec<crate::entities::outbox::Model>,
+    now: chrono::DateTime<Utc>,
+) -> Vec<crate::entities::outbox::Model> {
+    let mut expected = checkpoint + 1;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        if row.id != expected && now - row.created_at < GAP_GRACE {
+            break;
+        }
+        expected = row.id + 1;
+        out.push(row);
+    }
+    out
+}
+
+async fn affected_slugs(
+    db: &impl ConnectionTrait,
+    changes: &[PublicChange],
+) -> anyhow::Result<Vec<String>> {
+    let mut slugs = std::collections::BTreeSet::new();
+    for change in changes {
+        match change {
+            PublicChange::Listing(slug) => {
+                slugs.insert(slug.clone());
+            }
+            PublicChange::Partner(id) => slugs.extend(document::slugs_of_partner(db, *id).await?),
+            PublicChange::Category(id) => slugs.extend(document::slugs_of_category(db, *id).await?),
+            PublicChange::Everything => {}
+        }
+    }
+    Ok(slugs.into_iter().collect())
+}
+
+/// Replaces the index's content with the public listings of the database (visible at the
+/// commit that follows), reporting progress as documents are added.
+pub async fn rebuild_in_place(
+    db: &Db,
+    index: &SharedIndex,
+    mut progress: impl FnMut(u64),
+) -> anyhow::Result<u64> {
+    index.clear().await?;
+    let mut added = 0;
+    let total = document::for_each_public_batch(&db.read, 2000, |docs| {
+        added += docs.len() as u64;
+        progress(added);
+        let index = index.clone();
+        async move { index.upsert(docs).await }
+    })
+    .await?;
+    Ok(total)
+}
+
+/// Takes or renews the lease on the index; `None` when another process holds it, else the
+/// checkpoint (`Some(None)` when the index has none yet).
+pub async fn acquire(db: &Db, identity: &str, owner: &str) -> anyhow::Result<Option<Option<i64>>> {
+    let now = Utc::now();
+    // Make sure the row exists (without a checkpoint: -1 means "never built").
+    search_state::Entity::insert(search_state::ActiveModel {
+        identity: Set(identity.to_string()),
+        last_outbox_id: Set(-1),
+        lease_owner: Set(None),
+        lease_until: Set(None),
+        updated_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::column(search_state::Column::Identity)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(&db.write)
+    .await?;
+    let taken = search_state::Entity::update_many()
+        .col_expr(search_state::Column::LeaseOwner, Expr::value(owner))
+        .col_expr(
+            search_state::Column::LeaseUntil,
+            Expr::value(now + chrono::Duration::from_std(LEASE)?),
+        )
+        .filter(search_state::Column::Identity.eq(identity))
+        .filter(
+            Condition::any()
+                .add(search_state::Column::LeaseOwner.eq(owner))
+                .add(search_state::Column::LeaseUntil.is_null())
+                .add(search_state::Column::LeaseUntil.lt(now)),
+        )
+        .exec(&db.write)
+        .await?;
+    if taken.rows_affected != 1 {
+        return Ok(None);
+    }
+    let row = search_state::Entity::find_by_id(identity.to_string())
+        .one(&db.write)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("search state row vanished"))?;
+    Ok(Some(
+        (row.last_outbox_id >= 0).then_some(row.last_outbox_id),
+    ))
+}
+
+pub async fn save_checkpoint(db: &Db, identity: &str, last: i64) -> anyhow::Result<()> {
+    search_state::Entity::update_many()
+        .col_expr(search_state::Column::LastOutboxId, Expr::value(last))
+        .col_expr(search_state::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(search_state::Column::Identity.eq(identity))
+        .exec(&db.write)
+        .await?;
+    Ok(())
+}
+
+/// Gives the lease up (a rebuild that is done, a shutdown).
+pub async fn release(db: &Db, identity: &str, owner: &str) -> anyhow::Result<()> {
+    search_state::Entity::update_many()
+        .col_expr(
+            search_state::Column::LeaseOwner,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            search_state::Column::LeaseUntil,
+            Expr::value(Option::<chrono::DateTime<Utc>>::None),
+        )
+        .filter(search_state::Column::Identity.eq(identity))
+        .filter(search_state::Column::LeaseOwner.eq(owner))
+        .exec(&db.write)
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entities::outbox::Model;
+
+    fn row(id: i64, age_secs: i64, now: chrono::DateTime<Utc>) -> Model {
+        Model {
+            id,
+            topic: "listing".into(),
+            key: Some("x".into()),
+            created_at: now - chrono::Duration::seconds(age_secs),
+        }
+    }
+
+    #[test]
+    fn stops_at_young_holes_and_passes_old_ones() {
+        let now = Utc::now();
+        let ids = |rows: Vec<Model>| rows.into_iter().map(|r| r.id).collect::<Vec<_>>();
+        assert_eq!(
+            ids(contiguous(10, vec![row(11, 0, now), row(12, 0, now)], now)),
+            vec![11, 12]
+        );
+        assert_eq!(
+            ids(contiguous(10, vec![row(11, 0, now), row(13, 0, now)], now)),
+            vec![11],
+            "13 may have a sibling in flight"
+        );
+        assert_eq!(
+            ids(contiguous(10, vec![row(11, 0, now), row(13, 60, now)], now)),
+            vec![11, 13],
+            "an old hole was a rollback"
+        );
+        assert!(contiguous(10, vec![row(12, 1, now)], now).is_empty());
+    }
+}
