@@ -174,7 +174,7 @@ fn measure(
 }
 
 /// wrk's "Requests/sec:" line; a run with non-2xx answers is a failed measurement.
-fn requests_per_second(wrk_output: &str) -> Result<f64> {
+pub(crate) fn requests_per_second(wrk_output: &str) -> Result<f64> {
     if let Some(line) = wrk_output.lines().find(|l| l.contains("Non-2xx")) {
         bail!("the load run got error answers: {}", line.trim());
     }
@@ -187,7 +187,7 @@ fn requests_per_second(wrk_output: &str) -> Result<f64> {
 
 /// Waits for the child and returns whether it succeeded and its own peak resident set (KiB),
 /// from `wait4`, which reports the usage of that one process.
-fn wait_with_peak_rss(child: std::process::Child) -> Result<(bool, i64)> {
+pub(crate) fn wait_with_peak_rss(child: std::process::Child) -> Result<(bool, i64)> {
     let pid = child.id() as libc::pid_t;
     // SAFETY: wait4 writes only into the status and rusage we pass; the child is ours and is
     // not waited for anywhere else (the `Child` is forgotten after this).
@@ -205,7 +205,7 @@ fn wait_with_peak_rss(child: std::process::Child) -> Result<(bool, i64)> {
     Ok((ok, usage.ru_maxrss))
 }
 
-fn corpus_lines(corpus: &Path) -> Result<impl Iterator<Item = String>> {
+pub(crate) fn corpus_lines(corpus: &Path) -> Result<impl Iterator<Item = String>> {
     let file = File::open(corpus).with_context(|| format!("opening {}", corpus.display()))?;
     let reader: Box<dyn BufRead> = if corpus.extension().is_some_and(|e| e == "gz") {
         Box::new(BufReader::new(flate2::read::MultiGzDecoder::new(file)))
@@ -215,7 +215,7 @@ fn corpus_lines(corpus: &Path) -> Result<impl Iterator<Item = String>> {
     Ok(reader.lines().map_while(|l| l.ok()))
 }
 
-fn slugs_total(corpus: &Path) -> Result<usize> {
+pub(crate) fn slugs_total(corpus: &Path) -> Result<usize> {
     Ok(corpus_lines(corpus)?.count())
 }
 

@@ -7,6 +7,7 @@
 //! - `bench`: import time and read throughput against the release build.
 
 mod bench;
+mod bench_search;
 mod build_web;
 mod cli;
 mod e2e;
@@ -36,6 +37,9 @@ Commands:
                            time and memory, GET /api/v1/listings/{slug} against GET /healthz.
                            --corpus FILE (default ../shared/data/listings-npm.jsonl.gz)
                            --seconds N (10), --connections N (32)
+  bench-search [options]   Search quality and speed on the npm corpus: recall per query kind,
+                           latency p50/p99, throughput, index build time and memory.
+                           --meilisearch: against MEILISEARCH_URL instead of tantivy.
   help                     Show this message.
 
 Environment:
@@ -55,6 +59,7 @@ fn main() -> ExitCode {
         "run" => run::Options::parse(args).and_then(|o| run::run(&o)),
         "test" => test::Options::parse(args).and_then(|o| test::run(&o)),
         "bench" => bench::Options::parse(args).and_then(|o| bench::run(&o)),
+        "bench-search" => bench_search::Options::parse(args).and_then(|o| bench_search::run(&o)),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(())

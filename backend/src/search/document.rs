@@ -136,9 +136,10 @@ where
     let mut after = 0i64;
     let mut total = 0u64;
     loop {
+        // Walks the primary key; the status is checked per row (filtering on it in SQL makes
+        // SQLite pick the status index and re-scan it for every batch).
         let rows = listings::Entity::find()
             .filter(listings::Column::Id.gt(after))
-            .filter(listings::Column::Status.eq("published"))
             .find_also_related(partners::Entity)
             .order_by_asc(listings::Column::Id)
             .limit(batch)

@@ -1,27 +1,32 @@
 //! The embedded engine: a tantivy index under `<data dir>/search/`.
 //!
-//! The ranking formula of `ranking.rs` is computed inside the index: per query word a dis-max
-//! over constant-score clauses (each field × exact / prefix / one typo / two typos, scored
-//! `COVERAGE + weight × quality`), a whole-name clause on the compact name, and the stored
-//! query-independent boost added by the collector. All words are required first; when that
-//! finds fewer listings than the page needs, one word fewer, and so on (coverage ranks the
-//! fuller matches first anyway).
+//! The ranking formula of `ranking.rs` is computed inside the index. Each query word is first
+//! expanded, in one pass of a Levenshtein automaton over the index's vocabulary (a field holding
+//! every word of every searchable field), into the words it may stand for with their typos
+//! (and, for the last word, its completions). The word's clause is then a dis-max over
+//! constant-score term clauses — each expansion × each field, scored `COVERAGE + weight ×
+//! quality` — which are cheap exact lookups. A whole-name clause on the compact name and the
+//! stored query-independent boost (added by the collector) complete the score. All words are
+//! required first (an intersection); when that finds fewer listings than the page needs, the
+//! last word becomes optional, then the one before, and so on (the "last" matching strategy
+//! of Meilisearch; coverage still ranks the fuller matches first).
 //!
 //! Layout: `search/CURRENT` names the live index directory (`index-<id>`). A rebuild
 //! (`mercato reindex`) writes a fresh directory and then switches `CURRENT`; a running server
 //! notices and reopens, so a rebuild never blocks searches.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use anyhow::Context;
 use async_trait::async_trait;
+use levenshtein_automata::{Distance, LevenshteinAutomatonBuilder, DFA};
 use mercato_shared::api::search::{FacetCount, Facets, Suggestion};
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::directory::MmapDirectory;
 use tantivy::query::{
-    AllQuery, BooleanQuery, ConstScoreQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, Query,
-    TermQuery,
+    AllQuery, BooleanQuery, ConstScoreQuery, DisjunctionMaxQuery, Occur, Query, TermQuery,
 };
 use tantivy::schema::{
     Facet, FacetOptions, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST,
@@ -29,7 +34,8 @@ use tantivy::schema::{
 };
 use tantivy::tokenizer::{AsciiFoldingFilter, LowerCaser, SimpleTokenizer, TextAnalyzer};
 use tantivy::{
-    DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, SegmentReader, TantivyDocument, Term,
+    DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, SegmentReader,
+    TantivyDocument, Term,
 };
 
 use super::ranking::{self, Field, COVERAGE, WHOLE_NAME_BONUS};
@@ -56,6 +62,9 @@ struct Fields {
     partner_slug: tantivy::schema::Field,
     boost: tantivy::schema::Field,
     document: tantivy::schema::Field,
+    /// Every word of the searchable fields: its term dictionary is the vocabulary query words
+    /// are expanded against.
+    vocab: tantivy::schema::Field,
 }
 
 impl Fields {
@@ -92,13 +101,14 @@ fn schema() -> (Schema, Fields) {
         tagline: b.add_text_field("tagline", words.clone()),
         categories: b.add_text_field("categories", words.clone()),
         partner: b.add_text_field("partner", words.clone()),
-        description: b.add_text_field("description", words),
+        description: b.add_text_field("description", words.clone()),
         category_facet: b.add_facet_field("category_facet", FacetOptions::default()),
         pricing_facet: b.add_facet_field("pricing_facet", FacetOptions::default()),
         badge_facet: b.add_facet_field("badge_facet", FacetOptions::default()),
         partner_slug: b.add_text_field("partner_slug", STRING),
         boost: b.add_f64_field("boost", FAST),
         document: b.add_bytes_field("document", STORED),
+        vocab: b.add_text_field("vocab", words),
     };
     (b.build(), fields)
 }
@@ -284,66 +294,210 @@ impl TantivyIndex {
             d.add_facet(f.badge_facet, facet(b));
         }
         d.add_text(f.partner_slug, &doc.partner_slug);
+        d.add_text(f.vocab, &doc.name);
+        d.add_text(f.vocab, &doc.tagline);
+        d.add_text(f.vocab, &doc.description);
+        d.add_text(f.vocab, &doc.partner_name);
+        for u in &doc.use_cases {
+            d.add_text(f.vocab, u);
+        }
+        for (_, name) in &doc.categories {
+            d.add_text(f.vocab, name);
+        }
         d.add_f64(f.boost, ranking::static_boost(doc));
         d.add_bytes(f.document, &serde_json::to_vec(doc)?);
         Ok(d)
     }
 
-    /// The dis-max of all the ways one query word can match, over `fields`.
-    fn word_query(&self, word: &QueryWord, fields: &[Field]) -> Box<dyn Query> {
-        let mut clauses: Vec<Box<dyn Query>> = Vec::new();
-        let scored = |q: Box<dyn Query>, weight: f64, quality: f64| -> Box<dyn Query> {
-            Box::new(ConstScoreQuery::new(
-                q,
-                (COVERAGE + weight * quality) as f32,
-            ))
-        };
-        for &field in fields {
-            let term = Term::from_field_text(self.fields.text(field), &word.text);
-            let w = field.weight();
-            clauses.push(scored(
-                Box::new(TermQuery::new(term.clone(), IndexRecordOption::Basic)),
-                w,
-                ranking::match_quality(0, false),
-            ));
-            if word.prefix {
-                clauses.push(scored(
-                    Box::new(FuzzyTermQuery::new_prefix(term.clone(), 0, true)),
-                    w,
-                    ranking::match_quality(0, true),
-                ));
+    /// The words of the vocabulary a query word stands for: itself, the words within its typo
+    /// budget, and for the last word its completions — best first, at most [`MAX_EXPANSIONS`].
+    fn expansions(&self, searcher: &Searcher, word: &QueryWord) -> Vec<Expansion> {
+        let mut found: HashMap<String, Expansion> = HashMap::new();
+        found.insert(
+            word.text.clone(),
+            Expansion {
+                term: word.text.clone(),
+                typos: 0,
+                prefix: false,
+                doc_freq: u32::MAX,
+            },
+        );
+        // Completions of very short words are too many to be useful: a prefix needs 2 letters.
+        let prefix = word.prefix && word.text.chars().count() >= 2;
+        let mut add = |term: &str, typos: u8, is_prefix: bool, doc_freq: u32| {
+            let entry = found.entry(term.to_string()).or_insert(Expansion {
+                term: term.to_string(),
+                typos,
+                prefix: is_prefix,
+                doc_freq: 0,
+            });
+            if (typos, is_prefix) < (entry.typos, entry.prefix) {
+                entry.typos = typos;
+                entry.prefix = is_prefix;
             }
-            if field.typo_tolerant() {
-                for d in 1..=word.max_typos {
-                    clauses.push(scored(
-                        Box::new(FuzzyTermQuery::new(term.clone(), d, true)),
-                        w,
-                        ranking::match_quality(d, false),
-                    ));
-                    if word.prefix {
-                        clauses.push(scored(
-                            Box::new(FuzzyTermQuery::new_prefix(term.clone(), d, true)),
-                            w,
-                            ranking::match_quality(d, true),
-                        ));
+            entry.doc_freq = entry.doc_freq.saturating_add(doc_freq);
+        };
+        // Words within the typo budget, closest first, and first with the first letter kept
+        // (typos there are rare, and pinning it prunes the automaton's walk over the vocabulary
+        // to one branch). Only when a word has no neighbour that way is the first letter let go,
+        // and only when it has none at one typo is a second typo tried — each step costs more
+        // and finds words that would rank below closer ones anyway.
+        let exact_docs: u64 = searcher
+            .segment_readers()
+            .iter()
+            .filter_map(|segment| {
+                segment
+                    .inverted_index(self.fields.vocab)
+                    .ok()
+                    .and_then(|inv| inv.terms().get(word.text.as_bytes()).ok().flatten())
+                    .map(|info| u64::from(info.doc_freq))
+            })
+            .sum();
+        let exact = exact_docs > 0;
+        // A word in more than one listing in 200 is a real word, not a slip: its typo
+        // neighbours would only add noise (and large unions).
+        let common = exact_docs * 200 > searcher.num_docs();
+        // Adds the words at `distance` (first letter pinned or not); whether there were any.
+        let mut neighbours = |distance: u8, pin_first: bool| -> bool {
+            let dfa = lev_builder(distance).build_dfa(&word.text);
+            let mut any = false;
+            for segment in searcher.segment_readers() {
+                let Ok(inverted) = segment.inverted_index(self.fields.vocab) else {
+                    continue;
+                };
+                let automaton = Dfa {
+                    dfa: &dfa,
+                    first: pin_first.then(|| word.text.as_bytes()[0]),
+                };
+                let Ok(mut stream) = inverted.terms().search(automaton).into_stream() else {
+                    continue;
+                };
+                while stream.advance() {
+                    let Ok(term) = std::str::from_utf8(stream.key()) else {
+                        continue;
+                    };
+                    if let Distance::Exact(d) = dfa.eval(term) {
+                        if d > 0 {
+                            any = true;
+                            add(term, d, false, stream.value().doc_freq);
+                        }
                     }
                 }
+            }
+            any
+        };
+        if word.max_typos >= 1 && !common {
+            let one = neighbours(1, true) || (!exact && neighbours(1, false));
+            if word.max_typos >= 2 && !one && !exact && !neighbours(2, true) {
+                neighbours(2, false);
+            }
+        }
+        for segment in searcher.segment_readers() {
+            let Ok(inverted) = segment.inverted_index(self.fields.vocab) else {
+                continue;
+            };
+            // Completions of the last word: a range of the sorted vocabulary.
+            if prefix {
+                let mut end = word.text.clone().into_bytes();
+                end.push(0xff);
+                if let Ok(mut stream) = inverted
+                    .terms()
+                    .range()
+                    .ge(word.text.as_bytes())
+                    .lt(&end)
+                    .into_stream()
+                {
+                    let mut scanned = 0;
+                    while scanned < MAX_SCAN && stream.advance() {
+                        scanned += 1;
+                        let Ok(term) = std::str::from_utf8(stream.key()) else {
+                            continue;
+                        };
+                        add(term, 0, term != word.text, stream.value().doc_freq);
+                    }
+                }
+            }
+        }
+        let mut all: Vec<Expansion> = found.into_values().collect();
+        all.sort_by(|a, b| {
+            (a.typos, a.prefix, std::cmp::Reverse(a.doc_freq), &a.term).cmp(&(
+                b.typos,
+                b.prefix,
+                std::cmp::Reverse(b.doc_freq),
+                &b.term,
+            ))
+        });
+        all.truncate(MAX_EXPANSIONS);
+        all
+    }
+
+    /// The dis-max of all the ways one query word can match, over `fields`.
+    fn word_query(
+        &self,
+        searcher: &Searcher,
+        word: &QueryWord,
+        fields: &[Field],
+    ) -> Box<dyn Query> {
+        let mut clauses: Vec<Box<dyn Query>> = Vec::new();
+        for expansion in self.expansions(searcher, word) {
+            let quality = ranking::match_quality(expansion.typos, expansion.prefix);
+            for &field in fields {
+                if expansion.typos > 0 && !field.typo_tolerant() {
+                    continue;
+                }
+                let term = Term::from_field_text(self.fields.text(field), &expansion.term);
+                clauses.push(Box::new(ConstScoreQuery::new(
+                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+                    (COVERAGE + field.weight() * quality) as f32,
+                )));
             }
         }
         Box::new(DisjunctionMaxQuery::new(clauses))
     }
 
-    fn whole_name_query(&self, query: &ParsedQuery) -> Box<dyn Query> {
-        let term = Term::from_field_text(self.fields.name_compact, &query.compact);
+    fn whole_name_query(&self, searcher: &Searcher, query: &ParsedQuery) -> Box<dyn Query> {
+        // One typo at most on the whole name: enough for names typed with a slip, and a
+        // two-typo automaton over every name costs more than the rest of the query.
+        let budget = text::typo_budget(&query.compact).min(1);
         let mut clauses: Vec<Box<dyn Query>> = vec![Box::new(ConstScoreQuery::new(
-            Box::new(TermQuery::new(term.clone(), IndexRecordOption::Basic)),
+            Box::new(TermQuery::new(
+                Term::from_field_text(self.fields.name_compact, &query.compact),
+                IndexRecordOption::Basic,
+            )),
             WHOLE_NAME_BONUS as f32,
         ))];
-        for d in 1..=text::typo_budget(&query.compact) {
-            clauses.push(Box::new(ConstScoreQuery::new(
-                Box::new(FuzzyTermQuery::new(term.clone(), d, true)),
-                (WHOLE_NAME_BONUS * ranking::match_quality(d, false)) as f32,
-            )));
+        if budget > 0 {
+            let dfa = lev_builder(budget).build_dfa(&query.compact);
+            for segment in searcher.segment_readers() {
+                let Ok(inverted) = segment.inverted_index(self.fields.name_compact) else {
+                    continue;
+                };
+                let automaton = Dfa {
+                    dfa: &dfa,
+                    first: None,
+                };
+                let Ok(mut stream) = inverted.terms().search(automaton).into_stream() else {
+                    continue;
+                };
+                let mut scanned = 0;
+                while scanned < MAX_EXPANSIONS && stream.advance() {
+                    scanned += 1;
+                    let Ok(term) = std::str::from_utf8(stream.key()) else {
+                        continue;
+                    };
+                    if let Some(d) =
+                        text::distance_within(&query.compact, term, budget).filter(|d| *d > 0)
+                    {
+                        clauses.push(Box::new(ConstScoreQuery::new(
+                            Box::new(TermQuery::new(
+                                Term::from_field_text(self.fields.name_compact, term),
+                                IndexRecordOption::Basic,
+                            )),
+                            (WHOLE_NAME_BONUS * ranking::match_quality(d, false)) as f32,
+                        )));
+                    }
+                }
+            }
         }
         Box::new(DisjunctionMaxQuery::new(clauses))
     }
@@ -378,7 +532,9 @@ impl TantivyIndex {
     /// The query requiring `required` of the words (all filters always).
     fn build_query(
         &self,
+        searcher: &Searcher,
         req: &SearchRequest,
+        word_queries: &[Box<dyn Query>],
         fields: &[Field],
         required: usize,
     ) -> Box<dyn Query> {
@@ -389,18 +545,18 @@ impl TantivyIndex {
                 Box::new(ConstScoreQuery::new(Box::new(AllQuery), 0.0)),
             ));
         } else {
-            let words: Vec<(Occur, Box<dyn Query>)> = req
-                .query
-                .words
-                .iter()
-                .map(|w| (Occur::Should, self.word_query(w, fields)))
-                .collect();
-            clauses.push((
-                Occur::Must,
-                Box::new(BooleanQuery::with_minimum_required_clauses(words, required)),
-            ));
+            // The first `required` words must match (an intersection, which skips through the
+            // posting lists); the others still add to the score where they match.
+            for (i, q) in word_queries.iter().enumerate() {
+                let occur = if i < required {
+                    Occur::Must
+                } else {
+                    Occur::Should
+                };
+                clauses.push((occur, q.box_clone()));
+            }
             if fields.contains(&Field::Name) {
-                clauses.push((Occur::Should, self.whole_name_query(&req.query)));
+                clauses.push((Occur::Should, self.whole_name_query(searcher, &req.query)));
             }
         }
         Box::new(BooleanQuery::new(clauses))
@@ -416,8 +572,23 @@ impl TantivyIndex {
         let window = req.offset + req.limit;
         let word_count = req.query.words.len().max(1);
         let mut required = word_count;
-        loop {
-            let query = self.build_query(req, fields, required);
+        let word_queries: Vec<Box<dyn Query>> = req
+            .query
+            .words
+            .iter()
+            .map(|w| self.word_query(&searcher, w, fields))
+            .collect();
+        // How many words must match: all, unless that finds fewer listings than the page needs.
+        // Counting needs no scores, so these probes are plain intersections.
+        while required > 1 && !req.query.is_empty() {
+            let query = self.build_query(&searcher, req, &word_queries, fields, required);
+            if searcher.search(&query, &Count)? >= window {
+                break;
+            }
+            required -= 1;
+        }
+        {
+            let query = self.build_query(&searcher, req, &word_queries, fields, required);
             let top = TopDocs::with_limit(window.max(1)).tweak_score(|segment: &SegmentReader| {
                 let boost = segment
                     .fast_fields()
@@ -463,15 +634,12 @@ impl TantivyIndex {
                 let (top, count) = searcher.search(&query, &(top, Count))?;
                 (top, count, Facets::default())
             };
-            if count >= window || required <= 1 || req.query.is_empty() {
-                let docs = top
-                    .into_iter()
-                    .skip(req.offset)
-                    .map(|(_, addr)| self.stored(&searcher, addr))
-                    .collect::<anyhow::Result<Vec<_>>>()?;
-                return Ok((docs, count as u64, facets));
-            }
-            required -= 1;
+            let docs = top
+                .into_iter()
+                .skip(req.offset)
+                .map(|(_, addr)| self.stored(&searcher, addr))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            Ok((docs, count as u64, facets))
         }
     }
 
@@ -486,6 +654,57 @@ impl TantivyIndex {
             .and_then(|v| v.as_bytes())
             .context("a search document without its stored copy")?;
         Ok(serde_json::from_slice(bytes)?)
+    }
+}
+
+/// How many vocabulary words one query word may stand for.
+const MAX_EXPANSIONS: usize = 24;
+/// How many vocabulary words an expansion looks at, at most (short prefixes match thousands).
+const MAX_SCAN: usize = 4096;
+
+struct Expansion {
+    term: String,
+    typos: u8,
+    prefix: bool,
+    doc_freq: u32,
+}
+
+/// Levenshtein automaton builders are costly to make and reusable: one per distance.
+fn lev_builder(distance: u8) -> &'static LevenshteinAutomatonBuilder {
+    static BUILDERS: OnceLock<[LevenshteinAutomatonBuilder; 3]> = OnceLock::new();
+    let builders =
+        BUILDERS.get_or_init(|| [0, 1, 2].map(|d| LevenshteinAutomatonBuilder::new(d, true)));
+    &builders[usize::from(distance.min(2))]
+}
+
+/// A Levenshtein DFA as an automaton over the term dictionary, optionally only for words that
+/// start with a given byte.
+struct Dfa<'a> {
+    dfa: &'a DFA,
+    first: Option<u8>,
+}
+
+impl tantivy_fst::Automaton for Dfa<'_> {
+    /// The DFA state, and whether the first byte is still to come.
+    type State = (u32, bool);
+
+    fn start(&self) -> (u32, bool) {
+        (self.dfa.initial_state(), true)
+    }
+
+    fn is_match(&self, state: &(u32, bool)) -> bool {
+        !state.1 && matches!(self.dfa.distance(state.0), Distance::Exact(_))
+    }
+
+    fn can_match(&self, state: &(u32, bool)) -> bool {
+        state.0 != levenshtein_automata::SINK_STATE
+    }
+
+    fn accept(&self, state: &(u32, bool), byte: u8) -> (u32, bool) {
+        if state.1 && self.first.is_some_and(|f| f != byte) {
+            return (levenshtein_automata::SINK_STATE, false);
+        }
+        (self.dfa.transition(state.0, byte), false)
     }
 }
 

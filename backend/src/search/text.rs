@@ -180,19 +180,10 @@ pub fn word_match(word: &QueryWord, token: &str) -> Option<(u8, bool)> {
     if word.prefix && token.starts_with(word.text.as_str()) {
         return Some((0, true));
     }
+    // Typos are forgiven in whole words only: a prefix with typos matches too much.
     if word.max_typos > 0 {
         if let Some(d) = distance_within(&word.text, token, word.max_typos) {
             return Some((d, false));
-        }
-        // A prefix with typos ("javasc" typed as "jvasc"): compare with the token's start.
-        if word.prefix {
-            let len = word.text.chars().count();
-            let head: String = token.chars().take(len).collect();
-            if head.chars().count() == len {
-                if let Some(d) = distance_within(&word.text, &head, word.max_typos) {
-                    return Some((d, true));
-                }
-            }
         }
     }
     None
