@@ -55,6 +55,7 @@ Errors are `application/problem+json` with a stable `code`; lists are paginated 
         routes::review::queue,
         routes::search::search,
         routes::search::suggest,
+        routes::search::status,
         routes::categories::list,
         routes::categories::get,
         routes::categories::create,

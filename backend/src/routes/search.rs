@@ -250,3 +250,51 @@ pub async fn suggest(
             took_ms: started.elapsed().as_secs_f64() * 1000.0,
         }))
 }
+
+/// How far the search index is behind the database (admins): for dashboards and for waiting
+/// on a change to become searchable.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct IndexStatus {
+    pub engine: String,
+    pub identity: String,
+    pub documents: u64,
+    /// The last outbox entry the index has applied (-1 before its first build).
+    pub checkpoint: i64,
+    /// The newest outbox entry.
+    pub latest: i64,
+    /// Entries not applied yet.
+    pub pending: i64,
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/search/status", tag = "search", security(("bearer" = [])),
+    responses((status = 200, body = IndexStatus), (status = 403, body = mercato_shared::Problem)))]
+pub async fn status(
+    state: web::Data<AppState>,
+    user: crate::auth::CurrentUser,
+) -> ApiResult<HttpResponse> {
+    use sea_orm::EntityTrait;
+    user.require_admin()?;
+    let identity = state.search.identity();
+    let checkpoint = crate::entities::search_state::Entity::find_by_id(identity.clone())
+        .one(&state.db.read)
+        .await?
+        .map_or(-1, |s| s.last_outbox_id);
+    let latest = store::outbox::latest_id(&state.db.read).await?;
+    let documents = state
+        .search
+        .document_count()
+        .await
+        .map_err(ApiError::Unexpected)?;
+    Ok(HttpResponse::Ok().json(IndexStatus {
+        engine: state.search.engine().into(),
+        identity,
+        documents,
+        checkpoint,
+        pending: if checkpoint < 0 {
+            latest.max(1)
+        } else {
+            (latest - checkpoint).max(0)
+        },
+        latest,
+    }))
+}

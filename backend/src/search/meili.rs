@@ -286,6 +286,10 @@ impl SearchIndex for MeiliIndex {
         MeiliIndex::identity(self)
     }
 
+    fn shared(&self) -> bool {
+        true
+    }
+
     async fn search(&self, req: &SearchRequest) -> anyhow::Result<SearchOutcome> {
         let window = req.offset + req.limit;
         let (docs, total, facets) = self

@@ -85,6 +85,12 @@ pub trait SearchIndex: Send + Sync {
     /// Names this index (its checkpoint and lease are kept under this name).
     fn identity(&self) -> String;
 
+    /// Whether several processes may write to this index (a shared server), so that writers
+    /// must take turns under a lease. An embedded index is locked by its one process anyway.
+    fn shared(&self) -> bool {
+        false
+    }
+
     /// Picks up an index rebuilt by another process (`mercato reindex`); whether it switched.
     fn follow_switch(&self) -> anyhow::Result<bool> {
         Ok(false)

@@ -9,9 +9,12 @@
 //! - **Coverage** dominates: a listing that matches more of the query's words ranks above one
 //!   that matches fewer, whatever the boosts (all boosts together stay below `COVERAGE`).
 //! - **Fields**: a word found in the name counts most, then use cases, tagline, categories,
-//!   partner name, description.
+//!   partner name, description. The steps are sized against the boosts (at most
+//!   [`MAX_BOOSTS`]): popularity may lift a tagline match over a name match, never a
+//!   description match over a name match.
 //! - **Match quality**: exact word > prefix of the last word (search-as-you-type) > one typo >
-//!   two typos.
+//!   two typos. An exact word in a field always outranks the same field with a typo, whatever
+//!   the boosts.
 //! - **Whole name**: the query spelling out the listing's whole name (separators ignored:
 //!   "matrix js sdk" = `matrix-js-sdk`, also without an npm-style `@scope/`) earns a bonus;
 //!   with typos, a smaller one.
@@ -32,7 +35,7 @@ use super::text::{name_keys, tokenize, word_match, ParsedQuery};
 use super::SearchDocument;
 
 /// Added for each query word that matches anywhere.
-pub const COVERAGE: f64 = 100.0;
+pub const COVERAGE: f64 = 1000.0;
 
 /// The searchable fields and their weights, best first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,12 +60,12 @@ impl Field {
 
     pub fn weight(self) -> f64 {
         match self {
-            Field::Name => 10.0,
-            Field::UseCases => 7.0,
-            Field::Tagline => 5.0,
-            Field::Categories => 4.0,
-            Field::Partner => 3.0,
-            Field::Description => 2.0,
+            Field::Name => 100.0,
+            Field::UseCases => 80.0,
+            Field::Tagline => 60.0,
+            Field::Categories => 50.0,
+            Field::Partner => 40.0,
+            Field::Description => 20.0,
         }
     }
 
@@ -84,12 +87,12 @@ impl Field {
     }
 }
 
-/// The quality of a word match: exact 1, prefix 0.9, one typo 0.6, two typos 0.4.
+/// The quality of a word match: exact 1, prefix 0.9, one typo 0.3, two typos 0.15.
 pub fn match_quality(typos: u8, prefix: bool) -> f64 {
     let base = match typos {
         0 => 1.0,
-        1 => 0.6,
-        _ => 0.4,
+        1 => 0.3,
+        _ => 0.15,
     };
     if prefix {
         base * 0.9
@@ -100,18 +103,21 @@ pub fn match_quality(typos: u8, prefix: bool) -> f64 {
 
 /// The whole-name bonus: exact, or scaled by the match quality for a name within the typo
 /// budget of the query's compact form.
-pub const WHOLE_NAME_BONUS: f64 = 30.0;
+pub const WHOLE_NAME_BONUS: f64 = 150.0;
 
-pub const POPULARITY_WEIGHT: f64 = 3.0;
+pub const POPULARITY_WEIGHT: f64 = 2.0;
 pub const RATING_WEIGHT: f64 = 2.0;
 pub const CERTIFICATION_BOOST: f64 = 6.0;
 pub const TIER_WEIGHT: f64 = 2.0;
 
-/// Boosts stay below [`COVERAGE`]: at most 3×log10(1+2^63) ≈ 57 + 10 + 6 + 4 = 77.
-const _: () = assert!(
-    POPULARITY_WEIGHT * 19.0 + RATING_WEIGHT * 5.0 + CERTIFICATION_BOOST + TIER_WEIGHT * 2.0
-        < COVERAGE
-);
+/// The most all boosts can add: 2×log10(1+2^63) ≈ 38, + 10 + 6 + 4.
+pub const MAX_BOOSTS: f64 =
+    POPULARITY_WEIGHT * 19.0 + RATING_WEIGHT * 5.0 + CERTIFICATION_BOOST + TIER_WEIGHT * 2.0;
+
+// The guarantees of the module comment, checked at compile time.
+const _: () = assert!(MAX_BOOSTS < COVERAGE);
+const _: () = assert!(100.0 - 20.0 > MAX_BOOSTS, "name over description");
+const _: () = assert!(100.0 * (1.0 - 0.3) > MAX_BOOSTS, "exact over one typo");
 
 pub fn tier_rank(tier: Tier) -> f64 {
     match tier {
@@ -336,7 +342,7 @@ mod tests {
         d.rating = 4.5;
         let b = boosts(&d);
         assert_eq!(b.len(), 4);
-        assert!((b[0].contribution - 3.0 * 3.0).abs() < 1e-9);
-        assert!((static_boost(&d) - (9.0 + 9.0 + 6.0 + 2.0)).abs() < 1e-9);
+        assert!((b[0].contribution - 2.0 * 3.0).abs() < 1e-9);
+        assert!((static_boost(&d) - (6.0 + 9.0 + 6.0 + 2.0)).abs() < 1e-9);
     }
 }

@@ -42,7 +42,10 @@ pub async fn run(db: &Db, settings: &Settings) -> anyhow::Result<()> {
     let identity = index.identity();
     // Take the index's lease (waiting for a server's worker to let go of a shared index).
     let deadline = Instant::now() + Duration::from_secs(60);
-    while acquire(db, &identity, &owner).await?.is_none() {
+    while acquire(db, &identity, &owner, index.shared())
+        .await?
+        .is_none()
+    {
         if Instant::now() > deadline {
             anyhow::bail!("another process keeps the search index busy");
         }

@@ -88,7 +88,9 @@ impl Worker {
             tracing::info!(index = %self.index.identity(), "search index switched to a rebuilt one");
         }
         let identity = self.index.identity();
-        let Some(checkpoint) = acquire(&self.db, &identity, &self.owner).await? else {
+        let Some(checkpoint) =
+            acquire(&self.db, &identity, &self.owner, self.index.shared()).await?
+        else {
             return Ok(false);
         };
         let checkpoint = match checkpoint {
@@ -190,9 +192,15 @@ pub async fn rebuild_in_place(
     Ok(total)
 }
 
-/// Takes or renews the lease on the index; `None` when another process holds it, else the
-/// checkpoint (`Some(None)` when the index has none yet).
-pub async fn acquire(db: &Db, identity: &str, owner: &str) -> anyhow::Result<Option<Option<i64>>> {
+/// Takes or renews the lease on a shared index; `None` when another process holds it, else
+/// the checkpoint (`Some(None)` when the index has none yet). An index that is not shared
+/// needs no lease.
+pub async fn acquire(
+    db: &Db,
+    identity: &str,
+    owner: &str,
+    lease: bool,
+) -> anyhow::Result<Option<Option<i64>>> {
     let now = Utc::now();
     // Make sure the row exists (without a checkpoint: -1 means "never built").
     search_state::Entity::insert(search_state::ActiveModel {
@@ -209,6 +217,15 @@ pub async fn acquire(db: &Db, identity: &str, owner: &str) -> anyhow::Result<Opt
     )
     .exec_without_returning(&db.write)
     .await?;
+    if !lease {
+        let row = search_state::Entity::find_by_id(identity.to_string())
+            .one(&db.write)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("search state row vanished"))?;
+        return Ok(Some(
+            (row.last_outbox_id >= 0).then_some(row.last_outbox_id),
+        ));
+    }
     let taken = search_state::Entity::update_many()
         .col_expr(search_state::Column::LeaseOwner, Expr::value(owner))
         .col_expr(

@@ -30,9 +30,39 @@ pub fn on_postgres() -> bool {
     std::env::var("MERCATO_TEST_DB").as_deref() == Ok("postgres")
 }
 
-struct PgDatabase {
+/// A PostgreSQL database of its own for one test, dropped when the test ends.
+pub struct PgDatabase {
     admin_url: String,
     name: String,
+}
+
+impl PgDatabase {
+    pub fn url(&self) -> String {
+        let base = self
+            .admin_url
+            .rsplit_once('/')
+            .map_or(self.admin_url.as_str(), |(b, _)| b);
+        format!("{base}/{}", self.name)
+    }
+}
+
+/// With `MERCATO_TEST_DB=postgres`, a new empty database; `None` on SQLite.
+pub async fn fresh_postgres_database() -> Option<PgDatabase> {
+    if !on_postgres() {
+        return None;
+    }
+    let admin_url =
+        std::env::var("DATABASE_URL").expect("MERCATO_TEST_DB=postgres needs DATABASE_URL");
+    let name = format!("test_{}", uuid::Uuid::new_v4().simple());
+    use sea_orm::ConnectionTrait;
+    let conn = sea_orm::Database::connect(&admin_url)
+        .await
+        .expect("connect to PostgreSQL");
+    conn.execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .expect("create test database");
+    conn.close().await.ok();
+    Some(PgDatabase { admin_url, name })
 }
 
 impl Drop for PgDatabase {
@@ -67,8 +97,58 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub settings: Settings,
+    search_admin: tokio::sync::OnceCell<Session>,
     _dir: tempfile::TempDir,
     _pg: Option<PgDatabase>,
+    _meili: Option<MeiliIndexGuard>,
+}
+
+/// The search engine a test runs against.
+#[derive(Debug, Clone)]
+pub enum Engine {
+    Tantivy,
+    Meilisearch { url: String, key: Option<String> },
+}
+
+impl Engine {
+    /// Meilisearch if `MEILISEARCH_URL` names a server.
+    pub fn meilisearch() -> Option<Engine> {
+        let url = std::env::var("MEILISEARCH_URL")
+            .ok()
+            .filter(|u| !u.is_empty())?;
+        Some(Engine::Meilisearch {
+            url,
+            key: std::env::var("MEILISEARCH_API_KEY")
+                .ok()
+                .filter(|k| !k.is_empty()),
+        })
+    }
+}
+
+/// Deletes a test's Meilisearch index when the test ends.
+struct MeiliIndexGuard {
+    url: String,
+    key: Option<String>,
+    uid: String,
+}
+
+impl Drop for MeiliIndexGuard {
+    fn drop(&mut self) {
+        let (url, key, uid) = (self.url.clone(), self.key.clone(), self.uid.clone());
+        let _ = std::thread::spawn(move || {
+            if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                rt.block_on(async {
+                    if let Ok(client) = meilisearch_sdk::client::Client::new(url, key) {
+                        let _ = client.delete_index(uid).await;
+                    }
+                });
+            }
+        })
+        .join();
+    }
 }
 
 /// A signed-in account.
@@ -85,6 +165,28 @@ impl TestApp {
         Self::spawn_with(|_| {}).await
     }
 
+    /// The app with the given search engine (a fresh Meilisearch index per test).
+    pub async fn spawn_engine(engine: &Engine) -> TestApp {
+        match engine {
+            Engine::Tantivy => Self::spawn().await,
+            Engine::Meilisearch { url, key } => {
+                let uid = format!("test_{}", uuid::Uuid::new_v4().simple());
+                let mut app = Self::spawn_with(|s| {
+                    s.meilisearch_url = Some(url.clone());
+                    s.meilisearch_api_key = key.clone();
+                    s.meilisearch_index = uid.clone();
+                })
+                .await;
+                app._meili = Some(MeiliIndexGuard {
+                    url: url.clone(),
+                    key: key.clone(),
+                    uid,
+                });
+                app
+            }
+        }
+    }
+
     pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         init_logs();
         let dir = tempfile::tempdir().expect("temp dir");
@@ -97,28 +199,10 @@ impl TestApp {
             db_pool_size: 4,
             ..Settings::default()
         };
-        let pg = if on_postgres() {
-            let admin_url =
-                std::env::var("DATABASE_URL").expect("MERCATO_TEST_DB=postgres needs DATABASE_URL");
-            let name = format!("test_{}", uuid::Uuid::new_v4().simple());
-            {
-                use sea_orm::ConnectionTrait;
-                let conn = sea_orm::Database::connect(&admin_url)
-                    .await
-                    .expect("connect to PostgreSQL");
-                conn.execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-                    .await
-                    .expect("create test database");
-                conn.close().await.ok();
-            }
-            let base = admin_url
-                .rsplit_once('/')
-                .map_or(admin_url.as_str(), |(b, _)| b);
-            settings.database_url = Some(format!("{base}/{name}"));
-            Some(PgDatabase { admin_url, name })
-        } else {
-            None
-        };
+        let pg = fresh_postgres_database().await;
+        if let Some(pg) = &pg {
+            settings.database_url = Some(pg.url());
+        }
         configure(&mut settings);
         let app = Application::build(settings.clone())
             .await
@@ -132,8 +216,10 @@ impl TestApp {
                 .build()
                 .unwrap(),
             settings,
+            search_admin: tokio::sync::OnceCell::new(),
             _dir: dir,
             _pg: pg,
+            _meili: None,
         }
     }
 
@@ -333,6 +419,63 @@ impl TestApp {
             res.text().await.unwrap()
         );
     }
+}
+
+impl TestApp {
+    /// Waits until the search index has applied every change made so far.
+    pub async fn wait_for_search(&self) {
+        let admin = self.search_admin.get_or_init(|| self.admin()).await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let status = expect_json(
+                self.get("/api/v1/admin/search/status", Some(&admin.token))
+                    .await,
+                StatusCode::OK,
+            )
+            .await;
+            if status["checkpoint"].as_i64().unwrap_or(-1) >= 0 && status["pending"] == 0 {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the search index did not catch up: {status}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Imports listings (published, with install counts) the way `mercato import` does.
+    pub async fn import(&self, records: &[Value]) {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("listings.jsonl");
+        let text: Vec<String> = records.iter().map(|r| r.to_string()).collect();
+        std::fs::write(&file, text.join("\n")).unwrap();
+        let db = mercato::db::Db::connect(&self.settings).await.unwrap();
+        let report = mercato::import::import_file(&db, &file, 100).await.unwrap();
+        assert_eq!(report.rejected, 0, "{report}");
+        db.close().await;
+    }
+
+    /// Searches and returns the response body (asserting 200).
+    pub async fn search(&self, query: &str) -> Value {
+        expect_json(
+            self.get(&format!("/api/v1/search?{query}"), None).await,
+            StatusCode::OK,
+        )
+        .await
+    }
+}
+
+/// The slugs of a search response's hits, in order.
+pub fn hit_slugs(body: &Value) -> Vec<String> {
+    body["hits"]
+        .as_array()
+        .map(|h| {
+            h.iter()
+                .map(|h| h["slug"].as_str().unwrap_or_default().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 pub fn listing_body(partner: &str, slug: &str, category: &str) -> Value {

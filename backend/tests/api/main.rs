@@ -12,3 +12,4 @@ mod listings;
 mod members;
 mod partners;
 mod review;
+mod search;
