@@ -31,7 +31,7 @@
 use mercato_shared::api::partners::Tier;
 use mercato_shared::api::search::{Boost, Explanation, Relevance, WordMatch};
 
-use super::text::{name_keys, tokenize, word_match, ParsedQuery};
+use super::text::{name_key_pair, tokenize, word_match, ParsedQuery, UNSCOPED_NAME_FACTOR};
 use super::SearchDocument;
 
 /// Added for each query word that matches anywhere.
@@ -192,16 +192,15 @@ pub fn whole_name_bonus(query: &ParsedQuery, name: &str) -> f64 {
     if query.compact.is_empty() {
         return 0.0;
     }
-    let budget = super::text::typo_budget(&query.compact);
-    name_keys(name)
-        .iter()
-        .filter_map(|key| {
-            if *key == query.compact {
-                Some(WHOLE_NAME_BONUS)
-            } else {
-                super::text::distance_within(&query.compact, key, budget)
-                    .map(|d| WHOLE_NAME_BONUS * match_quality(d, false))
-            }
+    // One typo at most on the whole name (see the tantivy engine).
+    let budget = super::text::typo_budget(&query.compact).min(1);
+    let (full, unscoped) = name_key_pair(name);
+    [(Some(full), 1.0), (unscoped, UNSCOPED_NAME_FACTOR)]
+        .into_iter()
+        .filter_map(|(key, factor)| {
+            let key = key?;
+            super::text::distance_within(&query.compact, &key, budget)
+                .map(|d| factor * WHOLE_NAME_BONUS * match_quality(d, false))
         })
         .fold(0.0, f64::max)
 }
@@ -331,7 +330,12 @@ mod tests {
             &ParsedQuery::parse("ai mcp", 10),
             &doc("@theia/ai-mcp", "", 0),
         );
-        assert_eq!(scoped.relevance.exact_name_bonus, WHOLE_NAME_BONUS);
+        assert_eq!(
+            scoped.relevance.exact_name_bonus,
+            WHOLE_NAME_BONUS * UNSCOPED_NAME_FACTOR
+        );
+        let plain = explain(&ParsedQuery::parse("ai mcp", 10), &doc("ai-mcp", "", 0));
+        assert!(plain.relevance.exact_name_bonus > scoped.relevance.exact_name_bonus);
     }
 
     #[test]

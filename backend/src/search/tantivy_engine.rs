@@ -11,7 +11,8 @@
 //! last word becomes optional, then the one before, and so on (the "last" matching strategy
 //! of Meilisearch; coverage still ranks the fuller matches first).
 //!
-//! Layout: `search/CURRENT` names the live index directory (`index-<id>`). A rebuild
+//! Layout: `search/CURRENT` names the live index directory (`index-v<schema>-<id>`); an index
+//! of an older schema version is replaced by a fresh one, which the worker builds. A rebuild
 //! (`mercato reindex`) writes a fresh directory and then switches `CURRENT`; a running server
 //! notices and reopens, so a rebuild never blocks searches.
 
@@ -51,6 +52,8 @@ struct Fields {
     slug: tantivy::schema::Field,
     name: tantivy::schema::Field,
     name_compact: tantivy::schema::Field,
+    /// The compact name of `@scope/name` without its scope.
+    name_unscoped: tantivy::schema::Field,
     use_cases: tantivy::schema::Field,
     tagline: tantivy::schema::Field,
     categories: tantivy::schema::Field,
@@ -96,7 +99,8 @@ fn schema() -> (Schema, Fields) {
     let fields = Fields {
         slug: b.add_text_field("slug", STRING),
         name: b.add_text_field("name", words.clone()),
-        name_compact: b.add_text_field("name_compact", raw),
+        name_compact: b.add_text_field("name_compact", raw.clone()),
+        name_unscoped: b.add_text_field("name_unscoped", raw),
         use_cases: b.add_text_field("use_cases", words.clone()),
         tagline: b.add_text_field("tagline", words.clone()),
         categories: b.add_text_field("categories", words.clone()),
@@ -163,9 +167,13 @@ fn current_name(root: &Path) -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
+/// Bumped whenever the schema or the analyzer changes: an index of another version is not
+/// opened but rebuilt (into a new directory, by the worker).
+const SCHEMA_VERSION: u32 = 2;
+
 fn new_dir_name() -> String {
     format!(
-        "index-{}-{}",
+        "index-v{SCHEMA_VERSION}-{}-{}",
         chrono::Utc::now().format("%Y%m%d%H%M%S"),
         uuid::Uuid::new_v4().simple()
     )
@@ -175,7 +183,9 @@ impl TantivyIndex {
     /// Opens the live index under `root` (creating an empty one on first start).
     pub fn open(root: &Path) -> anyhow::Result<TantivyIndex> {
         std::fs::create_dir_all(root)?;
-        let name = match current_name(root) {
+        let current = current_name(root)
+            .filter(|name| name.starts_with(&format!("index-v{SCHEMA_VERSION}-")));
+        let name = match current {
             Some(name) => name,
             None => {
                 let name = new_dir_name();
@@ -276,8 +286,10 @@ impl TantivyIndex {
         let mut d = TantivyDocument::default();
         d.add_text(f.slug, &doc.slug);
         d.add_text(f.name, &doc.name);
-        for key in text::name_keys(&doc.name) {
-            d.add_text(f.name_compact, key);
+        let (full, unscoped) = text::name_key_pair(&doc.name);
+        d.add_text(f.name_compact, full);
+        if let Some(unscoped) = unscoped {
+            d.add_text(f.name_unscoped, unscoped);
         }
         for u in &doc.use_cases {
             d.add_text(f.use_cases, u);
@@ -459,17 +471,27 @@ impl TantivyIndex {
         // One typo at most on the whole name: enough for names typed with a slip, and a
         // two-typo automaton over every name costs more than the rest of the query.
         let budget = text::typo_budget(&query.compact).min(1);
-        let mut clauses: Vec<Box<dyn Query>> = vec![Box::new(ConstScoreQuery::new(
-            Box::new(TermQuery::new(
-                Term::from_field_text(self.fields.name_compact, &query.compact),
-                IndexRecordOption::Basic,
-            )),
-            WHOLE_NAME_BONUS as f32,
-        ))];
-        if budget > 0 {
+        let mut clauses: Vec<Box<dyn Query>> = Vec::new();
+        let keys = [
+            (self.fields.name_compact, 1.0),
+            (self.fields.name_unscoped, text::UNSCOPED_NAME_FACTOR),
+        ];
+        for (field, factor) in keys {
+            let bonus =
+                |d: u8| (factor * WHOLE_NAME_BONUS * ranking::match_quality(d, false)) as f32;
+            clauses.push(Box::new(ConstScoreQuery::new(
+                Box::new(TermQuery::new(
+                    Term::from_field_text(field, &query.compact),
+                    IndexRecordOption::Basic,
+                )),
+                bonus(0),
+            )));
+            if budget == 0 {
+                continue;
+            }
             let dfa = lev_builder(budget).build_dfa(&query.compact);
             for segment in searcher.segment_readers() {
-                let Ok(inverted) = segment.inverted_index(self.fields.name_compact) else {
+                let Ok(inverted) = segment.inverted_index(field) else {
                     continue;
                 };
                 let automaton = Dfa {
@@ -490,10 +512,10 @@ impl TantivyIndex {
                     {
                         clauses.push(Box::new(ConstScoreQuery::new(
                             Box::new(TermQuery::new(
-                                Term::from_field_text(self.fields.name_compact, term),
+                                Term::from_field_text(field, term),
                                 IndexRecordOption::Basic,
                             )),
-                            (WHOLE_NAME_BONUS * ranking::match_quality(d, false)) as f32,
+                            bonus(d),
                         )));
                     }
                 }

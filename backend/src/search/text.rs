@@ -70,6 +70,20 @@ pub fn compact(text: &str) -> String {
     tokenize(text).into_iter().map(|t| t.text).collect()
 }
 
+/// The whole-name bonus of a match of the name without its scope, relative to the whole name.
+pub const UNSCOPED_NAME_FACTOR: f64 = 0.8;
+
+/// The compact name, and for scoped package-style names (`@scope/name`) the compact part after
+/// the scope (which earns [`UNSCOPED_NAME_FACTOR`] of the bonus).
+pub fn name_key_pair(name: &str) -> (String, Option<String>) {
+    let full = compact(name);
+    let unscoped = name
+        .rsplit_once('/')
+        .map(|(_, rest)| compact(rest))
+        .filter(|u| !u.is_empty() && *u != full);
+    (full, unscoped)
+}
+
 /// The compact forms a listing name is found by: the whole name, and for scoped package-style
 /// names (`@scope/name`) the part after the scope.
 pub fn name_keys(name: &str) -> Vec<String> {
