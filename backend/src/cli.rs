@@ -66,6 +66,14 @@ pub enum Command {
     },
     /// Seeds a small demo marketplace into an empty database (does nothing otherwise).
     SeedDemo,
+    /// Adds a new key for signing install tokens; older keys stay published in the JWKS so
+    /// tokens they signed keep verifying.
+    RotateInstallKey,
+    /// Removes install-token keys older than the given number of days (never the newest).
+    RetireInstallKeys {
+        #[arg(long, default_value_t = 7)]
+        older_than_days: u64,
+    },
     /// Rebuilds the search index from the database, with a progress bar. A running server
     /// keeps searching the old index meanwhile and switches when the new one is ready.
     Reindex,
@@ -155,6 +163,19 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             if report.rejected > 0 {
                 anyhow::bail!("{} line(s) were rejected", report.rejected);
             }
+            Ok(())
+        }
+        Command::RotateInstallKey => {
+            let kid = crate::auth::install_tokens::InstallKeys::rotate(&settings.data_dir)?;
+            println!("new install-token key {kid}; restart the servers to sign with it");
+            Ok(())
+        }
+        Command::RetireInstallKeys { older_than_days } => {
+            let removed = crate::auth::install_tokens::InstallKeys::retire(
+                &settings.data_dir,
+                std::time::Duration::from_secs(older_than_days * 86_400),
+            )?;
+            println!("retired {} key(s): {}", removed.len(), removed.join(", "));
             Ok(())
         }
         Command::Reindex => {

@@ -34,6 +34,8 @@ pub enum ApiError {
     InvalidRefreshToken,
     #[error("refresh token reused")]
     RefreshTokenReused,
+    #[error("invalid API key")]
+    InvalidApiKey,
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
     /// The named kind of resource does not exist (or is not visible to the caller).
@@ -103,6 +105,7 @@ impl ApiError {
             InvalidCredentials => ErrorCode::InvalidCredentials,
             InvalidRefreshToken => ErrorCode::InvalidRefreshToken,
             RefreshTokenReused => ErrorCode::RefreshTokenReused,
+            InvalidApiKey => ErrorCode::InvalidApiKey,
             Forbidden(_) => ErrorCode::Forbidden,
             NotFound(_) => ErrorCode::NotFound,
             RouteNotFound(_) => ErrorCode::RouteNotFound,

@@ -13,6 +13,24 @@ use serde::de::DeserializeOwned;
 use crate::error::ApiError;
 use crate::state::AppState;
 
+/// A larger body limit for one route (as `app_data` on its resource), e.g. usage batches.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+/// The raw bytes of a JSON body (size and content type checked), for routes that hash or parse
+/// the body themselves.
+pub struct JsonBytes(pub web::Bytes);
+
+impl FromRequest for JsonBytes {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = read_body(req, payload, false);
+        Box::pin(async move { body.await.map(JsonBytes) })
+    }
+}
+
 /// A JSON body of type `T`, parsed strictly. Use instead of `web::Json`.
 pub struct ApiJson<T>(pub T);
 
@@ -57,10 +75,13 @@ fn read_body(
     payload: &mut Payload,
     allow_empty: bool,
 ) -> LocalBoxFuture<'static, Result<web::Bytes, ApiError>> {
-    let limit = req
-        .app_data::<web::Data<AppState>>()
-        .map(|s| s.settings.max_body_bytes)
-        .unwrap_or(256 * 1024);
+    let limit = match req.app_data::<BodyLimit>() {
+        Some(BodyLimit(n)) => *n,
+        None => req
+            .app_data::<web::Data<AppState>>()
+            .map(|s| s.settings.max_body_bytes)
+            .unwrap_or(256 * 1024),
+    };
     let content_type = req.headers().get(header::CONTENT_TYPE).cloned();
     let is_json = content_type
         .as_ref()

@@ -56,6 +56,33 @@ Errors are `application/problem+json` with a stable `code`; lists are paginated 
         routes::search::search,
         routes::search::suggest,
         routes::search::status,
+        routes::workspaces::create,
+        routes::workspaces::mine,
+        routes::workspaces::get,
+        routes::workspaces::update,
+        routes::workspaces::set_status,
+        routes::workspaces::members,
+        routes::workspaces::add_member,
+        routes::workspaces::remove_member,
+        routes::installs::install,
+        routes::installs::list,
+        routes::installs::uninstall,
+        routes::installs::jwks,
+        routes::events::view,
+        routes::events::click,
+        routes::usage::ingest,
+        routes::api_keys::create,
+        routes::api_keys::list,
+        routes::api_keys::revoke,
+        routes::analytics::listing,
+        routes::analytics::adoption,
+        routes::analytics::churn,
+        routes::reviews::create,
+        routes::reviews::list,
+        routes::reviews::update,
+        routes::reviews::reply,
+        routes::reviews::hide,
+        routes::reviews::unhide,
         routes::categories::list,
         routes::categories::get,
         routes::categories::create,
@@ -73,6 +100,12 @@ Errors are `application/problem+json` with a stable `code`; lists are paginated 
         (name = "listings", description = "Integration listings"),
         (name = "review", description = "Listing review by marketplace admins"),
         (name = "search", description = "Search and suggestions"),
+        (name = "workspaces", description = "Customer workspaces and their members"),
+        (name = "installs", description = "Installs, install tokens and funnel events"),
+        (name = "usage", description = "Usage reported by partners' integrations"),
+        (name = "api keys", description = "Partner API keys"),
+        (name = "analytics", description = "Adoption analytics"),
+        (name = "reviews", description = "Reviews of listings"),
         (name = "categories", description = "Categories of listings"),
         (name = "admin", description = "Account administration"),
         (name = "health", description = "Probes"),
@@ -93,6 +126,17 @@ impl Modify for BearerAuth {
                     .bearer_format("JWT")
                     .description(Some(
                         "An access token from /api/v1/auth/login, register or refresh",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A partner API key (`mk_…`) from /api/v1/partners/{slug}/api-keys",
                     ))
                     .build(),
             ),

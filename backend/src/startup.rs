@@ -37,10 +37,13 @@ impl Application {
         let public_cache =
             PublicCache::new(settings.public_cache_capacity, settings.public_cache_ttl);
         let search = crate::search::open(&settings).await?;
+        let install_keys = crate::auth::install_tokens::InstallKeys::load(&settings.data_dir)?;
+        std::fs::create_dir_all(&settings.data_dir)?;
         let state = AppState {
             settings: Arc::new(settings),
             db,
             tokens: Arc::new(tokens),
+            install_keys: Arc::new(install_keys),
             public_cache: Arc::new(public_cache),
             search,
             search_notify: Arc::new(tokio::sync::Notify::new()),

@@ -14,6 +14,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub db: Db,
     pub tokens: Arc<TokenKeys>,
+    pub install_keys: Arc<crate::auth::install_tokens::InstallKeys>,
     pub public_cache: Arc<PublicCache>,
     pub search: SharedIndex,
     /// Wakes the search worker after a local commit.

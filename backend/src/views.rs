@@ -17,6 +17,15 @@ use crate::domain::partner::is_current;
 use crate::entities::{categories, listing_revisions, listings, partners, users};
 use crate::markdown;
 
+/// The average rating of a listing's visible reviews (0 without reviews).
+pub fn rating(l: &listings::Model) -> f64 {
+    if l.review_count > 0 {
+        (l.rating_sum as f64 / l.review_count as f64 * 100.0).round() / 100.0
+    } else {
+        0.0
+    }
+}
+
 pub fn tier(p: &partners::Model) -> Tier {
     Tier::parse(&p.tier).unwrap_or(Tier::Registered)
 }
@@ -104,6 +113,9 @@ pub fn listing(l: &listings::Model, p: &partners::Model, categories: Vec<Categor
         privacy_policy_url: l.privacy_policy_url.clone(),
         badges: l.badges.0.clone(),
         monthly_installs: l.monthly_installs,
+        active_installs: l.active_installs,
+        rating: rating(l),
+        review_count: l.review_count,
         published_at: l.published_at,
         updated_at: l.updated_at,
     }
@@ -123,6 +135,9 @@ pub fn listing_summary(
         pricing: pricing_model(&l.pricing_model),
         badges: l.badges.0.clone(),
         monthly_installs: l.monthly_installs,
+        active_installs: l.active_installs,
+        rating: rating(l),
+        review_count: l.review_count,
         status: listing_status(l),
     }
 }

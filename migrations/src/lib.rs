@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_initial;
 mod m20261125_000002_outbox;
 mod m20261126_000003_search_state;
+mod m20261126_000004_adoption;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_initial::Migration),
             Box::new(m20261125_000002_outbox::Migration),
             Box::new(m20261126_000003_search_state::Migration),
+            Box::new(m20261126_000004_adoption::Migration),
         ]
     }
 }

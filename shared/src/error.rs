@@ -46,6 +46,16 @@ pub enum ErrorCode {
     LastPartnerAdmin,
     /// The user is already a member of this partner.
     AlreadyMember,
+    /// The change would leave a workspace without an owner.
+    LastOwner,
+    /// The `Idempotency-Key` was used before with a different request.
+    IdempotencyKeyReused,
+    /// The workspace already reviewed this listing (edit the review instead).
+    AlreadyReviewed,
+    /// The review already has the partner's reply.
+    AlreadyReplied,
+    /// The API key is unknown or revoked.
+    InvalidApiKey,
     /// Too many requests; retry after the time in `Retry-After`.
     RateLimited,
     /// A dependency (the database) is not available.
@@ -65,9 +75,16 @@ impl ErrorCode {
             Forbidden => 403,
             NotFound | RouteNotFound => 404,
             MethodNotAllowed => 405,
-            SlugTaken | EmailTaken | InvalidStateTransition | LastPartnerAdmin | AlreadyMember => {
-                409
-            }
+            SlugTaken
+            | EmailTaken
+            | InvalidStateTransition
+            | LastPartnerAdmin
+            | AlreadyMember
+            | LastOwner
+            | IdempotencyKeyReused
+            | AlreadyReviewed
+            | AlreadyReplied => 409,
+            InvalidApiKey => 401,
             PayloadTooLarge => 413,
             UnsupportedMediaType => 415,
             ValidationFailed => 422,
@@ -100,6 +117,11 @@ impl ErrorCode {
             InvalidStateTransition => "Not allowed in the current status",
             LastPartnerAdmin => "A partner needs at least one admin",
             AlreadyMember => "Already a member",
+            LastOwner => "A workspace needs at least one owner",
+            IdempotencyKeyReused => "The idempotency key was used for another request",
+            AlreadyReviewed => "Already reviewed",
+            AlreadyReplied => "Already replied",
+            InvalidApiKey => "The API key is invalid or revoked",
             RateLimited => "Too many requests",
             ServiceUnavailable => "Service unavailable",
             Internal => "Internal server error",
@@ -128,6 +150,11 @@ impl ErrorCode {
             InvalidStateTransition => "invalid_state_transition",
             LastPartnerAdmin => "last_partner_admin",
             AlreadyMember => "already_member",
+            LastOwner => "last_owner",
+            IdempotencyKeyReused => "idempotency_key_reused",
+            AlreadyReviewed => "already_reviewed",
+            AlreadyReplied => "already_replied",
+            InvalidApiKey => "invalid_api_key",
             RateLimited => "rate_limited",
             ServiceUnavailable => "service_unavailable",
             Internal => "internal",
@@ -155,6 +182,11 @@ impl ErrorCode {
         ErrorCode::InvalidStateTransition,
         ErrorCode::LastPartnerAdmin,
         ErrorCode::AlreadyMember,
+        ErrorCode::LastOwner,
+        ErrorCode::IdempotencyKeyReused,
+        ErrorCode::AlreadyReviewed,
+        ErrorCode::AlreadyReplied,
+        ErrorCode::InvalidApiKey,
         ErrorCode::RateLimited,
         ErrorCode::ServiceUnavailable,
         ErrorCode::Internal,

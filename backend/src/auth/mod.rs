@@ -2,6 +2,7 @@
 //! handlers who is calling.
 
 pub mod extract;
+pub mod install_tokens;
 pub mod password;
 pub mod sessions;
 pub mod tokens;

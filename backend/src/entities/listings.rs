@@ -32,7 +32,12 @@ pub struct Model {
     pub privacy_policy_url: Option<String>,
     #[sea_orm(column_type = "Json")]
     pub badges: StringList,
+    /// Installs reported from outside (imports); popularity adds `active_installs`.
     pub monthly_installs: i64,
+    /// Workspaces with the listing installed now.
+    pub active_installs: i64,
+    pub rating_sum: i64,
+    pub review_count: i64,
     /// The reviewer's note while changes are requested.
     #[sea_orm(column_type = "Text", nullable)]
     pub review_note: Option<String>,

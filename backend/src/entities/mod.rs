@@ -1,7 +1,10 @@
 //! sea-orm entities: one module per table, mirroring `migrations/`. They are storage types
 //! only; handlers convert them explicitly into the API types of `mercato-shared`.
 
+pub mod api_keys;
 pub mod categories;
+pub mod install_events;
+pub mod installs;
 pub mod json;
 pub mod listing_categories;
 pub mod listing_revisions;
@@ -10,6 +13,10 @@ pub mod outbox;
 pub mod partner_members;
 pub mod partners;
 pub mod refresh_tokens;
+pub mod reviews;
 pub mod search_state;
 pub mod status_changes;
+pub mod usage_batches;
 pub mod users;
+pub mod workspace_members;
+pub mod workspaces;

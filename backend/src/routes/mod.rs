@@ -2,16 +2,23 @@
 //! call `domain`/`store`, build the response through `views`.
 
 pub mod admin;
+pub mod analytics;
+pub mod api_keys;
 pub mod auth;
 pub mod categories;
+pub mod events;
 pub mod health;
+pub mod installs;
 pub mod listings;
 pub mod members;
 pub mod partners;
 pub mod respond;
 pub mod review;
+pub mod reviews;
 pub mod search;
+pub mod usage;
 pub mod web_app;
+pub mod workspaces;
 
 use actix_web::{web, HttpRequest, HttpResponse, Resource};
 
@@ -35,6 +42,7 @@ async fn api_route_not_found(req: HttpRequest) -> Result<HttpResponse, ApiError>
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use web::{delete, get, patch, post, put};
     cfg.service(resource("/healthz").route(get().to(health::healthz)))
+        .service(resource("/.well-known/jwks.json").route(get().to(installs::jwks)))
         .service(resource("/readyz").route(get().to(health::readyz)))
         .service(
             web::scope("/api/v1")
@@ -97,6 +105,69 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 )
                 .service(resource("/listings/{slug}/delist").route(post().to(review::delist)))
                 .service(resource("/listings/{slug}/badges").route(put().to(review::set_badges)))
+                // workspaces and installs
+                .service(
+                    resource("/workspaces")
+                        .route(get().to(workspaces::mine))
+                        .route(post().to(workspaces::create)),
+                )
+                .service(
+                    resource("/workspaces/{id}")
+                        .route(get().to(workspaces::get))
+                        .route(patch().to(workspaces::update)),
+                )
+                .service(
+                    resource("/workspaces/{id}/status").route(put().to(workspaces::set_status)),
+                )
+                .service(
+                    resource("/workspaces/{id}/members")
+                        .route(get().to(workspaces::members))
+                        .route(post().to(workspaces::add_member)),
+                )
+                .service(
+                    resource("/workspaces/{id}/members/{user_id}")
+                        .route(delete().to(workspaces::remove_member)),
+                )
+                .service(
+                    resource("/workspaces/{id}/installs")
+                        .route(get().to(installs::list))
+                        .route(post().to(installs::install)),
+                )
+                .service(
+                    resource("/workspaces/{id}/installs/{listing}")
+                        .route(delete().to(installs::uninstall)),
+                )
+                .service(resource("/events/view").route(post().to(events::view)))
+                .service(resource("/events/click").route(post().to(events::click)))
+                // usage and partner API keys
+                .service(
+                    resource("/usage")
+                        // 10,000 events of about 100 bytes.
+                        .app_data(crate::extract::BodyLimit(4 * 1024 * 1024))
+                        .route(post().to(usage::ingest)),
+                )
+                .service(
+                    resource("/partners/{slug}/api-keys")
+                        .route(get().to(api_keys::list))
+                        .route(post().to(api_keys::create)),
+                )
+                .service(
+                    resource("/partners/{slug}/api-keys/{id}").route(delete().to(api_keys::revoke)),
+                )
+                // analytics
+                .service(resource("/analytics/listings/{slug}").route(get().to(analytics::listing)))
+                .service(resource("/analytics/adoption").route(get().to(analytics::adoption)))
+                .service(resource("/analytics/churn").route(get().to(analytics::churn)))
+                // reviews
+                .service(
+                    resource("/listings/{slug}/reviews")
+                        .route(get().to(reviews::list))
+                        .route(post().to(reviews::create)),
+                )
+                .service(resource("/reviews/{id}").route(patch().to(reviews::update)))
+                .service(resource("/reviews/{id}/reply").route(post().to(reviews::reply)))
+                .service(resource("/reviews/{id}/hide").route(post().to(reviews::hide)))
+                .service(resource("/reviews/{id}/unhide").route(post().to(reviews::unhide)))
                 // search
                 .service(resource("/search").route(get().to(search::search)))
                 .service(resource("/search/suggest").route(get().to(search::suggest)))

@@ -16,6 +16,7 @@ fn document(
     categories: Vec<CategoryRef>,
 ) -> SearchDocument {
     let partner = views::partner_ref(p);
+    let rating = views::rating(&l);
     let mut badges = l.badges.0;
     if partner.certified && !badges.iter().any(|b| b == "certified") {
         badges.push("certified".into());
@@ -31,8 +32,8 @@ fn document(
         partner_name: partner.name,
         pricing: pricing_model(&l.pricing_model),
         badges,
-        installs: l.monthly_installs,
-        rating: 0.0,
+        installs: l.monthly_installs + l.active_installs,
+        rating,
         certified: partner.certified,
         tier: partner.tier,
     }

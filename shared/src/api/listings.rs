@@ -197,7 +197,13 @@ pub struct Listing {
     pub documentation_url: Option<String>,
     pub privacy_policy_url: Option<String>,
     pub badges: Vec<String>,
+    /// Installs reported from outside Mercato (bulk imports).
     pub monthly_installs: i64,
+    /// Workspaces that have it installed now.
+    pub active_installs: i64,
+    /// Average review rating, 0 without reviews.
+    pub rating: f64,
+    pub review_count: i64,
     pub published_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
 }
@@ -215,6 +221,9 @@ pub struct ListingSummary {
     pub pricing: PricingModel,
     pub badges: Vec<String>,
     pub monthly_installs: i64,
+    pub active_installs: i64,
+    pub rating: f64,
+    pub review_count: i64,
     pub status: ListingStatus,
 }
 

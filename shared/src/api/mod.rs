@@ -1,10 +1,14 @@
 //! Request and response bodies of the HTTP API, one module per resource.
 
+pub mod analytics;
 pub mod auth;
 pub mod categories;
 pub mod listings;
 pub mod partners;
+pub mod reviews;
 pub mod search;
+pub mod usage;
+pub mod workspaces;
 
 use serde::{Deserialize, Deserializer, Serialize};
 

@@ -1,0 +1,13 @@
+//! Adoption analytics from roll-ups, never from raw events:
+//!
+//! - `usage_daily` (listing, day, workspace): one row per workspace active with a listing on a
+//!   day — DAU is a count of rows, WAU/MAU a count of distinct workspaces over the days.
+//! - `usage_last_seen` (listing, workspace → last day): the current MAU of every listing.
+//! - `listing_daily` (listing, day, source): views, clicks, installs and uninstalls.
+//!
+//! The computations on those rows are pure functions here (`series`, `churn`), tested on
+//! their own; the routes only load rows and format the answers.
+
+pub mod churn;
+pub mod days;
+pub mod series;

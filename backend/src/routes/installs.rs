@@ -1,0 +1,339 @@
+//! Installing listings into workspaces. Every change appends an install event, moves the
+//! listing's counters and daily roll-up in the same transaction, and reaches the search index
+//! (popularity) through the outbox.
+
+use actix_web::{web, HttpResponse};
+use chrono::Utc;
+use mercato_shared::api::workspaces::{
+    Install, InstallRequest, InstallResponse, InstallSource, WorkspaceStatus,
+};
+use mercato_shared::validate::{self, Slug, Validator};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
+
+use super::respond;
+use crate::analytics::days;
+use crate::auth::CurrentUser;
+use crate::entities::{install_events, installs, listings};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiJson;
+use crate::state::AppState;
+use crate::store::outbox::{self, PublicChange};
+use crate::store::{self, workspaces::visible};
+
+fn view(i: &installs::Model, listing: &listings::Model) -> Install {
+    Install {
+        id: i.id,
+        workspace_id: i.workspace_id,
+        listing: listing.slug.clone(),
+        listing_name: listing.name.clone(),
+        active: i.status == "active",
+        source: InstallSource::parse(&i.source).unwrap_or(InstallSource::Other),
+        installed_at: i.installed_at,
+        uninstalled_at: i.uninstalled_at,
+    }
+}
+
+/// Adds to a listing's day in the funnel roll-up (`listing_daily`).
+pub async fn bump_daily(
+    db: &impl ConnectionTrait,
+    listing_id: i64,
+    source: &str,
+    column: &'static str,
+) -> ApiResult<()> {
+    use sea_orm::Statement;
+    let backend = db.get_database_backend();
+    let (p1, p2, p3) = match backend {
+        sea_orm::DatabaseBackend::Postgres => ("$1", "$2", "$3"),
+        _ => ("?", "?", "?"),
+    };
+    // `column` is one of four fixed names, never input.
+    let sql = format!(
+        "INSERT INTO listing_daily (listing_id, day, source, views, clicks, installs, uninstalls) \
+         VALUES ({p1}, {p2}, {p3}, 0, 0, 0, 0) \
+         ON CONFLICT (listing_id, day, source) DO NOTHING"
+    );
+    let today = days::today();
+    db.execute(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [listing_id.into(), today.into(), source.into()],
+    ))
+    .await?;
+    let sql = format!(
+        "UPDATE listing_daily SET {column} = {column} + 1 WHERE listing_id = {p1} AND day = {p2} AND source = {p3}"
+    );
+    db.execute(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [listing_id.into(), today.into(), source.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+async fn record_event(
+    txn: &DatabaseTransaction,
+    install: &installs::Model,
+    kind: &str,
+    actor: i64,
+) -> ApiResult<()> {
+    install_events::ActiveModel {
+        install_id: Set(install.id),
+        workspace_id: Set(install.workspace_id),
+        listing_id: Set(install.listing_id),
+        kind: Set(kind.into()),
+        actor_id: Set(Some(actor)),
+        source: Set(install.source.clone()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}
+
+async fn move_active_installs(
+    txn: &DatabaseTransaction,
+    listing_id: i64,
+    delta: i64,
+) -> ApiResult<()> {
+    listings::Entity::update_many()
+        .col_expr(
+            listings::Column::ActiveInstalls,
+            Expr::col(listings::Column::ActiveInstalls).add(delta),
+        )
+        .filter(listings::Column::Id.eq(listing_id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+fn utm(v: &mut Validator, field: &str, value: Option<String>) -> Option<Option<String>> {
+    v.check_opt(field, value.filter(|s| !s.trim().is_empty()), |s| {
+        validate::line(&s, 1, 100)
+    })
+}
+
+/// Installs a listing for the workspace (members). Installing an installed listing again
+/// changes nothing; an uninstalled one is re-installed. The answer carries a signed install
+/// token and the partner's install URL with the token attached.
+#[utoipa::path(post, path = "/api/v1/workspaces/{id}/installs", tag = "installs", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = InstallRequest,
+    responses(
+        (status = 201, description = "Installed (or re-installed)", body = InstallResponse),
+        (status = 200, description = "Already installed: nothing changed", body = InstallResponse),
+        (status = 403, body = mercato_shared::Problem), (status = 404, body = mercato_shared::Problem),
+        (status = 409, description = "the workspace has churned", body = mercato_shared::Problem),
+        (status = 422, body = mercato_shared::Problem),
+    ))]
+pub async fn install(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+    ApiJson(req): ApiJson<InstallRequest>,
+) -> ApiResult<HttpResponse> {
+    let (workspace, access) = visible(&state.db.read, &user, &path).await?;
+    access.require_member()?;
+    let mut v = Validator::new();
+    let slug = v.check("listing", Slug::parse(&req.listing));
+    let utm_source = utm(&mut v, "utm_source", req.utm_source);
+    let utm_medium = utm(&mut v, "utm_medium", req.utm_medium);
+    let utm_campaign = utm(&mut v, "utm_campaign", req.utm_campaign);
+    let utm_term = utm(&mut v, "utm_term", req.utm_term);
+    let utm_content = utm(&mut v, "utm_content", req.utm_content);
+    let (slug, utm_source, utm_medium, utm_campaign, utm_term, utm_content) = v
+        .finish(|| {
+            Some((
+                slug?,
+                utm_source?,
+                utm_medium?,
+                utm_campaign?,
+                utm_term?,
+                utm_content?,
+            ))
+        })
+        .map_err(ApiError::Validation)?;
+    if workspace.status == WorkspaceStatus::Churned.as_str() {
+        return Err(ApiError::InvalidTransition {
+            subject: "workspace",
+            action: "install into",
+            status: "churned".into(),
+        });
+    }
+    let (listing, partner) = match store::listings::by_slug(&state.db.read, slug.as_str()).await {
+        Ok(found) if store::listings::is_public(&found.0, &found.1) => found,
+        Ok(_) | Err(ApiError::NotFound(_)) => {
+            return Err(ApiError::field(
+                "listing",
+                "unknown_listing",
+                "there is no published listing with this slug",
+            ))
+        }
+        Err(e) => return Err(e),
+    };
+
+    let now = Utc::now();
+    let txn = state.db.write.begin().await?;
+    let existing = installs::Entity::find()
+        .filter(installs::Column::WorkspaceId.eq(workspace.id))
+        .filter(installs::Column::ListingId.eq(listing.id))
+        .one(&txn)
+        .await?;
+    let (install, changed) = match existing {
+        Some(i) if i.status == "active" => (i, false),
+        Some(i) => {
+            let mut row = i.into_active_model();
+            row.status = Set("active".into());
+            row.source = Set(req.source.as_str().into());
+            row.utm_source = Set(utm_source);
+            row.utm_medium = Set(utm_medium);
+            row.utm_campaign = Set(utm_campaign);
+            row.utm_term = Set(utm_term);
+            row.utm_content = Set(utm_content);
+            row.installed_by = Set(Some(user.id));
+            row.installed_at = Set(now);
+            row.uninstalled_at = Set(None);
+            row.updated_at = Set(now);
+            let i = row.update(&txn).await?;
+            record_event(&txn, &i, "reinstalled", user.id).await?;
+            (i, true)
+        }
+        None => {
+            let i = installs::ActiveModel {
+                workspace_id: Set(workspace.id),
+                listing_id: Set(listing.id),
+                status: Set("active".into()),
+                source: Set(req.source.as_str().into()),
+                utm_source: Set(utm_source),
+                utm_medium: Set(utm_medium),
+                utm_campaign: Set(utm_campaign),
+                utm_term: Set(utm_term),
+                utm_content: Set(utm_content),
+                installed_by: Set(Some(user.id)),
+                installed_at: Set(now),
+                uninstalled_at: Set(None),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await
+            .map_err(|e| {
+                // Two concurrent first installs of the same pair: one wins; the other retries.
+                if store::is_unique_violation(&e) {
+                    ApiError::Unavailable("a concurrent install; retry")
+                } else {
+                    e.into()
+                }
+            })?;
+            record_event(&txn, &i, "installed", user.id).await?;
+            (i, true)
+        }
+    };
+    if changed {
+        move_active_installs(&txn, listing.id, 1).await?;
+        bump_daily(&txn, listing.id, req.source.as_str(), "installs").await?;
+        outbox::commit(&state, txn, PublicChange::Listing(listing.slug.clone())).await?;
+        tracing::info!(workspace = workspace.id, listing = %listing.slug, source = %req.source, "installed");
+    } else {
+        txn.commit().await?;
+    }
+    let (token, expires_at) =
+        state
+            .install_keys
+            .issue(&partner.slug, workspace.id, &listing.slug, install.id)?;
+    let redirect_url = listing.install_url.as_ref().map(|url| {
+        let separator = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{separator}mercato_install_token={token}")
+    });
+    let body = InstallResponse {
+        install: view(&install, &listing),
+        install_token: token,
+        install_token_expires_at: expires_at,
+        redirect_url,
+    };
+    Ok(if changed {
+        respond::created(
+            &format!("/api/v1/workspaces/{}/installs", workspace.id),
+            &body,
+        )
+    } else {
+        respond::ok(&body)
+    })
+}
+
+/// The workspace's installs, current and past (members, staff).
+#[utoipa::path(get, path = "/api/v1/workspaces/{id}/installs", tag = "installs", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<Install>), (status = 404, body = mercato_shared::Problem)))]
+pub async fn list(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let (workspace, _) = visible(&state.db.read, &user, &path).await?;
+    let rows = installs::Entity::find()
+        .filter(installs::Column::WorkspaceId.eq(workspace.id))
+        .find_also_related(listings::Entity)
+        .order_by_desc(installs::Column::InstalledAt)
+        .all(&state.db.read)
+        .await?;
+    let out: Vec<Install> = rows
+        .iter()
+        .filter_map(|(i, l)| l.as_ref().map(|l| view(i, l)))
+        .collect();
+    Ok(respond::ok(&out))
+}
+
+/// Uninstalls a listing (members). Uninstalling again is harmless.
+#[utoipa::path(delete, path = "/api/v1/workspaces/{id}/installs/{listing}", tag = "installs", security(("bearer" = [])),
+    params(("id" = i64, Path), ("listing" = String, Path)),
+    responses((status = 204), (status = 403, body = mercato_shared::Problem), (status = 404, body = mercato_shared::Problem)))]
+pub async fn uninstall(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (raw_id, raw_slug) = path.into_inner();
+    let (workspace, access) = visible(&state.db.read, &user, &raw_id).await?;
+    access.require_member()?;
+    let slug = respond::path_slug(&raw_slug, "install")?;
+    let txn = state.db.write.begin().await?;
+    let (listing, _) = store::listings::by_slug(&txn, slug.as_str())
+        .await
+        .map_err(|_| ApiError::NotFound("install"))?;
+    let install = installs::Entity::find()
+        .filter(installs::Column::WorkspaceId.eq(workspace.id))
+        .filter(installs::Column::ListingId.eq(listing.id))
+        .one(&txn)
+        .await?
+        .ok_or(ApiError::NotFound("install"))?;
+    if install.status != "active" {
+        txn.commit().await?;
+        return Ok(respond::no_content());
+    }
+    let now = Utc::now();
+    let mut row = install.into_active_model();
+    row.status = Set("uninstalled".into());
+    row.uninstalled_at = Set(Some(now));
+    row.updated_at = Set(now);
+    let install = row.update(&txn).await?;
+    record_event(&txn, &install, "uninstalled", user.id).await?;
+    move_active_installs(&txn, listing.id, -1).await?;
+    bump_daily(&txn, listing.id, &install.source, "uninstalls").await?;
+    outbox::commit(&state, txn, PublicChange::Listing(listing.slug.clone())).await?;
+    tracing::info!(workspace = workspace.id, listing = %listing.slug, "uninstalled");
+    Ok(respond::no_content())
+}
+
+/// The public keys partners verify install tokens with (JWKS).
+#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "installs",
+    responses((status = 200, description = "JSON Web Key Set (Ed25519)")))]
+pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(("Cache-Control", "public, max-age=300"))
+        .json(state.install_keys.jwks())
+}

@@ -1,0 +1,63 @@
+use mercato_shared::api::workspaces::WorkspaceRole;
+use sea_orm::{ConnectionTrait, EntityTrait};
+
+use crate::auth::CurrentUser;
+use crate::entities::{workspace_members, workspaces};
+use crate::error::{ApiError, ApiResult};
+
+/// The caller's standing towards a workspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkspaceAccess {
+    pub role: Option<WorkspaceRole>,
+    /// Marketplace admins and analysts (they see every workspace, as the billing side would).
+    pub staff: bool,
+}
+
+impl WorkspaceAccess {
+    pub fn require_member(&self) -> ApiResult<()> {
+        if self.role.is_some() {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(
+                "only members of the workspace may do this",
+            ))
+        }
+    }
+
+    pub fn require_owner(&self) -> ApiResult<()> {
+        if self.role == Some(WorkspaceRole::Owner) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(
+                "only the workspace's owners may do this",
+            ))
+        }
+    }
+}
+
+/// Loads a workspace the caller may see (members and staff); others get a 404.
+pub async fn visible(
+    db: &impl ConnectionTrait,
+    user: &CurrentUser,
+    raw_id: &str,
+) -> ApiResult<(workspaces::Model, WorkspaceAccess)> {
+    let id: i64 = raw_id
+        .parse()
+        .map_err(|_| ApiError::NotFound("workspace"))?;
+    let workspace = workspaces::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("workspace"))?;
+    let role = workspace_members::Entity::find_by_id((id, user.id))
+        .one(db)
+        .await?
+        .and_then(|m| WorkspaceRole::parse(&m.role));
+    let access = WorkspaceAccess {
+        role,
+        staff: user.is_staff(),
+    };
+    if role.is_none() && !access.staff {
+        return Err(ApiError::NotFound("workspace"));
+    }
+    Ok((workspace, access))
+}
