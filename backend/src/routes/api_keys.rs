@@ -47,7 +47,7 @@ async fn partner_admin(
     let slug = path_slug(raw_slug, "partner")?;
     let partner = store::partners::by_slug(&state.db.read, slug.as_str()).await?;
     let access = PartnerAccess::of(&state.db.read, Some(user), partner.id).await?;
-    if !access.can_view_private() {
+    if !access.can_view_private() && partner.status != "active" {
         return Err(ApiError::NotFound("partner"));
     }
     access.require_partner_admin()?;

@@ -8,11 +8,12 @@ use mercato_shared::api::workspaces::InstallSource;
 use mercato_shared::validate::Slug;
 use serde_json::json;
 
+use crate::analytics::days;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
-use crate::routes::installs::bump_daily;
 use crate::state::AppState;
 use crate::store;
+use crate::store::installs::bump_daily;
 
 /// Substrings of user agents that are crawlers, previewers and scripts.
 const BOT_MARKERS: &[&str] = &[
@@ -76,7 +77,14 @@ async fn record(
     let counted = !is_bot(ua);
     if counted {
         let source = event.source.unwrap_or(InstallSource::Direct);
-        bump_daily(&state.db.write, listing.id, source.as_str(), column).await?;
+        bump_daily(
+            &state.db.write,
+            listing.id,
+            days::today(),
+            source.as_str(),
+            column,
+        )
+        .await?;
     }
     Ok(HttpResponse::Accepted().json(json!({ "counted": counted })))
 }

@@ -8,19 +8,15 @@ use mercato_shared::api::workspaces::{
     Install, InstallRequest, InstallResponse, InstallSource, WorkspaceStatus,
 };
 use mercato_shared::validate::{self, Slug, Validator};
-use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 
 use super::respond;
-use crate::analytics::days;
 use crate::auth::CurrentUser;
-use crate::entities::{install_events, installs, listings};
+use crate::entities::{installs, listings};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
 use crate::state::AppState;
+use crate::store::installs::{Change, Utm};
 use crate::store::outbox::{self, PublicChange};
 use crate::store::{self, workspaces::visible};
 
@@ -35,81 +31,6 @@ fn view(i: &installs::Model, listing: &listings::Model) -> Install {
         installed_at: i.installed_at,
         uninstalled_at: i.uninstalled_at,
     }
-}
-
-/// Adds to a listing's day in the funnel roll-up (`listing_daily`).
-pub async fn bump_daily(
-    db: &impl ConnectionTrait,
-    listing_id: i64,
-    source: &str,
-    column: &'static str,
-) -> ApiResult<()> {
-    use sea_orm::Statement;
-    let backend = db.get_database_backend();
-    let (p1, p2, p3) = match backend {
-        sea_orm::DatabaseBackend::Postgres => ("$1", "$2", "$3"),
-        _ => ("?", "?", "?"),
-    };
-    // `column` is one of four fixed names, never input.
-    let sql = format!(
-        "INSERT INTO listing_daily (listing_id, day, source, views, clicks, installs, uninstalls) \
-         VALUES ({p1}, {p2}, {p3}, 0, 0, 0, 0) \
-         ON CONFLICT (listing_id, day, source) DO NOTHING"
-    );
-    let today = days::today();
-    db.execute(Statement::from_sql_and_values(
-        backend,
-        sql,
-        [listing_id.into(), today.into(), source.into()],
-    ))
-    .await?;
-    let sql = format!(
-        "UPDATE listing_daily SET {column} = {column} + 1 WHERE listing_id = {p1} AND day = {p2} AND source = {p3}"
-    );
-    db.execute(Statement::from_sql_and_values(
-        backend,
-        sql,
-        [listing_id.into(), today.into(), source.into()],
-    ))
-    .await?;
-    Ok(())
-}
-
-async fn record_event(
-    txn: &DatabaseTransaction,
-    install: &installs::Model,
-    kind: &str,
-    actor: i64,
-) -> ApiResult<()> {
-    install_events::ActiveModel {
-        install_id: Set(install.id),
-        workspace_id: Set(install.workspace_id),
-        listing_id: Set(install.listing_id),
-        kind: Set(kind.into()),
-        actor_id: Set(Some(actor)),
-        source: Set(install.source.clone()),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(txn)
-    .await?;
-    Ok(())
-}
-
-async fn move_active_installs(
-    txn: &DatabaseTransaction,
-    listing_id: i64,
-    delta: i64,
-) -> ApiResult<()> {
-    listings::Entity::update_many()
-        .col_expr(
-            listings::Column::ActiveInstalls,
-            Expr::col(listings::Column::ActiveInstalls).add(delta),
-        )
-        .filter(listings::Column::Id.eq(listing_id))
-        .exec(txn)
-        .await?;
-    Ok(())
 }
 
 fn utm(v: &mut Validator, field: &str, value: Option<String>) -> Option<Option<String>> {
@@ -176,66 +97,28 @@ pub async fn install(
         Err(e) => return Err(e),
     };
 
-    let now = Utc::now();
     let txn = state.db.write.begin().await?;
-    let existing = installs::Entity::find()
-        .filter(installs::Column::WorkspaceId.eq(workspace.id))
-        .filter(installs::Column::ListingId.eq(listing.id))
-        .one(&txn)
-        .await?;
-    let (install, changed) = match existing {
-        Some(i) if i.status == "active" => (i, false),
-        Some(i) => {
-            let mut row = i.into_active_model();
-            row.status = Set("active".into());
-            row.source = Set(req.source.as_str().into());
-            row.utm_source = Set(utm_source);
-            row.utm_medium = Set(utm_medium);
-            row.utm_campaign = Set(utm_campaign);
-            row.utm_term = Set(utm_term);
-            row.utm_content = Set(utm_content);
-            row.installed_by = Set(Some(user.id));
-            row.installed_at = Set(now);
-            row.uninstalled_at = Set(None);
-            row.updated_at = Set(now);
-            let i = row.update(&txn).await?;
-            record_event(&txn, &i, "reinstalled", user.id).await?;
-            (i, true)
-        }
-        None => {
-            let i = installs::ActiveModel {
-                workspace_id: Set(workspace.id),
-                listing_id: Set(listing.id),
-                status: Set("active".into()),
-                source: Set(req.source.as_str().into()),
-                utm_source: Set(utm_source),
-                utm_medium: Set(utm_medium),
-                utm_campaign: Set(utm_campaign),
-                utm_term: Set(utm_term),
-                utm_content: Set(utm_content),
-                installed_by: Set(Some(user.id)),
-                installed_at: Set(now),
-                uninstalled_at: Set(None),
-                updated_at: Set(now),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await
-            .map_err(|e| {
-                // Two concurrent first installs of the same pair: one wins; the other retries.
-                if store::is_unique_violation(&e) {
-                    ApiError::Unavailable("a concurrent install; retry")
-                } else {
-                    e.into()
-                }
-            })?;
-            record_event(&txn, &i, "installed", user.id).await?;
-            (i, true)
-        }
+    let change = Change::Install {
+        source: req.source,
+        utm: Utm {
+            source: utm_source,
+            medium: utm_medium,
+            campaign: utm_campaign,
+            term: utm_term,
+            content: utm_content,
+        },
     };
+    let (install, changed) = store::installs::apply(
+        &txn,
+        workspace.id,
+        listing.id,
+        change,
+        Some(user.id),
+        Utc::now(),
+    )
+    .await?
+    .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("an install always yields a row")))?;
     if changed {
-        move_active_installs(&txn, listing.id, 1).await?;
-        bump_daily(&txn, listing.id, req.source.as_str(), "installs").await?;
         outbox::commit(&state, txn, PublicChange::Listing(listing.slug.clone())).await?;
         tracing::info!(workspace = workspace.id, listing = %listing.slug, source = %req.source, "installed");
     } else {
@@ -305,27 +188,23 @@ pub async fn uninstall(
     let (listing, _) = store::listings::by_slug(&txn, slug.as_str())
         .await
         .map_err(|_| ApiError::NotFound("install"))?;
-    let install = installs::Entity::find()
-        .filter(installs::Column::WorkspaceId.eq(workspace.id))
-        .filter(installs::Column::ListingId.eq(listing.id))
-        .one(&txn)
-        .await?
-        .ok_or(ApiError::NotFound("install"))?;
-    if install.status != "active" {
-        txn.commit().await?;
-        return Ok(respond::no_content());
+    match store::installs::apply(
+        &txn,
+        workspace.id,
+        listing.id,
+        Change::Uninstall,
+        Some(user.id),
+        Utc::now(),
+    )
+    .await?
+    {
+        None => return Err(ApiError::NotFound("install")),
+        Some((_, false)) => txn.commit().await?,
+        Some((_, true)) => {
+            outbox::commit(&state, txn, PublicChange::Listing(listing.slug.clone())).await?;
+            tracing::info!(workspace = workspace.id, listing = %listing.slug, "uninstalled");
+        }
     }
-    let now = Utc::now();
-    let mut row = install.into_active_model();
-    row.status = Set("uninstalled".into());
-    row.uninstalled_at = Set(Some(now));
-    row.updated_at = Set(now);
-    let install = row.update(&txn).await?;
-    record_event(&txn, &install, "uninstalled", user.id).await?;
-    move_active_installs(&txn, listing.id, -1).await?;
-    bump_daily(&txn, listing.id, &install.source, "uninstalls").await?;
-    outbox::commit(&state, txn, PublicChange::Listing(listing.slug.clone())).await?;
-    tracing::info!(workspace = workspace.id, listing = %listing.slug, "uninstalled");
     Ok(respond::no_content())
 }
 

@@ -82,27 +82,15 @@ pub async fn create(
     let (name, domain, plan) = v
         .finish(|| Some((name?, domain?, plan?)))
         .map_err(ApiError::Validation)?;
-    let now = Utc::now();
     let txn = state.db.write.begin().await?;
-    let w = workspaces::ActiveModel {
-        name: Set(name),
-        domain: Set(domain),
-        plan: Set(plan.unwrap_or_else(|| "free".into())),
-        status: Set(WorkspaceStatus::Active.as_str().into()),
-        churned_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    workspace_members::ActiveModel {
-        workspace_id: Set(w.id),
-        user_id: Set(user.id),
-        role: Set(WorkspaceRole::Owner.as_str().into()),
-        created_at: Set(now),
-    }
-    .insert(&txn)
+    let w = store::workspaces::create(
+        &txn,
+        name,
+        domain,
+        plan.unwrap_or_else(|| "free".into()),
+        user.id,
+        Utc::now(),
+    )
     .await?;
     txn.commit().await?;
     let access = WorkspaceAccess {

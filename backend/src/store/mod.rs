@@ -2,6 +2,7 @@
 //! Rules live in `domain`, HTTP in `routes`; this layer only reads and writes rows.
 
 pub mod categories;
+pub mod installs;
 pub mod listings;
 pub mod outbox;
 pub mod partners;

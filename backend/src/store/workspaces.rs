@@ -61,3 +61,36 @@ pub async fn visible(
     }
     Ok((workspace, access))
 }
+
+/// Creates a workspace with its first owner, at `at` (now, for the API).
+pub async fn create(
+    db: &impl ConnectionTrait,
+    name: String,
+    domain: Option<String>,
+    plan: String,
+    owner: i64,
+    at: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<workspaces::Model> {
+    use sea_orm::{ActiveModelTrait, Set};
+    let w = workspaces::ActiveModel {
+        name: Set(name),
+        domain: Set(domain),
+        plan: Set(plan),
+        status: Set("active".into()),
+        churned_at: Set(None),
+        created_at: Set(at),
+        updated_at: Set(at),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    workspace_members::ActiveModel {
+        workspace_id: Set(w.id),
+        user_id: Set(owner),
+        role: Set(WorkspaceRole::Owner.as_str().into()),
+        created_at: Set(at),
+    }
+    .insert(db)
+    .await?;
+    Ok(w)
+}

@@ -2,6 +2,8 @@
 //! starts the real application with a fresh database and talks HTTP to it.
 
 mod admin;
+mod adoption;
+mod analytics;
 mod auth;
 mod categories;
 mod errors;
@@ -13,3 +15,4 @@ mod members;
 mod partners;
 mod review;
 mod search;
+mod usage;

@@ -1,0 +1,191 @@
+//! Install changes: the one place that writes an install, its event, the listing's counter
+//! and the day's roll-up, all in the caller's transaction, at a given time (now, for the API).
+
+use chrono::{DateTime, Utc};
+use mercato_shared::api::workspaces::InstallSource;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
+    Statement,
+};
+
+use crate::analytics::days;
+use crate::entities::{install_events, installs, listings};
+use crate::error::{ApiError, ApiResult};
+
+/// UTM parameters of an install.
+#[derive(Debug, Clone, Default)]
+pub struct Utm {
+    pub source: Option<String>,
+    pub medium: Option<String>,
+    pub campaign: Option<String>,
+    pub term: Option<String>,
+    pub content: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Change {
+    Install { source: InstallSource, utm: Utm },
+    Uninstall,
+}
+
+/// Adds one to a column (`views`, `clicks`, `installs` or `uninstalls`) of a listing's day in
+/// the funnel roll-up.
+pub async fn bump_daily(
+    db: &impl ConnectionTrait,
+    listing_id: i64,
+    day: i32,
+    source: &str,
+    column: &'static str,
+) -> ApiResult<()> {
+    debug_assert!(matches!(
+        column,
+        "views" | "clicks" | "installs" | "uninstalls"
+    ));
+    let backend = db.get_database_backend();
+    let (p1, p2, p3) = match backend {
+        sea_orm::DatabaseBackend::Postgres => ("$1", "$2", "$3"),
+        _ => ("?", "?", "?"),
+    };
+    // `column` is one of four fixed names, never input.
+    let ones = match column {
+        "views" => "1, 0, 0, 0",
+        "clicks" => "0, 1, 0, 0",
+        "installs" => "0, 0, 1, 0",
+        _ => "0, 0, 0, 1",
+    };
+    let sql = format!(
+        "INSERT INTO listing_daily (listing_id, day, source, views, clicks, installs, uninstalls) \
+         VALUES ({p1}, {p2}, {p3}, {ones}) ON CONFLICT (listing_id, day, source) \
+         DO UPDATE SET {column} = listing_daily.{column} + 1"
+    );
+    db.execute(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [listing_id.into(), day.into(), source.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+async fn record_event(
+    db: &impl ConnectionTrait,
+    install: &installs::Model,
+    kind: &str,
+    actor: Option<i64>,
+    at: DateTime<Utc>,
+) -> ApiResult<()> {
+    install_events::ActiveModel {
+        install_id: Set(install.id),
+        workspace_id: Set(install.workspace_id),
+        listing_id: Set(install.listing_id),
+        kind: Set(kind.into()),
+        actor_id: Set(actor),
+        source: Set(install.source.clone()),
+        created_at: Set(at),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+async fn move_active_installs(
+    db: &impl ConnectionTrait,
+    listing_id: i64,
+    delta: i64,
+) -> ApiResult<()> {
+    listings::Entity::update_many()
+        .col_expr(
+            listings::Column::ActiveInstalls,
+            Expr::col(listings::Column::ActiveInstalls).add(delta),
+        )
+        .filter(listings::Column::Id.eq(listing_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Applies a change at `at`. Returns the install and whether anything changed (installing an
+/// installed listing or uninstalling an uninstalled one changes nothing); `None` for an
+/// uninstall of a listing that was never installed.
+pub async fn apply(
+    db: &impl ConnectionTrait,
+    workspace_id: i64,
+    listing_id: i64,
+    change: Change,
+    actor: Option<i64>,
+    at: DateTime<Utc>,
+) -> ApiResult<Option<(installs::Model, bool)>> {
+    let existing = installs::Entity::find()
+        .filter(installs::Column::WorkspaceId.eq(workspace_id))
+        .filter(installs::Column::ListingId.eq(listing_id))
+        .one(db)
+        .await?;
+    let day = days::of_time(at);
+    match (change, existing) {
+        (Change::Install { .. }, Some(i)) if i.status == "active" => Ok(Some((i, false))),
+        (Change::Install { source, utm }, existing) => {
+            let reinstall = existing.is_some();
+            let mut row = match existing {
+                Some(i) => i.into_active_model(),
+                None => installs::ActiveModel {
+                    workspace_id: Set(workspace_id),
+                    listing_id: Set(listing_id),
+                    ..Default::default()
+                },
+            };
+            row.status = Set("active".into());
+            row.source = Set(source.as_str().into());
+            row.utm_source = Set(utm.source);
+            row.utm_medium = Set(utm.medium);
+            row.utm_campaign = Set(utm.campaign);
+            row.utm_term = Set(utm.term);
+            row.utm_content = Set(utm.content);
+            row.installed_by = Set(actor);
+            row.installed_at = Set(at);
+            row.uninstalled_at = Set(None);
+            row.updated_at = Set(at);
+            let install = if reinstall {
+                row.update(db).await?
+            } else {
+                row.insert(db).await.map_err(|e| {
+                    // Two first installs of one pair at once: one wins; the other may retry.
+                    if crate::store::is_unique_violation(&e) {
+                        ApiError::Unavailable("a concurrent install of the same listing; retry")
+                    } else {
+                        e.into()
+                    }
+                })?
+            };
+            record_event(
+                db,
+                &install,
+                if reinstall {
+                    "reinstalled"
+                } else {
+                    "installed"
+                },
+                actor,
+                at,
+            )
+            .await?;
+            move_active_installs(db, listing_id, 1).await?;
+            bump_daily(db, listing_id, day, &install.source, "installs").await?;
+            Ok(Some((install, true)))
+        }
+        (Change::Uninstall, None) => Ok(None),
+        (Change::Uninstall, Some(i)) if i.status != "active" => Ok(Some((i, false))),
+        (Change::Uninstall, Some(i)) => {
+            let mut row = i.into_active_model();
+            row.status = Set("uninstalled".into());
+            row.uninstalled_at = Set(Some(at));
+            row.updated_at = Set(at);
+            let install = row.update(db).await?;
+            record_event(db, &install, "uninstalled", actor, at).await?;
+            move_active_installs(db, listing_id, -1).await?;
+            bump_daily(db, listing_id, day, &install.source, "uninstalls").await?;
+            Ok(Some((install, true)))
+        }
+    }
+}
