@@ -142,6 +142,9 @@ async fn bad_analytics_queries_are_400s() {
     }
 }
 
+/// The install history of one (workspace, listing): (when, installed?) in time order.
+type Changes = Vec<(DateTime<Utc>, bool)>;
+
 /// A tiny deterministic generator (xorshift64*).
 struct Rng(u64);
 
@@ -229,7 +232,7 @@ async fn analytics_are_exact_on_a_generated_history() {
     };
 
     // Install history: (workspace, listing) → [(when, installed?)] in time order.
-    let mut history: BTreeMap<(i64, usize), Vec<(DateTime<Utc>, bool)>> = BTreeMap::new();
+    let mut history: BTreeMap<(i64, usize), Changes> = BTreeMap::new();
     for &w in &workspaces {
         for l in 0..3 {
             if !rng.chance(50) {
@@ -291,7 +294,7 @@ async fn analytics_are_exact_on_a_generated_history() {
     let seconds_today = (now - at(0, 0)).num_seconds().max(120) as u64 - 60;
     let mut active: HashMap<(usize, NaiveDate), BTreeSet<i64>> = HashMap::new();
     let mut events = Vec::new();
-    for (&(w, l), _) in &history {
+    for &(w, l) in history.keys() {
         for days_ago in 0..=120u64 {
             if !rng.chance(15) {
                 continue;
@@ -333,7 +336,7 @@ async fn analytics_are_exact_on_a_generated_history() {
         let end = day.and_hms_opt(23, 59, 59).unwrap().and_utc();
         history
             .get(&(w, l))
-            .and_then(|c| c.iter().filter(|(t, _)| *t <= end).last())
+            .and_then(|c| c.iter().rfind(|(t, _)| *t <= end))
             .is_some_and(|(_, on)| *on)
     };
     let changes_on = |l: usize, day: NaiveDate, on: bool| -> i64 {
@@ -507,7 +510,7 @@ async fn analytics_are_exact_on_a_generated_history() {
             .filter(|&l| {
                 history
                     .get(&(w, l))
-                    .and_then(|c| c.iter().filter(|(t, _)| *t < start).last())
+                    .and_then(|c| c.iter().rfind(|(t, _)| *t < start))
                     .is_some_and(|(_, on)| *on)
             })
             .count()
