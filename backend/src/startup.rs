@@ -39,6 +39,7 @@ impl Application {
         let search = crate::search::open(&settings).await?;
         let install_keys = crate::auth::install_tokens::InstallKeys::load(&settings.data_dir)?;
         std::fs::create_dir_all(&settings.data_dir)?;
+        let usage_writer = crate::usage_writer::UsageWriter::start(db.clone());
         let state = AppState {
             settings: Arc::new(settings),
             db,
@@ -47,6 +48,7 @@ impl Application {
             public_cache: Arc::new(public_cache),
             search,
             search_notify: Arc::new(tokio::sync::Notify::new()),
+            usage_writer,
         };
         let listener = TcpListener::bind(&state.settings.addr)
             .with_context(|| format!("binding {}", state.settings.addr))?;

@@ -19,4 +19,5 @@ pub struct AppState {
     pub search: SharedIndex,
     /// Wakes the search worker after a local commit.
     pub search_notify: Arc<Notify>,
+    pub usage_writer: crate::usage_writer::UsageWriter,
 }

@@ -8,6 +8,7 @@
 
 mod bench;
 mod bench_search;
+mod bench_usage;
 mod build_web;
 mod cli;
 mod e2e;
@@ -40,6 +41,9 @@ Commands:
   bench-search [options]   Search quality and speed on the npm corpus: recall per query kind,
                            latency p50/p99, throughput, index build time and memory.
                            --meilisearch: against MEILISEARCH_URL instead of tantivy.
+  bench-usage [options]    Usage ingestion rate, durability under SIGKILL, and analytics query
+                           times on 10 million events: --events N, --workspaces N,
+                           --listings N, --connections N, --postgres URL
   help                     Show this message.
 
 Environment:
@@ -59,6 +63,7 @@ fn main() -> ExitCode {
         "run" => run::Options::parse(args).and_then(|o| run::run(&o)),
         "test" => test::Options::parse(args).and_then(|o| test::run(&o)),
         "bench" => bench::Options::parse(args).and_then(|o| bench::run(&o)),
+        "bench-usage" => bench_usage::Options::parse(args).and_then(|o| bench_usage::run(&o)),
         "bench-search" => bench_search::Options::parse(args).and_then(|o| bench_search::run(&o)),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");

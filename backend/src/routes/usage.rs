@@ -3,8 +3,9 @@
 //!
 //! Events are validated one by one (the others are still accepted), folded into the
 //! roll-ups (`usage_daily`: one row per listing, day and workspace, with an event count;
-//! `usage_last_seen`) and committed in one transaction together with the batch's
-//! `Idempotency-Key`, so a retried batch is answered from the first answer and counted once.
+//! `usage_last_seen`) and committed together with the batch's `Idempotency-Key` — by the group
+//! committer of `usage_writer.rs` — so a retried batch is answered from the first answer and
+//! counted once.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -12,10 +13,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{Duration, Utc};
 use mercato_shared::api::usage::{RejectedEvent, UsageBatch, UsageReceipt, MAX_BATCH};
 use mercato_shared::ErrorCode;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter,
-    QuerySelect, Set, Statement, TransactionTrait, Value,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use super::api_keys::PartnerKey;
 use crate::analytics::days;
@@ -24,83 +22,12 @@ use crate::entities::{listings, usage_batches, workspaces};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_json, JsonBytes};
 use crate::state::AppState;
+use crate::usage_writer::{IdempotencyRecord, Job, WriteError};
 
 /// Events dated later than this are refused (clock skew allowance).
 const FUTURE_ALLOWANCE: Duration = Duration::minutes(5);
 /// Events older than this are refused: the roll-ups keep about a year.
 const MAX_AGE_DAYS: i64 = 400;
-/// Rows per multi-row statement (4 values each: well within every database's limits).
-const ROWS_PER_STATEMENT: usize = 1000;
-
-fn placeholders(backend: DatabaseBackend, rows: usize, columns: usize) -> String {
-    let mut out = String::with_capacity(rows * columns * 5);
-    let mut n = 0;
-    for r in 0..rows {
-        if r > 0 {
-            out.push(',');
-        }
-        out.push('(');
-        for c in 0..columns {
-            if c > 0 {
-                out.push(',');
-            }
-            n += 1;
-            match backend {
-                DatabaseBackend::Postgres => out.push_str(&format!("${n}")),
-                _ => out.push('?'),
-            }
-        }
-        out.push(')');
-    }
-    out
-}
-
-/// Adds the batch's (listing, day, workspace) counts and last-seen days to the roll-ups.
-async fn write_rollups(
-    db: &impl ConnectionTrait,
-    daily: &BTreeMap<(i64, i32, i64), i64>,
-    last_seen: &BTreeMap<(i64, i64), i32>,
-) -> ApiResult<()> {
-    let backend = db.get_database_backend();
-    // Rows in key order: concurrent batches lock rows in the same order, so they cannot
-    // deadlock on PostgreSQL.
-    let daily: Vec<_> = daily.iter().collect();
-    for chunk in daily.chunks(ROWS_PER_STATEMENT) {
-        let sql = format!(
-            "INSERT INTO usage_daily (listing_id, day, workspace_id, events) VALUES {} \
-             ON CONFLICT (listing_id, day, workspace_id) DO UPDATE SET events = usage_daily.events + excluded.events",
-            placeholders(backend, chunk.len(), 4)
-        );
-        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 4);
-        for ((listing, day, workspace), events) in chunk {
-            values.extend([
-                (*listing).into(),
-                (*day).into(),
-                (*workspace).into(),
-                (**events).into(),
-            ]);
-        }
-        db.execute(Statement::from_sql_and_values(backend, sql, values))
-            .await?;
-    }
-    let last: Vec<_> = last_seen.iter().collect();
-    for chunk in last.chunks(ROWS_PER_STATEMENT) {
-        let sql = format!(
-            "INSERT INTO usage_last_seen (listing_id, workspace_id, last_day) VALUES {} \
-             ON CONFLICT (listing_id, workspace_id) DO UPDATE SET last_day = \
-             CASE WHEN excluded.last_day > usage_last_seen.last_day THEN excluded.last_day ELSE usage_last_seen.last_day END",
-            placeholders(backend, chunk.len(), 3)
-        );
-        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 3);
-        for ((listing, workspace), day) in chunk {
-            values.extend([(*listing).into(), (*workspace).into(), (**day).into()]);
-        }
-        db.execute(Statement::from_sql_and_values(backend, sql, values))
-            .await?;
-    }
-    Ok(())
-}
-
 fn idempotency_key(req: &HttpRequest) -> ApiResult<Option<String>> {
     let Some(value) = req.headers().get("idempotency-key") else {
         return Ok(None);
@@ -254,46 +181,30 @@ pub async fn ingest(
         replayed: false,
     };
 
-    let txn = state.db.write.begin().await?;
-    if let Some(idem) = &idempotency {
-        let stored = usage_batches::ActiveModel {
-            api_key_id: Set(key.key_id),
-            idempotency_key: Set(idem.clone()),
-            request_hash: Set(request_hash.clone()),
-            response: Set(
-                serde_json::to_string(&receipt).map_err(|e| ApiError::Unexpected(e.into()))?
-            ),
-            created_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await;
-        if let Err(e) = stored {
-            if crate::store::is_unique_violation(&e) {
-                // The same batch, sent twice at once: the other copy counted it.
-                drop(txn);
+    let job = Job {
+        idempotency: idempotency.as_ref().map(|idem| IdempotencyRecord {
+            api_key_id: key.key_id,
+            key: idem.clone(),
+            request_hash: request_hash.clone(),
+            response: serde_json::to_string(&receipt).unwrap_or_default(),
+        }),
+        daily,
+        last_seen,
+    };
+    match state.usage_writer.write(job).await {
+        Ok(()) => {}
+        Err(WriteError::Duplicate) => {
+            // The same batch, sent twice at once: the other copy counted it.
+            if let Some(idem) = &idempotency {
                 if let Some(answer) = replay(&state.db.write, &key, idem, &request_hash).await? {
                     return Ok(answer);
                 }
             }
-            return Err(e.into());
+            return Err(ApiError::Unexpected(anyhow::anyhow!(
+                "a duplicate batch without its record"
+            )));
         }
+        Err(WriteError::Failed(e)) => return Err(ApiError::Unexpected(anyhow::anyhow!(e))),
     }
-    write_rollups(&txn, &daily, &last_seen).await?;
-    txn.commit().await?;
     Ok(HttpResponse::Ok().json(receipt))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn placeholders_per_backend() {
-        assert_eq!(placeholders(DatabaseBackend::Sqlite, 2, 2), "(?,?),(?,?)");
-        assert_eq!(
-            placeholders(DatabaseBackend::Postgres, 2, 2),
-            "($1,$2),($3,$4)"
-        );
-    }
 }

@@ -7,6 +7,7 @@ pub mod listings;
 pub mod outbox;
 pub mod partners;
 pub mod status_log;
+pub mod usage;
 pub mod users;
 pub mod workspaces;
 
