@@ -22,5 +22,5 @@ pub mod startup;
 pub mod state;
 pub mod store;
 pub mod telemetry;
-pub mod usage_writer;
+pub mod usage;
 pub mod views;

@@ -71,6 +71,7 @@ Errors are `application/problem+json` with a stable `code`; lists are paginated 
         routes::events::view,
         routes::events::click,
         routes::usage::ingest,
+        routes::usage::status,
         routes::api_keys::create,
         routes::api_keys::list,
         routes::api_keys::revoke,

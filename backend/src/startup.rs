@@ -39,7 +39,8 @@ impl Application {
         let search = crate::search::open(&settings).await?;
         let install_keys = crate::auth::install_tokens::InstallKeys::load(&settings.data_dir)?;
         std::fs::create_dir_all(&settings.data_dir)?;
-        let usage_writer = crate::usage_writer::UsageWriter::start(db.clone());
+        let usage_folder = crate::usage::UsageFolder::new(db.clone());
+        usage_folder.start();
         let state = AppState {
             settings: Arc::new(settings),
             db,
@@ -48,7 +49,8 @@ impl Application {
             public_cache: Arc::new(public_cache),
             search,
             search_notify: Arc::new(tokio::sync::Notify::new()),
-            usage_writer,
+            usage_folder,
+            usage_directory: Default::default(),
         };
         let listener = TcpListener::bind(&state.settings.addr)
             .with_context(|| format!("binding {}", state.settings.addr))?;
@@ -145,7 +147,9 @@ async fn sync_public_cache(state: AppState) {
         match outbox::since(&state.db.read, last, 1000).await {
             Ok(rows) => {
                 for row in rows {
-                    state.public_cache.apply(&PublicChange::from_row(&row));
+                    let change = PublicChange::from_row(&row);
+                    state.public_cache.apply(&change);
+                    state.usage_directory.apply(&change);
                     last = row.id;
                 }
             }

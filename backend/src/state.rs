@@ -19,5 +19,8 @@ pub struct AppState {
     pub search: SharedIndex,
     /// Wakes the search worker after a local commit.
     pub search_notify: Arc<Notify>,
-    pub usage_writer: crate::usage_writer::UsageWriter,
+    /// Adds acknowledged usage to the roll-ups; analytics flush it before reading.
+    pub usage_folder: crate::usage::UsageFolder,
+    /// Listings and workspaces as usage validation looks them up.
+    pub usage_directory: Arc<crate::usage::directory::Directory>,
 }

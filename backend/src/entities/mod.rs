@@ -17,6 +17,7 @@ pub mod reviews;
 pub mod search_state;
 pub mod status_changes;
 pub mod usage_batches;
+pub mod usage_pending;
 pub mod users;
 pub mod workspace_members;
 pub mod workspaces;

@@ -10,8 +10,8 @@ use mercato_shared::api::analytics::{
     AdoptionRanking, AdoptionRow, ChurnReport, Funnel, Interval, ListingAnalytics, SourceCount,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Statement, Value,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+    Value,
 };
 use serde::Deserialize;
 
@@ -38,31 +38,14 @@ pub enum Format {
     Csv,
 }
 
-/// Numbered placeholders for PostgreSQL, `?` for SQLite.
-fn sql(backend: DatabaseBackend, template: &str) -> String {
-    if backend != DatabaseBackend::Postgres {
-        return template.to_string();
-    }
-    let mut out = String::with_capacity(template.len() + 8);
-    let mut n = 0;
-    for c in template.chars() {
-        if c == '?' {
-            n += 1;
-            out.push_str(&format!("${n}"));
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 async fn rows<T: sea_orm::TryGetableMany>(
     db: &impl ConnectionTrait,
     template: &str,
     values: Vec<Value>,
 ) -> ApiResult<Vec<T>> {
     let backend = db.get_database_backend();
-    let stmt = Statement::from_sql_and_values(backend, sql(backend, template), values);
+    let stmt =
+        Statement::from_sql_and_values(backend, crate::store::sql(backend, template), values);
     let result = db.query_all(stmt).await?;
     result
         .iter()
@@ -159,6 +142,8 @@ pub async fn listing(
         return Err(invalid("to", "must not be in the future"));
     }
     let interval = q.interval.unwrap_or(Interval::Day);
+    // Everything acknowledged counts: wait for the usage folder to catch up.
+    state.usage_folder.flush().await?;
     let db = &state.db.read;
 
     let active: Vec<(i32, i64)> = rows(
@@ -315,6 +300,8 @@ pub async fn adoption(
         Some(_) => return Err(invalid("limit", "must be between 1 and 1000")),
     };
     let lo = as_of - 29;
+    // Everything acknowledged counts: wait for the usage folder to catch up.
+    state.usage_folder.flush().await?;
     let db = &state.db.read;
     let mut mau: HashMap<i64, i64> = HashMap::new();
     let mut installs: HashMap<i64, i64> = HashMap::new();
@@ -475,6 +462,8 @@ pub async fn churn(
     let start = Utc.from_utc_datetime(&from.and_time(NaiveTime::MIN));
     let end = Utc.from_utc_datetime(&to.and_time(NaiveTime::MIN)) + chrono::Duration::days(1)
         - chrono::Duration::microseconds(1);
+    // Everything acknowledged counts: wait for the usage folder to catch up.
+    state.usage_folder.flush().await?;
     let db = &state.db.read;
     let lives: Vec<WorkspaceLife> = workspaces::Entity::find()
         .select_only()
@@ -538,12 +527,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn numbers_placeholders_for_postgres() {
-        assert_eq!(
-            sql(DatabaseBackend::Postgres, "a = ? AND b = ?"),
-            "a = $1 AND b = $2"
-        );
-        assert_eq!(sql(DatabaseBackend::Sqlite, "a = ?"), "a = ?");
+    fn csv_fields_are_quoted_when_needed() {
         assert_eq!(csv_escape("a,\"b\""), "\"a,\"\"b\"\"\"");
     }
 }

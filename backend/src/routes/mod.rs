@@ -187,6 +187,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(resource("/admin/review-queue").route(get().to(review::queue)))
                 .service(resource("/admin/users").route(get().to(admin::list_users)))
                 .service(resource("/admin/search/status").route(get().to(search::status)))
+                .service(resource("/admin/usage/status").route(get().to(usage::status)))
                 .service(resource("/admin/users/{id}/role").route(put().to(admin::set_role)))
                 .default_service(web::to(api_route_not_found)),
         )

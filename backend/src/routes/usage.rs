@@ -1,33 +1,36 @@
 //! Usage reported by partners' integrations: "workspace W used listing L at time T", in
 //! batches of up to 10,000 events, authenticated with a partner API key.
 //!
-//! Events are validated one by one (the others are still accepted), folded into the
-//! roll-ups (`usage_daily`: one row per listing, day and workspace, with an event count;
-//! `usage_last_seen`) and committed together with the batch's `Idempotency-Key` — by the group
-//! committer of `usage_writer.rs` — so a retried batch is answered from the first answer and
-//! counted once.
+//! Events are validated one by one (the others are still accepted) and summed per listing,
+//! day and workspace; the sums are stored as one pending row together with the batch's
+//! `Idempotency-Key` before the answer, so a retried batch is answered from the first answer
+//! and counted once. The folder (`usage/folder.rs`) adds pending rows to the roll-ups.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashSet;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{Duration, Utc};
-use mercato_shared::api::usage::{RejectedEvent, UsageBatch, UsageReceipt, MAX_BATCH};
+use mercato_shared::api::usage::{RejectedEvent, UsageBatch, UsageReceipt, UsageStatus, MAX_BATCH};
 use mercato_shared::ErrorCode;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
+    TransactionTrait,
+};
 
 use super::api_keys::PartnerKey;
 use crate::analytics::days;
 use crate::auth::tokens::hash_refresh_token as sha256_hex;
-use crate::entities::{listings, usage_batches, workspaces};
+use crate::entities::{usage_batches, usage_pending};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_json, JsonBytes};
 use crate::state::AppState;
-use crate::usage_writer::{IdempotencyRecord, Job, WriteError};
+use crate::usage::rollups::{self, Daily};
 
 /// Events dated later than this are refused (clock skew allowance).
 const FUTURE_ALLOWANCE: Duration = Duration::minutes(5);
 /// Events older than this are refused: the roll-ups keep about a year.
 const MAX_AGE_DAYS: i64 = 400;
+
 fn idempotency_key(req: &HttpRequest) -> ApiResult<Option<String>> {
     let Some(value) = req.headers().get("idempotency-key") else {
         return Ok(None);
@@ -114,44 +117,17 @@ pub async fn ingest(
     let latest = now + FUTURE_ALLOWANCE;
     let earliest = now - Duration::days(MAX_AGE_DAYS);
     let slugs: HashSet<&str> = batch.events.iter().map(|e| e.listing.as_str()).collect();
-    let listing_ids: HashMap<String, (i64, i64)> = listings::Entity::find()
-        .select_only()
-        .column(listings::Column::Slug)
-        .column(listings::Column::Id)
-        .column(listings::Column::PartnerId)
-        .filter(listings::Column::Slug.is_in(slugs.iter().map(|s| s.to_string())))
-        .into_tuple::<(String, i64, i64)>()
-        .all(&state.db.read)
-        .await?
-        .into_iter()
-        .map(|(slug, id, partner)| (slug, (id, partner)))
-        .collect();
-    let wanted: Vec<i64> = batch
-        .events
-        .iter()
-        .map(|e| e.workspace)
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let mut known_workspaces: HashSet<i64> = HashSet::with_capacity(wanted.len());
-    for chunk in wanted.chunks(5000) {
-        let ids: Vec<i64> = workspaces::Entity::find()
-            .select_only()
-            .column(workspaces::Column::Id)
-            .filter(workspaces::Column::Id.is_in(chunk.iter().copied()))
-            .into_tuple()
-            .all(&state.db.read)
-            .await?;
-        known_workspaces.extend(ids);
-    }
+    let listing_owners = state.usage_directory.listings(&state.db, &slugs).await?;
+    let wanted: HashSet<i64> = batch.events.iter().map(|e| e.workspace).collect();
+    let known_workspaces = state.usage_directory.workspaces(&state.db, &wanted).await?;
 
     let mut rejected = Vec::new();
-    let mut daily: BTreeMap<(i64, i32, i64), i64> = BTreeMap::new();
-    let mut last_seen: BTreeMap<(i64, i64), i32> = BTreeMap::new();
+    let mut daily = Daily::new();
     for (index, event) in batch.events.iter().enumerate() {
-        let reason = match listing_ids.get(&event.listing) {
+        let owner = listing_owners.get(&event.listing);
+        let reason = match owner {
             None => Some("unknown_listing"),
-            Some((_, partner)) if *partner != key.partner_id => Some("listing_not_yours"),
+            Some(o) if o.partner_id != key.partner_id => Some("listing_not_yours"),
             Some(_) if !known_workspaces.contains(&event.workspace) => Some("unknown_workspace"),
             Some(_) if event.occurred_at > latest => Some("in_future"),
             Some(_) if event.occurred_at < earliest => Some("too_old"),
@@ -167,13 +143,11 @@ pub async fn ingest(
             });
             continue;
         }
-        let (listing_id, _) = listing_ids[&event.listing];
+        let Some(owner) = owner else { continue };
         let day = days::of_time(event.occurred_at);
-        *daily.entry((listing_id, day, event.workspace)).or_default() += 1;
-        let seen = last_seen
-            .entry((listing_id, event.workspace))
-            .or_insert(day);
-        *seen = (*seen).max(day);
+        *daily
+            .entry((owner.listing_id, day, event.workspace))
+            .or_default() += 1;
     }
     let receipt = UsageReceipt {
         accepted: batch.events.len() - rejected.len(),
@@ -181,30 +155,75 @@ pub async fn ingest(
         replayed: false,
     };
 
-    let job = Job {
-        idempotency: idempotency.as_ref().map(|idem| IdempotencyRecord {
-            api_key_id: key.key_id,
-            key: idem.clone(),
-            request_hash: request_hash.clone(),
-            response: serde_json::to_string(&receipt).unwrap_or_default(),
-        }),
-        daily,
-        last_seen,
-    };
-    match state.usage_writer.write(job).await {
-        Ok(()) => {}
-        Err(WriteError::Duplicate) => {
-            // The same batch, sent twice at once: the other copy counted it.
-            if let Some(idem) = &idempotency {
+    if receipt.accepted == 0 && idempotency.is_none() {
+        return Ok(HttpResponse::Ok().json(receipt));
+    }
+
+    let txn = state.db.write.begin().await?;
+    if let Some(idem) = &idempotency {
+        let stored = usage_batches::ActiveModel {
+            api_key_id: Set(key.key_id),
+            idempotency_key: Set(idem.clone()),
+            request_hash: Set(request_hash.clone()),
+            response: Set(
+                serde_json::to_string(&receipt).map_err(|e| ApiError::Unexpected(e.into()))?
+            ),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await;
+        if let Err(e) = stored {
+            if crate::store::is_unique_violation(&e) {
+                // The same batch, sent twice at once: the other copy counted it.
+                drop(txn);
                 if let Some(answer) = replay(&state.db.write, &key, idem, &request_hash).await? {
                     return Ok(answer);
                 }
             }
-            return Err(ApiError::Unexpected(anyhow::anyhow!(
-                "a duplicate batch without its record"
-            )));
+            return Err(e.into());
         }
-        Err(WriteError::Failed(e)) => return Err(ApiError::Unexpected(anyhow::anyhow!(e))),
     }
+    if !daily.is_empty() {
+        usage_pending::ActiveModel {
+            events: Set(receipt.accepted as i64),
+            rows: Set(rollups::encode(&daily)),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    state.usage_folder.wake();
     Ok(HttpResponse::Ok().json(receipt))
+}
+
+/// The usage folder's backlog: batches acknowledged but not yet in the roll-ups (admins).
+#[utoipa::path(get, path = "/api/v1/admin/usage/status", tag = "usage", security(("bearer" = [])),
+    responses((status = 200, body = UsageStatus), (status = 403, body = mercato_shared::Problem)))]
+pub async fn status(
+    state: web::Data<AppState>,
+    user: crate::auth::CurrentUser,
+) -> ApiResult<HttpResponse> {
+    user.require_admin()?;
+    let (pending_batches, pending_events, oldest_pending_at) = usage_pending::Entity::find()
+        .select_only()
+        .column_as(usage_pending::Column::Id.count(), "batches")
+        .column_as(
+            sea_orm::sea_query::Expr::col(usage_pending::Column::Events)
+                .sum()
+                .cast_as(sea_orm::sea_query::Alias::new("BIGINT")),
+            "events",
+        )
+        .column_as(usage_pending::Column::CreatedAt.min(), "oldest")
+        .into_tuple::<(i64, Option<i64>, Option<chrono::DateTime<Utc>>)>()
+        .one(&state.db.read)
+        .await?
+        .unwrap_or_default();
+    Ok(HttpResponse::Ok().json(UsageStatus {
+        pending_batches,
+        pending_events: pending_events.unwrap_or(0),
+        oldest_pending_at,
+    }))
 }

@@ -7,7 +7,6 @@ pub mod listings;
 pub mod outbox;
 pub mod partners;
 pub mod status_log;
-pub mod usage;
 pub mod users;
 pub mod workspaces;
 
@@ -18,4 +17,36 @@ pub fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
         e.sql_err(),
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
     )
+}
+
+/// Numbered placeholders (`$1`, `$2`, …) for PostgreSQL; SQLite takes the `?` as written.
+pub fn sql(backend: sea_orm::DatabaseBackend, template: &str) -> String {
+    if backend != sea_orm::DatabaseBackend::Postgres {
+        return template.to_string();
+    }
+    let mut out = String::with_capacity(template.len() + 8);
+    let mut n = 0;
+    for c in template.chars() {
+        if c == '?' {
+            n += 1;
+            out.push_str(&format!("${n}"));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::DatabaseBackend;
+
+    #[test]
+    fn numbered_placeholders_for_postgres() {
+        assert_eq!(
+            super::sql(DatabaseBackend::Postgres, "a = ? AND b = ?"),
+            "a = $1 AND b = $2"
+        );
+        assert_eq!(super::sql(DatabaseBackend::Sqlite, "a = ?"), "a = ?");
+    }
 }

@@ -36,6 +36,25 @@ pub async fn post_usage(
     req.send().await.unwrap()
 }
 
+/// Waits until every acknowledged batch is in the roll-ups, as the admin status reports it.
+pub async fn wait_for_usage_fold(app: &TestApp, admin: &Session) {
+    for _ in 0..200 {
+        let status = expect_json(
+            app.get("/api/v1/admin/usage/status", Some(&admin.token))
+                .await,
+            StatusCode::OK,
+        )
+        .await;
+        if status["pending_batches"] == 0 {
+            assert_eq!(status["pending_events"], 0);
+            assert_eq!(status["oldest_pending_at"], Value::Null);
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("the usage folder did not catch up in 5 s");
+}
+
 async fn setup() -> (TestApp, Session, i64) {
     let app = TestApp::spawn().await;
     let admin = app.admin().await;
@@ -256,6 +275,9 @@ async fn a_retried_batch_counts_once() {
     )
     .await;
 
+    // The roll-ups hold it once the folder has run.
+    let admin = app.admin().await;
+    wait_for_usage_fold(&app, &admin).await;
     let db = mercato::db::Db::connect(&app.settings).await.unwrap();
     use sea_orm::ConnectionTrait;
     let row = db
@@ -334,4 +356,83 @@ async fn bad_batches_are_refused_whole() {
         .await["accepted"],
         10_000
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_backlog_is_for_admins_and_analytics_include_every_acknowledged_batch() {
+    let (app, owner, ws) = setup().await;
+    let key = api_key(&app, &owner, "acme").await;
+    for (who, token) in [("nobody", None), ("partner", Some(owner.token.as_str()))] {
+        let res = app.get("/api/v1/admin/usage/status", token).await;
+        let expected = if token.is_none() {
+            StatusCode::UNAUTHORIZED
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        assert_eq!(res.status(), expected, "{who}");
+    }
+    // Many small batches, each acknowledged before the next; the series asked for right after
+    // the last answer counts every one of them.
+    let today = chrono::Utc::now();
+    for i in 0..40 {
+        let events = json!([{"workspace": ws, "listing": "acme-sync",
+            "occurred_at": (today - chrono::Duration::days(i % 5)).to_rfc3339()}]);
+        expect_json(post_usage(&app, &key, &events, None).await, StatusCode::OK).await;
+    }
+    let from = (today - chrono::Duration::days(6)).date_naive();
+    let series = expect_json(
+        app.get(
+            &format!("/api/v1/analytics/listings/acme-sync?from={from}&interval=day"),
+            Some(&owner.token),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let points = series["series"].as_array().unwrap();
+    let dau: i64 = points
+        .iter()
+        .map(|p| p["active_workspaces"].as_i64().unwrap())
+        .sum();
+    assert_eq!(
+        dau, 5,
+        "one workspace active on each of five days: {series}"
+    );
+    let admin = app.admin().await;
+    wait_for_usage_fold(&app, &admin).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listing_moved_to_another_partner_by_an_import_leaves_the_old_partners_key() {
+    let (app, owner, ws) = setup().await;
+    let key = api_key(&app, &owner, "acme").await;
+    let events = json!([{"workspace": ws, "listing": "acme-sync",
+        "occurred_at": chrono::Utc::now().to_rfc3339()}]);
+    // Accepted (and remembered by the server's lookups).
+    let first = expect_json(post_usage(&app, &key, &events, None).await, StatusCode::OK).await;
+    assert_eq!(first["accepted"], 1);
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("move.jsonl");
+    std::fs::write(
+        &file,
+        json!({"slug": "acme-sync", "name": "Acme Sync", "tagline": "Now by Rival",
+            "description": "", "partner": "rival", "monthly_installs": 0})
+        .to_string(),
+    )
+    .unwrap();
+    let db = mercato::db::Db::connect(&app.settings).await.unwrap();
+    mercato::import::import_file(&db, &file, 100).await.unwrap();
+    db.close().await;
+
+    // The server hears of the import through the outbox (polled every 500 ms).
+    for _ in 0..100 {
+        let body = expect_json(post_usage(&app, &key, &events, None).await, StatusCode::OK).await;
+        if body["accepted"] == 0 {
+            assert_eq!(body["rejected"][0]["reason"], "listing_not_yours");
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the old partner's key still reports for the moved listing");
 }

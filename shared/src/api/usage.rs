@@ -84,3 +84,13 @@ pub struct FunnelEvent {
     #[serde(default)]
     pub source: Option<super::workspaces::InstallSource>,
 }
+
+/// Usage acknowledged but not yet in the roll-ups (admins): the folder's backlog.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UsageStatus {
+    pub pending_batches: i64,
+    pub pending_events: i64,
+    /// When the oldest pending batch was acknowledged.
+    pub oldest_pending_at: Option<DateTime<Utc>>,
+}
