@@ -8,6 +8,7 @@ mod m20261125_000001_initial;
 mod m20261125_000002_outbox;
 mod m20261126_000003_search_state;
 mod m20261126_000004_adoption;
+mod m20261127_000005_usage_pending;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_outbox::Migration),
             Box::new(m20261126_000003_search_state::Migration),
             Box::new(m20261126_000004_adoption::Migration),
+            Box::new(m20261127_000005_usage_pending::Migration),
         ]
     }
 }

@@ -30,15 +30,6 @@ enum WorkspaceMembers {
 }
 
 #[derive(DeriveIden)]
-enum UsagePending {
-    Table,
-    Id,
-    Events,
-    Rows,
-    CreatedAt,
-}
-
-#[derive(DeriveIden)]
 enum Installs {
     Table,
     Id,
@@ -349,20 +340,12 @@ impl MigrationTrait for Migration {
             )
             .await?;
 
-        // The usage roll-ups are written at ingestion speed. On SQLite they are clustered on
-        // their keys (WITHOUT ROWID: one B-tree instead of a table plus its key index); on
-        // PostgreSQL pages keep room for in-place (HOT) updates of the counters.
-        let rollup_storage = match manager.get_database_backend() {
-            sea_orm::DatabaseBackend::Sqlite => "WITHOUT ROWID",
-            _ => "WITH (fillfactor = 80)",
-        };
         // One row per listing, day and active workspace: the exact roll-up behind DAU, WAU and
         // MAU (distinct workspaces over any set of days).
         manager
             .create_table(
                 Table::create()
                     .table(UsageDaily::Table)
-                    .extra(rollup_storage)
                     .col(big_integer(UsageDaily::ListingId))
                     .col(integer(UsageDaily::Day))
                     .col(big_integer(UsageDaily::WorkspaceId))
@@ -382,7 +365,6 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(UsageLastSeen::Table)
-                    .extra(rollup_storage)
                     .col(big_integer(UsageLastSeen::ListingId))
                     .col(big_integer(UsageLastSeen::WorkspaceId))
                     .col(integer(UsageLastSeen::LastDay))
@@ -394,16 +376,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        // Batches acknowledged but not yet added to the roll-ups: the folder (`usage/folder.rs`)
-        // adds many at once and deletes them in the same transaction.
         manager
-            .create_table(
-                Table::create()
-                    .table(UsagePending::Table)
-                    .col(id(UsagePending::Id))
-                    .col(big_integer(UsagePending::Events))
-                    .col(blob(UsagePending::Rows))
-                    .col(timestamp_with_time_zone(UsagePending::CreatedAt))
+            .create_index(
+                Index::create()
+                    .name("idx_usage_last_seen_day")
+                    .table(UsageLastSeen::Table)
+                    .col(UsageLastSeen::LastDay)
+                    .col(UsageLastSeen::ListingId)
                     .to_owned(),
             )
             .await?;
@@ -535,7 +514,6 @@ impl MigrationTrait for Migration {
         for table in [
             Reviews::Table.into_iden(),
             ListingDaily::Table.into_iden(),
-            UsagePending::Table.into_iden(),
             UsageBatches::Table.into_iden(),
             UsageLastSeen::Table.into_iden(),
             UsageDaily::Table.into_iden(),
