@@ -55,6 +55,37 @@ async fn rows<T: sea_orm::TryGetableMany>(
         .collect()
 }
 
+/// The (day, workspace) rows of a listing's usage between two days, in day order.
+///
+/// A year of a busy listing is tens of thousands of rows; the database joins them into one
+/// string (`string_agg`: SQLite 3.44+ and PostgreSQL) because handing them over one row at a
+/// time costs more than the query.
+async fn active_days(
+    db: &impl ConnectionTrait,
+    listing: i64,
+    from: i32,
+    to: i32,
+) -> ApiResult<Vec<(i32, i64)>> {
+    let joined: Vec<(Option<String>,)> = rows(
+        db,
+        "SELECT string_agg(CAST(day AS TEXT) || ':' || CAST(workspace_id AS TEXT), ',' ORDER BY day) \
+         FROM usage_daily WHERE listing_id = ? AND day >= ? AND day <= ?",
+        vec![listing.into(), from.into(), to.into()],
+    )
+    .await?;
+    let Some(Some(joined)) = joined.into_iter().next().map(|r| r.0) else {
+        return Ok(Vec::new());
+    };
+    joined
+        .split(',')
+        .map(|pair| {
+            pair.split_once(':')
+                .and_then(|(day, workspace)| Some((day.parse().ok()?, workspace.parse().ok()?)))
+                .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("bad usage row {pair:?}")))
+        })
+        .collect()
+}
+
 fn invalid(field: &str, message: &str) -> ApiError {
     ApiError::InvalidQuery(vec![mercato_shared::FieldError {
         field: field.into(),
@@ -146,12 +177,7 @@ pub async fn listing(
     state.usage_folder.flush().await?;
     let db = &state.db.read;
 
-    let active: Vec<(i32, i64)> = rows(
-        db,
-        "SELECT day, workspace_id FROM usage_daily WHERE listing_id = ? AND day >= ? AND day <= ? ORDER BY day",
-        vec![listing.id.into(), (from - 29).into(), to.into()],
-    )
-    .await?;
+    let active = active_days(db, listing.id, from - 29, to).await?;
     let per_day: Vec<(i32, i64, i64, i64, i64)> = rows(
         db,
         "SELECT day, CAST(SUM(views) AS BIGINT), CAST(SUM(clicks) AS BIGINT), CAST(SUM(installs) AS BIGINT), \

@@ -27,6 +27,9 @@ use crate::entities::usage_pending;
 /// Pending batches taken per transaction, and the most events they may hold together.
 const MAX_BATCHES_PER_FOLD: u64 = 256;
 const MAX_EVENTS_PER_FOLD: i64 = 200_000;
+/// After folding fewer than this many batches, the folder pauses for [`FOLD_PAUSE`].
+const FULL_FOLD: usize = 64;
+const FOLD_PAUSE: Duration = Duration::from_millis(100);
 /// How often the folder looks for work nobody woke it for (other instances, a restart).
 const IDLE_POLL: Duration = Duration::from_secs(1);
 /// How long a reader waits for the backlog before answering with what is folded.
@@ -36,6 +39,8 @@ const FLUSH_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct UsageFolder {
     db: Db,
     wake: Arc<Notify>,
+    /// A reader waits for the backlog: fold now.
+    urgent: Arc<Notify>,
     /// Counts folds, so that flushes wait for progress instead of polling blindly.
     folds: Arc<watch::Sender<u64>>,
 }
@@ -51,6 +56,7 @@ impl UsageFolder {
         UsageFolder {
             db,
             wake: Arc::new(Notify::new()),
+            urgent: Arc::new(Notify::new()),
             folds: Arc::new(watch::channel(0).0),
         }
     }
@@ -80,6 +86,7 @@ impl UsageFolder {
         };
         let mut folds = self.folds.subscribe();
         self.wake();
+        self.urgent.notify_one();
         let deadline = Instant::now() + FLUSH_TIMEOUT;
         loop {
             let waiting = self
@@ -116,9 +123,15 @@ impl UsageFolder {
                     failures = 0;
                     let _ = tokio::time::timeout(IDLE_POLL, self.wake.notified()).await;
                 }
-                Ok(_) => {
+                Ok(folded) => {
                     failures = 0;
                     self.folds.send_modify(|n| *n += 1);
+                    if folded < FULL_FOLD {
+                        // A small fold rewrites nearly as many pages as a large one, and holds
+                        // SQLite's one writer meanwhile: let batches gather a moment (unless a
+                        // reader waits for them).
+                        let _ = tokio::time::timeout(FOLD_PAUSE, self.urgent.notified()).await;
+                    }
                 }
                 Err(e) => {
                     // Nothing is lost: the batches stay pending until a fold succeeds.
