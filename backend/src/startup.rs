@@ -161,6 +161,10 @@ async fn sync_public_cache(state: AppState) {
             if let Err(e) = outbox::prune(&state.db.write, cutoff).await {
                 tracing::warn!(error = %e, "pruning the outbox failed");
             }
+            let forget = chrono::Utc::now() - crate::usage::IDEMPOTENCY_KEEP;
+            if let Err(e) = crate::usage::prune_idempotency_keys(&state.db.write, forget).await {
+                tracing::warn!(error = %e, "pruning usage idempotency keys failed");
+            }
         }
     }
 }

@@ -55,7 +55,7 @@ async fn rows<T: sea_orm::TryGetableMany>(
         .collect()
 }
 
-/// The (day, workspace) rows of a listing's usage between two days, in day order.
+/// The (day, workspace) rows of a listing's usage between two days, in order.
 ///
 /// A year of a busy listing is tens of thousands of rows; the database joins them into one
 /// string (`string_agg`: SQLite 3.44+ and PostgreSQL) because handing them over one row at a
@@ -68,7 +68,7 @@ async fn active_days(
 ) -> ApiResult<Vec<(i32, i64)>> {
     let joined: Vec<(Option<String>,)> = rows(
         db,
-        "SELECT string_agg(CAST(day AS TEXT) || ':' || CAST(workspace_id AS TEXT), ',' ORDER BY day) \
+        "SELECT string_agg(CAST(day AS TEXT) || ':' || CAST(workspace_id AS TEXT), ',') \
          FROM usage_daily WHERE listing_id = ? AND day >= ? AND day <= ?",
         vec![listing.into(), from.into(), to.into()],
     )
@@ -76,14 +76,17 @@ async fn active_days(
     let Some(Some(joined)) = joined.into_iter().next().map(|r| r.0) else {
         return Ok(Vec::new());
     };
-    joined
+    let mut pairs = joined
         .split(',')
         .map(|pair| {
             pair.split_once(':')
                 .and_then(|(day, workspace)| Some((day.parse().ok()?, workspace.parse().ok()?)))
                 .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("bad usage row {pair:?}")))
         })
-        .collect()
+        .collect::<ApiResult<Vec<(i32, i64)>>>()?;
+    // Sorted here: an ordered aggregate makes PostgreSQL sort strings.
+    pairs.sort_unstable();
+    Ok(pairs)
 }
 
 fn invalid(field: &str, message: &str) -> ApiError {

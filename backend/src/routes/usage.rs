@@ -77,7 +77,7 @@ async fn replay(
 /// Reports usage (partner API key). Each event is accepted or rejected with a reason; a batch
 /// sent again with the same `Idempotency-Key` is answered as the first time and counted once.
 #[utoipa::path(post, path = "/api/v1/usage", tag = "usage", security(("api_key" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body count once")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body count once (keys are remembered for 7 days)")),
     request_body = UsageBatch,
     responses(
         (status = 200, body = UsageReceipt),

@@ -61,9 +61,17 @@ impl UsageFolder {
         }
     }
 
-    /// Runs the folder on the current runtime until the process ends.
+    /// Runs the folder on the current runtime until the process ends: one task on SQLite
+    /// (one writer at a time anyway), two on PostgreSQL, which folds disjoint batches side by
+    /// side on both cores of a small machine.
     pub fn start(&self) {
-        tokio::spawn(self.clone().run());
+        let tasks = match self.db.write.get_database_backend() {
+            DatabaseBackend::Postgres => 2,
+            _ => 1,
+        };
+        for _ in 0..tasks {
+            tokio::spawn(self.clone().run());
+        }
     }
 
     /// Tells the folder there is new work.
@@ -126,7 +134,10 @@ impl UsageFolder {
                 Ok(folded) => {
                     failures = 0;
                     self.folds.send_modify(|n| *n += 1);
-                    if folded < FULL_FOLD {
+                    if folded >= FULL_FOLD {
+                        // A backlog: bring in another folder, if one is idle.
+                        self.wake.notify_one();
+                    } else {
                         // A small fold rewrites nearly as many pages as a large one, and holds
                         // SQLite's one writer meanwhile: let batches gather a moment (unless a
                         // reader waits for them).

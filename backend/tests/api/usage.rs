@@ -436,3 +436,47 @@ async fn a_listing_moved_to_another_partner_by_an_import_leaves_the_old_partners
     }
     panic!("the old partner's key still reports for the moved listing");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idempotency_keys_are_forgotten_after_their_keep_time() {
+    let (app, owner, ws) = setup().await;
+    let key = api_key(&app, &owner, "acme").await;
+    let events = json!([{"workspace": ws, "listing": "acme-sync",
+        "occurred_at": chrono::Utc::now().to_rfc3339()}]);
+    let first = expect_json(
+        post_usage(&app, &key, &events, Some("k-1")).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(first["replayed"], false);
+
+    let db = mercato::db::Db::connect(&app.settings).await.unwrap();
+    let too_early = chrono::Utc::now() - mercato::usage::IDEMPOTENCY_KEEP;
+    assert_eq!(
+        mercato::usage::prune_idempotency_keys(&db.write, too_early)
+            .await
+            .unwrap(),
+        0
+    );
+    let again = expect_json(
+        post_usage(&app, &key, &events, Some("k-1")).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(again["replayed"], true, "still remembered");
+
+    let later = chrono::Utc::now() + chrono::Duration::seconds(1);
+    assert_eq!(
+        mercato::usage::prune_idempotency_keys(&db.write, later)
+            .await
+            .unwrap(),
+        1
+    );
+    db.close().await;
+    let fresh = expect_json(
+        post_usage(&app, &key, &events, Some("k-1")).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(fresh["replayed"], false, "a forgotten key counts as new");
+}
