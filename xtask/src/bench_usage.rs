@@ -502,6 +502,13 @@ pub fn run(options: &Options) -> Result<()> {
         anyhow::Ok(lost)
     })?;
     drop(server);
+    if let (Some(admin_url), Some(url)) = (&options.postgres, &database_url) {
+        let name = url.rsplit('/').next().unwrap_or_default();
+        Cmd::new("psql")
+            .arg(admin_url)
+            .args(["-qc", &format!("DROP DATABASE IF EXISTS {name}")])
+            .run()?;
+    }
 
     let db = if options.postgres.is_some() {
         "PostgreSQL"
