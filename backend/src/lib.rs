@@ -12,6 +12,7 @@ pub mod entities;
 pub mod error;
 pub mod extract;
 pub mod import;
+pub mod leads;
 pub mod markdown;
 pub mod openapi;
 pub mod pagination;

@@ -9,6 +9,7 @@ mod m20261125_000002_outbox;
 mod m20261126_000003_search_state;
 mod m20261126_000004_adoption;
 mod m20261127_000005_usage_pending;
+mod m20261127_000006_leads;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_search_state::Migration),
             Box::new(m20261126_000004_adoption::Migration),
             Box::new(m20261127_000005_usage_pending::Migration),
+            Box::new(m20261127_000006_leads::Migration),
         ]
     }
 }

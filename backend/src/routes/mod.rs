@@ -9,6 +9,7 @@ pub mod categories;
 pub mod events;
 pub mod health;
 pub mod installs;
+pub mod leads;
 pub mod listings;
 pub mod members;
 pub mod partners;
@@ -136,6 +137,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(
                     resource("/workspaces/{id}/installs/{listing}")
                         .route(delete().to(installs::uninstall)),
+                )
+                .service(resource("/leads").route(post().to(leads::create)))
+                .service(resource("/partners/{slug}/leads").route(get().to(leads::for_partner)))
+                .service(resource("/admin/leads/{id}").route(get().to(leads::detail)))
+                .service(
+                    resource("/admin/routing-rules")
+                        .route(get().to(leads::get_rules))
+                        .route(put().to(leads::put_rules)),
                 )
                 .service(resource("/events/view").route(post().to(events::view)))
                 .service(resource("/events/click").route(post().to(events::click)))

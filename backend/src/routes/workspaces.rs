@@ -49,7 +49,7 @@ async fn view(
     })
 }
 
-fn parse_domain(s: &str) -> Result<String, validate::Invalid> {
+pub(crate) fn parse_domain(s: &str) -> Result<String, validate::Invalid> {
     // A bare domain: reuse the URL rules on https://<domain>.
     let d = s.trim().to_lowercase();
     let url = validate::HttpUrl::parse(&format!("https://{d}"))

@@ -1,0 +1,6 @@
+//! Demand capture and routing: which partner a lead goes to ([`routing`]), the admins' rules
+//! ([`rules`]), and the writes that route ([`route`]).
+
+pub mod route;
+pub mod routing;
+pub mod rules;

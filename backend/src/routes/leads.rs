@@ -1,0 +1,387 @@
+//! Leads: captured on the marketplace (anonymous or signed in), routed to one partner by the
+//! admins' rules; partners see theirs, admins see every decision and edit the rules.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{Duration, Utc};
+use mercato_shared::api::leads::{
+    CreateLead, Lead, LeadDetail, LeadKind, LeadReceipt, LeadRoute, LeadStatus, RoutingRules,
+};
+use mercato_shared::api::partners::Region;
+use mercato_shared::validate::{self, Email, Invalid, Slug, Validator};
+use mercato_shared::ErrorCode;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
+use serde::Deserialize;
+
+use super::respond::{self, path_slug};
+use crate::auth::tokens::hash_refresh_token as sha256_hex;
+use crate::auth::{CurrentUser, MaybeUser};
+use crate::domain::access::PartnerAccess;
+use crate::entities::{categories, lead_routes, leads, listings, partners};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, ApiQuery};
+use crate::leads::{route, rules};
+use crate::state::AppState;
+use crate::store;
+
+/// Leads one address may submit per hour, and one email.
+const PER_ADDRESS_PER_HOUR: u64 = 20;
+const PER_EMAIL_PER_HOUR: u64 = 5;
+const MESSAGE_MAX: usize = 5000;
+/// A merged lead's message stops growing here.
+const MERGED_MESSAGE_MAX: usize = 20_000;
+
+fn view(l: &leads::Model, listing: Option<&str>, partner: Option<&str>) -> Lead {
+    Lead {
+        id: l.id,
+        kind: LeadKind::parse(&l.kind).unwrap_or(LeadKind::Other),
+        listing: listing.map(str::to_string),
+        category: l.category.clone(),
+        region: l.region.as_deref().and_then(Region::parse),
+        contact_name: l.contact_name.clone(),
+        email: l.email.clone(),
+        company_name: l.company_name.clone(),
+        company_domain: l.company_domain.clone(),
+        message: l.message.clone(),
+        status: LeadStatus::parse(&l.status).unwrap_or(LeadStatus::Unroutable),
+        partner: partner.map(str::to_string),
+        routed_at: l.routed_at,
+        sla_due_at: l.sla_due_at,
+        merged_count: l.merged_count,
+        created_at: l.created_at,
+    }
+}
+
+async fn slugs_of(
+    db: &impl sea_orm::ConnectionTrait,
+    l: &leads::Model,
+) -> ApiResult<(Option<String>, Option<String>)> {
+    let listing = match l.listing_id {
+        Some(id) => listings::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|l| l.slug),
+        None => None,
+    };
+    let partner = match l.partner_id {
+        Some(id) => partners::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|p| p.slug),
+        None => None,
+    };
+    Ok((listing, partner))
+}
+
+fn rate_limited(what: &str) -> ApiError {
+    ApiError::Conflict {
+        code: ErrorCode::RateLimited,
+        detail: format!("too many leads from this {what} in the last hour; try again later"),
+        field: None,
+    }
+}
+
+/// Submits a lead (anyone). It is routed at once; a second submission by the same email for
+/// the same listing within a day joins the first.
+#[utoipa::path(post, path = "/api/v1/leads", tag = "leads", request_body = CreateLead,
+    responses((status = 202, body = LeadReceipt), (status = 422, body = mercato_shared::Problem),
+        (status = 429, body = mercato_shared::Problem)))]
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    MaybeUser(user): MaybeUser,
+    ApiJson(body): ApiJson<CreateLead>,
+) -> ApiResult<HttpResponse> {
+    // Bots fill every field; people never see this one. They get an answer that looks the same.
+    if body.website.as_ref().is_some_and(|w| !w.trim().is_empty()) {
+        return Ok(HttpResponse::Accepted().json(LeadReceipt {
+            id: 0,
+            status: LeadStatus::Routed,
+            partner_name: None,
+            merged: false,
+        }));
+    }
+    let db = &state.db.read;
+    let mut v = Validator::new();
+    let contact_name = v.check("contact_name", validate::line(&body.contact_name, 1, 200));
+    let email = v.check("email", Email::parse(&body.email));
+    let company_name = v.check("company_name", validate::line(&body.company_name, 1, 200));
+    let company_domain = v.check(
+        "company_domain",
+        super::workspaces::parse_domain(&body.company_domain),
+    );
+    let message = v.check("message", validate::text(&body.message, 1, MESSAGE_MAX));
+    if !body.consent {
+        v.push(
+            "consent",
+            Invalid::new(
+                "required",
+                "the contact must agree to be contacted by the partner",
+            ),
+        );
+    }
+    let mut listing = None;
+    if let Some(slug) = &body.listing {
+        let found = match Slug::parse(slug) {
+            Ok(s) => match store::listings::by_slug(db, s.as_str()).await {
+                Ok((l, p)) if store::listings::is_public(&l, &p) => Some(l),
+                _ => None,
+            },
+            Err(_) => None,
+        };
+        match found {
+            Some(l) => listing = Some(l),
+            None => v.push(
+                "listing",
+                Invalid::new("unknown_listing", "no published listing has this slug"),
+            ),
+        }
+    } else if body.kind == LeadKind::Intro {
+        v.push(
+            "listing",
+            Invalid::new("required", "an introduction is to a listing's partner"),
+        );
+    }
+    let mut category = None;
+    if let Some(c) = &body.category {
+        let known = categories::Entity::find()
+            .filter(categories::Column::Slug.eq(c.as_str()))
+            .one(db)
+            .await?;
+        match known {
+            Some(c) => category = Some(c.slug),
+            None => v.push(
+                "category",
+                Invalid::new("unknown_category", "no category has this slug"),
+            ),
+        }
+    }
+    let (contact_name, email, company_name, company_domain, message) = v
+        .finish(|| {
+            Some((
+                contact_name?,
+                email?,
+                company_name?,
+                company_domain?,
+                message?,
+            ))
+        })
+        .map_err(ApiError::Validation)?;
+    if category.is_none() {
+        if let Some(l) = &listing {
+            category = store::listings::category_slugs(db, l.id)
+                .await?
+                .into_iter()
+                .next();
+        }
+    }
+
+    let now = Utc::now();
+    let hour_ago = now - Duration::hours(1);
+    let address = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    let ip_hash = sha256_hex(&address);
+    let from_address = leads::Entity::find()
+        .filter(leads::Column::IpHash.eq(ip_hash.as_str()))
+        .filter(leads::Column::CreatedAt.gt(hour_ago))
+        .count(db)
+        .await?;
+    if from_address >= PER_ADDRESS_PER_HOUR {
+        return Err(rate_limited("address"));
+    }
+    let from_email = leads::Entity::find()
+        .filter(leads::Column::Email.eq(email.as_str()))
+        .filter(leads::Column::CreatedAt.gt(hour_ago))
+        .count(db)
+        .await?;
+    if from_email >= PER_EMAIL_PER_HOUR {
+        return Err(rate_limited("email"));
+    }
+
+    let txn = state.db.write.begin().await?;
+    let mut same = leads::Entity::find()
+        .filter(leads::Column::Email.eq(email.as_str()))
+        .filter(leads::Column::Kind.eq(body.kind.as_str()))
+        .filter(leads::Column::CreatedAt.gt(now - Duration::days(1)));
+    same = match &listing {
+        Some(l) => same.filter(leads::Column::ListingId.eq(l.id)),
+        None => same.filter(leads::Column::ListingId.is_null()),
+    };
+    if let Some(earlier) = same
+        .order_by_desc(leads::Column::CreatedAt)
+        .one(&txn)
+        .await?
+    {
+        let mut merged = earlier.clone().into_active_model();
+        if earlier.message.len() + message.len() < MERGED_MESSAGE_MAX {
+            merged.message = Set(format!("{}\n\n---\n\n{}", earlier.message, message));
+        }
+        merged.merged_count = Set(earlier.merged_count + 1);
+        merged.updated_at = Set(now);
+        let merged = merged.update(&txn).await?;
+        txn.commit().await?;
+        let partner_name = match merged.partner_id {
+            Some(id) => partners::Entity::find_by_id(id)
+                .one(&state.db.write)
+                .await?
+                .map(|p| p.name),
+            None => None,
+        };
+        return Ok(HttpResponse::Accepted().json(LeadReceipt {
+            id: merged.id,
+            status: LeadStatus::parse(&merged.status).unwrap_or(LeadStatus::Routed),
+            partner_name,
+            merged: true,
+        }));
+    }
+
+    let lead = leads::ActiveModel {
+        kind: Set(body.kind.as_str().into()),
+        listing_id: Set(listing.as_ref().map(|l| l.id)),
+        category: Set(category),
+        region: Set(body.region.map(|r| r.as_str().to_string())),
+        contact_name: Set(contact_name),
+        email: Set(email.as_str().to_string()),
+        company_name: Set(company_name),
+        company_domain: Set(company_domain),
+        message: Set(message),
+        consent: Set(true),
+        status: Set(LeadStatus::Unroutable.as_str().into()),
+        partner_id: Set(None),
+        routed_at: Set(None),
+        sla_due_at: Set(None),
+        decision: Set("{}".into()),
+        merged_count: Set(0),
+        submitted_by: Set(user.as_ref().map(|u| u.id)),
+        ip_hash: Set(ip_hash),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let routing = rules::load(&txn).await?;
+    let (partner, reason) = route::decide(&txn, &lead, &routing, &[]).await?;
+    let lead = route::apply(&txn, lead, partner.as_ref(), reason, &routing, now).await?;
+    txn.commit().await?;
+    Ok(HttpResponse::Accepted().json(LeadReceipt {
+        id: lead.id,
+        status: LeadStatus::parse(&lead.status).unwrap_or(LeadStatus::Unroutable),
+        partner_name: partner.map(|p| p.name),
+        merged: false,
+    }))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PartnerLeadsQuery {
+    pub status: Option<LeadStatus>,
+}
+
+/// The leads routed to a partner (its members, admins), newest first.
+#[utoipa::path(get, path = "/api/v1/partners/{slug}/leads", tag = "leads", security(("bearer" = [])),
+    params(("slug" = String, Path), PartnerLeadsQuery),
+    responses((status = 200, body = Vec<Lead>), (status = 403, body = mercato_shared::Problem)))]
+pub async fn for_partner(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+    ApiQuery(q): ApiQuery<PartnerLeadsQuery>,
+) -> ApiResult<HttpResponse> {
+    let slug = path_slug(&path, "partner")?;
+    let partner = store::partners::by_slug(&state.db.read, slug.as_str()).await?;
+    let access = PartnerAccess::of(&state.db.read, Some(&user), partner.id).await?;
+    if !access.can_view_private() {
+        return Err(ApiError::Forbidden(
+            "only the partner's members and admins see its leads",
+        ));
+    }
+    let mut find = leads::Entity::find().filter(leads::Column::PartnerId.eq(partner.id));
+    if let Some(status) = q.status {
+        find = find.filter(leads::Column::Status.eq(status.as_str()));
+    }
+    let rows = find
+        .order_by_desc(leads::Column::CreatedAt)
+        .all(&state.db.read)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for l in &rows {
+        let (listing, _) = slugs_of(&state.db.read, l).await?;
+        out.push(view(l, listing.as_deref(), Some(&partner.slug)));
+    }
+    Ok(respond::ok(&out))
+}
+
+/// A lead with every routing decision and its reasons (admins).
+#[utoipa::path(get, path = "/api/v1/admin/leads/{id}", tag = "leads", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = LeadDetail), (status = 403, body = mercato_shared::Problem), (status = 404, body = mercato_shared::Problem)))]
+pub async fn detail(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    user.require_admin()?;
+    let id: i64 = path.parse().map_err(|_| ApiError::NotFound("lead"))?;
+    let db = &state.db.read;
+    let lead = leads::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("lead"))?;
+    let (listing, partner) = slugs_of(db, &lead).await?;
+    let mut routes = Vec::new();
+    for r in lead_routes::Entity::find()
+        .filter(lead_routes::Column::LeadId.eq(lead.id))
+        .order_by_asc(lead_routes::Column::Id)
+        .all(db)
+        .await?
+    {
+        let slug = partners::Entity::find_by_id(r.partner_id)
+            .one(db)
+            .await?
+            .map(|p| p.slug)
+            .unwrap_or_default();
+        routes.push(LeadRoute {
+            partner: slug,
+            reason: serde_json::from_str(&r.reason).unwrap_or_default(),
+            outcome: r.outcome,
+            routed_at: r.routed_at,
+            closed_at: r.closed_at,
+        });
+    }
+    let body = LeadDetail {
+        lead: view(&lead, listing.as_deref(), partner.as_deref()),
+        // Also when nobody qualified: the candidates that were looked at.
+        decision: serde_json::from_str(&lead.decision).unwrap_or_default(),
+        routes,
+    };
+    Ok(respond::ok(&body))
+}
+
+/// The routing rules (admins).
+#[utoipa::path(get, path = "/api/v1/admin/routing-rules", tag = "leads", security(("bearer" = [])),
+    responses((status = 200, body = RoutingRules), (status = 403, body = mercato_shared::Problem)))]
+pub async fn get_rules(state: web::Data<AppState>, user: CurrentUser) -> ApiResult<HttpResponse> {
+    user.require_admin()?;
+    Ok(respond::ok(&rules::load(&state.db.read).await?))
+}
+
+/// Replaces the routing rules (admins). Every partner and category named must exist.
+#[utoipa::path(put, path = "/api/v1/admin/routing-rules", tag = "leads", security(("bearer" = [])),
+    request_body = RoutingRules,
+    responses((status = 200, body = RoutingRules), (status = 403, body = mercato_shared::Problem), (status = 422, body = mercato_shared::Problem)))]
+pub async fn put_rules(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    ApiJson(body): ApiJson<RoutingRules>,
+) -> ApiResult<HttpResponse> {
+    user.require_admin()?;
+    let txn = state.db.write.begin().await?;
+    rules::save(&txn, &body, user.id).await?;
+    txn.commit().await?;
+    Ok(respond::ok(&body))
+}
