@@ -55,6 +55,8 @@ pub struct Settings {
     pub search_worker: bool,
     /// Test hook: crash the search worker at a point (`before-commit`, `after-commit`).
     pub search_crash: Option<String>,
+    /// The application's clock (tests drive a manual one).
+    pub clock: crate::clock::Clock,
 }
 
 impl Default for Settings {
@@ -79,6 +81,7 @@ impl Default for Settings {
             meilisearch_index: "listings".into(),
             search_worker: true,
             search_crash: None,
+            clock: crate::clock::Clock::System,
         }
     }
 }

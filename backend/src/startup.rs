@@ -57,6 +57,10 @@ impl Application {
         let port = listener.local_addr()?.port();
         let server = run(listener, state.clone())?;
         tokio::spawn(sync_public_cache(state.clone()));
+        tokio::spawn(crate::leads::sla::run(
+            state.db.clone(),
+            state.settings.clock.clone(),
+        ));
         if state.settings.search_worker {
             let worker = crate::search::worker::Worker {
                 db: state.db.clone(),

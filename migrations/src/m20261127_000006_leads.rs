@@ -35,6 +35,10 @@ enum Leads {
     RoutedAt,
     SlaDueAt,
     Decision,
+    AcceptedAt,
+    ClosedAt,
+    DealValue,
+    LostReason,
     MergedCount,
     SubmittedBy,
     IpHash,
@@ -52,6 +56,19 @@ enum LeadRoutes {
     Outcome,
     RoutedAt,
     ClosedAt,
+}
+
+#[derive(DeriveIden)]
+enum LeadEvents {
+    Table,
+    Id,
+    LeadId,
+    FromStatus,
+    ToStatus,
+    PartnerId,
+    ActorId,
+    Note,
+    At,
 }
 
 #[derive(DeriveIden)]
@@ -107,6 +124,11 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone_null(Leads::SlaDueAt))
                     // JSON: the latest routing decision and its reasons (also when unroutable).
                     .col(text(Leads::Decision))
+                    .col(timestamp_with_time_zone_null(Leads::AcceptedAt))
+                    .col(timestamp_with_time_zone_null(Leads::ClosedAt))
+                    // Whole currency units of the deal (won leads).
+                    .col(big_integer_null(Leads::DealValue))
+                    .col(text_null(Leads::LostReason))
                     .col(integer(Leads::MergedCount).default(0))
                     .col(big_integer_null(Leads::SubmittedBy))
                     .col(string_len(Leads::IpHash, 64))
@@ -189,11 +211,43 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // Every move of a lead (routing, acceptance, pipeline), append-only.
+        manager
+            .create_table(
+                Table::create()
+                    .table(LeadEvents::Table)
+                    .col(id(LeadEvents::Id))
+                    .col(big_integer(LeadEvents::LeadId))
+                    .col(string_len(LeadEvents::FromStatus, 32))
+                    .col(string_len(LeadEvents::ToStatus, 32))
+                    .col(big_integer_null(LeadEvents::PartnerId))
+                    .col(big_integer_null(LeadEvents::ActorId))
+                    .col(text_null(LeadEvents::Note))
+                    .col(timestamp_with_time_zone(LeadEvents::At))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(LeadEvents::Table, LeadEvents::LeadId)
+                            .to(Leads::Table, Leads::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_lead_events_lead")
+                    .table(LeadEvents::Table)
+                    .col(LeadEvents::LeadId)
+                    .to_owned(),
+            )
+            .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in [
+            LeadEvents::Table.into_iden(),
             LeadRoutes::Table.into_iden(),
             Leads::Table.into_iden(),
             RoutingRules::Table.into_iden(),

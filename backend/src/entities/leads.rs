@@ -27,6 +27,11 @@ pub struct Model {
     /// The latest routing decision and its reasons (JSON), also when nobody qualified.
     #[sea_orm(column_type = "Text")]
     pub decision: String,
+    pub accepted_at: Option<DateTimeUtc>,
+    /// When it was won or lost.
+    pub closed_at: Option<DateTimeUtc>,
+    pub deal_value: Option<i64>,
+    pub lost_reason: Option<String>,
     pub merged_count: i32,
     pub submitted_by: Option<i64>,
     /// SHA-256 of the submitter's address (rate limits without keeping addresses).

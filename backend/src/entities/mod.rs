@@ -6,6 +6,7 @@ pub mod categories;
 pub mod install_events;
 pub mod installs;
 pub mod json;
+pub mod lead_events;
 pub mod lead_routes;
 pub mod leads;
 pub mod listing_categories;

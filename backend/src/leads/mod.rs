@@ -4,3 +4,4 @@
 pub mod route;
 pub mod routing;
 pub mod rules;
+pub mod sla;

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use super::routing::{order, Candidate};
 use crate::domain::partner::is_current;
-use crate::entities::{lead_routes, leads, listings, partners};
+use crate::entities::{lead_events, lead_routes, leads, listings, partners};
 use crate::error::ApiResult;
 
 /// Lead statuses that count as a partner's open load.
@@ -159,6 +159,15 @@ async fn candidate(db: &impl ConnectionTrait, p: &partners::Model) -> ApiResult<
     })
 }
 
+/// What moved a lead, for its event log.
+pub struct Move<'a> {
+    /// The lead's first routing (it had no status before).
+    pub first: bool,
+    pub actor: Option<i64>,
+    pub note: &'a str,
+    pub at: DateTime<Utc>,
+}
+
 /// Routes `lead` to `partner` (or marks it unroutable) and records the decision.
 pub async fn apply(
     db: &impl ConnectionTrait,
@@ -166,8 +175,14 @@ pub async fn apply(
     partner: Option<&partners::Model>,
     reason: Value,
     rules: &RoutingRules,
-    now: DateTime<Utc>,
+    why: Move<'_>,
 ) -> ApiResult<leads::Model> {
+    let now = why.at;
+    let from = if why.first {
+        String::new()
+    } else {
+        lead.status.clone()
+    };
     let mut row = lead.into_active_model();
     row.updated_at = Set(now);
     row.decision = Set(reason.to_string());
@@ -186,6 +201,7 @@ pub async fn apply(
         }
     }
     let lead = row.update(db).await?;
+    record(db, &lead, &from, why).await?;
     if let Some(p) = partner {
         lead_routes::ActiveModel {
             lead_id: Set(lead.id),
@@ -200,4 +216,65 @@ pub async fn apply(
         .await?;
     }
     Ok(lead)
+}
+
+/// Appends a move of `lead` (now in its new state) to its event log.
+pub async fn record(
+    db: &impl ConnectionTrait,
+    lead: &leads::Model,
+    from: &str,
+    why: Move<'_>,
+) -> ApiResult<()> {
+    lead_events::ActiveModel {
+        lead_id: Set(lead.id),
+        from_status: Set(from.to_string()),
+        to_status: Set(lead.status.clone()),
+        partner_id: Set(lead.partner_id),
+        actor_id: Set(why.actor),
+        note: Set((!why.note.is_empty()).then(|| why.note.to_string())),
+        at: Set(why.at),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Closes the lead's open routing decision with `outcome` (`accepted`, `declined`,
+/// `breached`).
+pub async fn close_route(
+    db: &impl ConnectionTrait,
+    lead_id: i64,
+    outcome: &str,
+    at: DateTime<Utc>,
+) -> ApiResult<()> {
+    lead_routes::Entity::update_many()
+        .col_expr(lead_routes::Column::Outcome, Expr::value(outcome))
+        .col_expr(lead_routes::Column::ClosedAt, Expr::value(at))
+        .filter(lead_routes::Column::LeadId.eq(lead_id))
+        .filter(lead_routes::Column::Outcome.eq("open"))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Takes a lead from its partner (it declined, or let the SLA pass) and routes it to the next
+/// eligible partner — never to one that already had it.
+pub async fn reroute(
+    db: &impl ConnectionTrait,
+    lead: leads::Model,
+    outcome: &str,
+    rules: &RoutingRules,
+    why: Move<'_>,
+) -> ApiResult<leads::Model> {
+    close_route(db, lead.id, outcome, why.at).await?;
+    let had: Vec<i64> = lead_routes::Entity::find()
+        .select_only()
+        .column(lead_routes::Column::PartnerId)
+        .filter(lead_routes::Column::LeadId.eq(lead.id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let (partner, reason) = decide(db, &lead, rules, &had).await?;
+    apply(db, lead, partner.as_ref(), reason, rules, why).await
 }

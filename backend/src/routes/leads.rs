@@ -2,9 +2,10 @@
 //! admins' rules; partners see theirs, admins see every decision and edit the rules.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use mercato_shared::api::leads::{
-    CreateLead, Lead, LeadDetail, LeadKind, LeadReceipt, LeadRoute, LeadStatus, RoutingRules,
+    CreateLead, DeclineLead, Lead, LeadDetail, LeadEvent, LeadKind, LeadReceipt, LeadRoute,
+    LeadStatus, MoveLead, RoutingRules,
 };
 use mercato_shared::api::partners::Region;
 use mercato_shared::validate::{self, Email, Invalid, Slug, Validator};
@@ -19,7 +20,7 @@ use super::respond::{self, path_slug};
 use crate::auth::tokens::hash_refresh_token as sha256_hex;
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::domain::access::PartnerAccess;
-use crate::entities::{categories, lead_routes, leads, listings, partners};
+use crate::entities::{categories, lead_events, lead_routes, leads, listings, partners};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::leads::{route, rules};
@@ -49,6 +50,10 @@ fn view(l: &leads::Model, listing: Option<&str>, partner: Option<&str>) -> Lead 
         partner: partner.map(str::to_string),
         routed_at: l.routed_at,
         sla_due_at: l.sla_due_at,
+        accepted_at: l.accepted_at,
+        closed_at: l.closed_at,
+        deal_value: l.deal_value,
+        lost_reason: l.lost_reason.clone(),
         merged_count: l.merged_count,
         created_at: l.created_at,
     }
@@ -178,7 +183,7 @@ pub async fn create(
         }
     }
 
-    let now = Utc::now();
+    let now = state.settings.clock.now();
     let hour_ago = now - Duration::hours(1);
     let address = req
         .peer_addr()
@@ -255,6 +260,10 @@ pub async fn create(
         routed_at: Set(None),
         sla_due_at: Set(None),
         decision: Set("{}".into()),
+        accepted_at: Set(None),
+        closed_at: Set(None),
+        deal_value: Set(None),
+        lost_reason: Set(None),
         merged_count: Set(0),
         submitted_by: Set(user.as_ref().map(|u| u.id)),
         ip_hash: Set(ip_hash),
@@ -266,7 +275,13 @@ pub async fn create(
     .await?;
     let routing = rules::load(&txn).await?;
     let (partner, reason) = route::decide(&txn, &lead, &routing, &[]).await?;
-    let lead = route::apply(&txn, lead, partner.as_ref(), reason, &routing, now).await?;
+    let why = route::Move {
+        first: true,
+        actor: user.as_ref().map(|u| u.id),
+        note: "submitted",
+        at: now,
+    };
+    let lead = route::apply(&txn, lead, partner.as_ref(), reason, &routing, why).await?;
     txn.commit().await?;
     Ok(HttpResponse::Accepted().json(LeadReceipt {
         id: lead.id,
@@ -353,7 +368,31 @@ pub async fn detail(
             closed_at: r.closed_at,
         });
     }
+    let mut events = Vec::new();
+    for e in lead_events::Entity::find()
+        .filter(lead_events::Column::LeadId.eq(lead.id))
+        .order_by_asc(lead_events::Column::Id)
+        .all(db)
+        .await?
+    {
+        let holder = match e.partner_id {
+            Some(id) => partners::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .map(|p| p.slug),
+            None => None,
+        };
+        events.push(LeadEvent {
+            from: LeadStatus::parse(&e.from_status),
+            to: LeadStatus::parse(&e.to_status).unwrap_or(LeadStatus::Unroutable),
+            partner: holder,
+            actor_id: e.actor_id,
+            note: e.note,
+            at: e.at,
+        });
+    }
     let body = LeadDetail {
+        events,
         lead: view(&lead, listing.as_deref(), partner.as_deref()),
         // Also when nobody qualified: the candidates that were looked at.
         decision: serde_json::from_str(&lead.decision).unwrap_or_default(),
@@ -384,4 +423,185 @@ pub async fn put_rules(
     rules::save(&txn, &body, user.id).await?;
     txn.commit().await?;
     Ok(respond::ok(&body))
+}
+
+/// The lead `id` as held by the calling partner member (404 for anyone else: leads of other
+/// partners do not exist for them).
+async fn held_lead(state: &AppState, user: &CurrentUser, id: &str) -> ApiResult<leads::Model> {
+    let id: i64 = id.parse().map_err(|_| ApiError::NotFound("lead"))?;
+    let lead = leads::Entity::find_by_id(id)
+        .one(&state.db.write)
+        .await?
+        .ok_or(ApiError::NotFound("lead"))?;
+    let Some(partner_id) = lead.partner_id else {
+        return Err(ApiError::NotFound("lead"));
+    };
+    if !PartnerAccess::of(&state.db.read, Some(user), partner_id)
+        .await?
+        .is_member()
+    {
+        return Err(ApiError::NotFound("lead"));
+    }
+    Ok(lead)
+}
+
+fn invalid_transition(action: &'static str, lead: &leads::Model) -> ApiError {
+    ApiError::InvalidTransition {
+        subject: "lead",
+        action,
+        status: lead.status.clone(),
+    }
+}
+
+async fn answer(state: &AppState, lead: &leads::Model) -> ApiResult<HttpResponse> {
+    let (listing, partner) = slugs_of(&state.db.write, lead).await?;
+    Ok(respond::ok(&view(
+        lead,
+        listing.as_deref(),
+        partner.as_deref(),
+    )))
+}
+
+/// Accepts a lead routed to the caller's partner (its members), within or after the SLA as
+/// long as it has not been re-routed yet.
+#[utoipa::path(post, path = "/api/v1/leads/{id}/accept", tag = "leads", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = Lead), (status = 404, body = mercato_shared::Problem), (status = 409, body = mercato_shared::Problem)))]
+pub async fn accept(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let lead = held_lead(&state, &user, &path).await?;
+    if lead.status != LeadStatus::Routed.as_str() {
+        return Err(invalid_transition("accept", &lead));
+    }
+    let now = state.settings.clock.now();
+    let txn = state.db.write.begin().await?;
+    route::close_route(&txn, lead.id, "accepted", now).await?;
+    let from = lead.status.clone();
+    let mut row = lead.into_active_model();
+    row.status = Set(LeadStatus::Accepted.as_str().into());
+    row.accepted_at = Set(Some(now));
+    row.updated_at = Set(now);
+    let lead = row.update(&txn).await?;
+    let why = route::Move {
+        first: false,
+        actor: Some(user.id),
+        note: "",
+        at: now,
+    };
+    route::record(&txn, &lead, &from, why).await?;
+    txn.commit().await?;
+    answer(&state, &lead).await
+}
+
+/// Declines a lead routed to the caller's partner: it goes to the next eligible partner at once.
+#[utoipa::path(post, path = "/api/v1/leads/{id}/decline", tag = "leads", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = DeclineLead,
+    responses((status = 204), (status = 404, body = mercato_shared::Problem), (status = 409, body = mercato_shared::Problem), (status = 422, body = mercato_shared::Problem)))]
+pub async fn decline(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+    ApiJson(body): ApiJson<DeclineLead>,
+) -> ApiResult<HttpResponse> {
+    let mut v = Validator::new();
+    let reason = v.check("reason", validate::text(&body.reason, 1, 1000));
+    let reason = v.finish(|| reason).map_err(ApiError::Validation)?;
+    let lead = held_lead(&state, &user, &path).await?;
+    if lead.status != LeadStatus::Routed.as_str() {
+        return Err(invalid_transition("decline", &lead));
+    }
+    let now = state.settings.clock.now();
+    let txn = state.db.write.begin().await?;
+    let routing = rules::load(&txn).await?;
+    let note = format!("declined: {reason}");
+    let why = route::Move {
+        first: false,
+        actor: Some(user.id),
+        note: &note,
+        at: now,
+    };
+    route::reroute(&txn, lead, "declined", &routing, why).await?;
+    txn.commit().await?;
+    // The lead is no longer the caller's to see.
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Moves an accepted lead along the pipeline (the holding partner's members).
+#[utoipa::path(post, path = "/api/v1/leads/{id}/status", tag = "leads", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = MoveLead,
+    responses((status = 200, body = Lead), (status = 404, body = mercato_shared::Problem), (status = 409, body = mercato_shared::Problem), (status = 422, body = mercato_shared::Problem)))]
+pub async fn move_status(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+    ApiJson(body): ApiJson<MoveLead>,
+) -> ApiResult<HttpResponse> {
+    let lead = held_lead(&state, &user, &path).await?;
+    let current = LeadStatus::parse(&lead.status).unwrap_or(LeadStatus::Unroutable);
+    let allowed = matches!(
+        (current, body.status),
+        (LeadStatus::Accepted, LeadStatus::Qualified)
+            | (LeadStatus::Accepted, LeadStatus::Lost)
+            | (LeadStatus::Qualified, LeadStatus::Won)
+            | (LeadStatus::Qualified, LeadStatus::Lost)
+    );
+    if !allowed {
+        return Err(invalid_transition(
+            match body.status {
+                LeadStatus::Won => "win",
+                LeadStatus::Lost => "lose",
+                LeadStatus::Qualified => "qualify",
+                _ => "move",
+            },
+            &lead,
+        ));
+    }
+    let mut v = Validator::new();
+    let mut deal_value = None;
+    let mut lost_reason = None;
+    match body.status {
+        LeadStatus::Won => match body.deal_value {
+            Some(value) if value > 0 => deal_value = Some(value),
+            Some(_) => v.push(
+                "deal_value",
+                Invalid::new("out_of_range", "must be more than 0"),
+            ),
+            None => v.push(
+                "deal_value",
+                Invalid::new("required", "a won deal has a value"),
+            ),
+        },
+        LeadStatus::Lost => match &body.reason {
+            Some(r) => lost_reason = v.check("reason", validate::text(r, 1, 1000)),
+            None => v.push("reason", Invalid::new("required", "say why it was lost")),
+        },
+        _ => {}
+    }
+    if !v.is_empty() {
+        return Err(ApiError::Validation(v.into_errors()));
+    }
+    let now = state.settings.clock.now();
+    let txn = state.db.write.begin().await?;
+    let from = lead.status.clone();
+    let mut row = lead.into_active_model();
+    row.status = Set(body.status.as_str().into());
+    row.updated_at = Set(now);
+    if matches!(body.status, LeadStatus::Won | LeadStatus::Lost) {
+        row.closed_at = Set(Some(now));
+        row.deal_value = Set(deal_value);
+        row.lost_reason = Set(lost_reason.clone());
+    }
+    let lead = row.update(&txn).await?;
+    let why = route::Move {
+        first: false,
+        actor: Some(user.id),
+        note: lost_reason.as_deref().unwrap_or(""),
+        at: now,
+    };
+    route::record(&txn, &lead, &from, why).await?;
+    txn.commit().await?;
+    answer(&state, &lead).await
 }

@@ -139,6 +139,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .route(delete().to(installs::uninstall)),
                 )
                 .service(resource("/leads").route(post().to(leads::create)))
+                .service(resource("/leads/{id}/accept").route(post().to(leads::accept)))
+                .service(resource("/leads/{id}/decline").route(post().to(leads::decline)))
+                .service(resource("/leads/{id}/status").route(post().to(leads::move_status)))
                 .service(resource("/partners/{slug}/leads").route(get().to(leads::for_partner)))
                 .service(resource("/admin/leads/{id}").route(get().to(leads::detail)))
                 .service(

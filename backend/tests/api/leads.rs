@@ -22,7 +22,13 @@ async fn submit(app: &TestApp, body: &Value) -> Value {
 }
 
 /// A services partner serving `regions`, with a tier and maybe a current certification.
-async fn services_partner(app: &TestApp, admin: &Session, slug: &str, tier: &str, certified: bool) {
+async fn services_partner(
+    app: &TestApp,
+    admin: &Session,
+    slug: &str,
+    tier: &str,
+    certified: bool,
+) -> Session {
     let owner = app.active_partner(slug).await;
     let res = app
         .patch(
@@ -65,6 +71,7 @@ async fn services_partner(app: &TestApp, admin: &Session, slug: &str, tier: &str
             res.text().await.unwrap()
         );
     }
+    owner
 }
 
 async fn set_rules(app: &TestApp, admin: &Session, rules: &Value) {
@@ -379,4 +386,201 @@ async fn routing_rules_are_for_admins_and_must_name_real_partners_and_categories
     );
     let other = submit(&app, &lead("other", "d@four.example", None)).await;
     assert_eq!(other["status"], "routed");
+}
+
+async fn lead_of(app: &TestApp, admin: &Session, id: &Value) -> Value {
+    detail(app, admin, id).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unaccepted_lead_moves_on_when_the_sla_passes_and_a_declined_one_at_once() {
+    let clock = mercato::clock::Clock::manual(chrono::Utc::now());
+    let app = TestApp::spawn_with(|s| s.clock = clock.clone()).await;
+    let admin = app.admin().await;
+    app.create_category(&admin, "crm").await;
+    services_partner(&app, &admin, "first-co", "premier", false).await;
+    let second = services_partner(&app, &admin, "second-co", "select", false).await;
+    set_rules(
+        &app,
+        &admin,
+        &json!({"sla_hours": 24, "implementation_help": [
+        {"partner": "first-co"}, {"partner": "second-co"}]}),
+    )
+    .await;
+    let mut body = lead("implementation_help", "e@five.example", None);
+    body["category"] = json!("crm");
+    let receipt = submit(&app, &body).await;
+    assert_eq!(receipt["partner_name"], "first-co Inc");
+
+    // Within the SLA nothing moves.
+    clock.advance(chrono::Duration::hours(23));
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        lead_of(&app, &admin, &receipt["id"]).await["lead"]["partner"],
+        "first-co"
+    );
+
+    // Past it, the lead goes to the next partner and the miss is on record.
+    clock.advance(chrono::Duration::hours(2));
+    let mut moved = Value::Null;
+    for _ in 0..100 {
+        moved = lead_of(&app, &admin, &receipt["id"]).await;
+        if moved["lead"]["partner"] == "second-co" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(moved["lead"]["partner"], "second-co", "{moved}");
+    assert_eq!(moved["routes"][0]["outcome"], "breached");
+    assert_eq!(moved["routes"][1]["outcome"], "open");
+    let breach = moved["events"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(breach["actor_id"], Value::Null);
+    assert_eq!(breach["note"], "not accepted within the SLA");
+    let due: chrono::DateTime<chrono::Utc> = moved["lead"]["sla_due_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        due,
+        clock.now() + chrono::Duration::hours(24),
+        "a new SLA from the re-route"
+    );
+
+    // The second partner declines: nobody else qualifies (the first had it already).
+    let res = app
+        .post(
+            &format!("/api/v1/leads/{}/decline", receipt["id"]),
+            Some(&second.token),
+            &json!({"reason": "No capacity this month"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let after = lead_of(&app, &admin, &receipt["id"]).await;
+    assert_eq!(after["lead"]["status"], "unroutable");
+    assert_eq!(after["routes"][1]["outcome"], "declined");
+    // The breach counts against the first partner's SLA record (a decline does not count);
+    // tier still comes first.
+    let mut body = lead("implementation_help", "f@six.example", None);
+    body["category"] = json!("crm");
+    let next = submit(&app, &body).await;
+    let d = detail(&app, &admin, &next["id"]).await;
+    let candidates = &d["routes"][0]["reason"]["candidates"];
+    assert_eq!(
+        (
+            candidates[0]["partner"].clone(),
+            candidates[0]["sla_adherence"].clone()
+        ),
+        (json!("first-co"), json!(0.0)),
+        "{d}"
+    );
+    assert_eq!(candidates[1]["sla_adherence"], 1.0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partners_work_their_leads_through_the_pipeline() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    app.create_category(&admin, "crm").await;
+    let acme = app.active_partner("acme").await;
+    app.published_listing(&acme, "acme", "acme-sync", "crm")
+        .await;
+    let rival = app.active_partner("rival").await;
+    let receipt = submit(&app, &lead("intro", "g@seven.example", Some("acme-sync"))).await;
+    let id = &receipt["id"];
+    let step = |path: &str| format!("/api/v1/leads/{id}/{path}");
+
+    // Another partner's people cannot touch it, nor can anyone signed out.
+    let res = app
+        .post(&step("accept"), Some(&rival.token), &json!({}))
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let res = app.post(&step("accept"), None, &json!({})).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    // Not accepted yet: no pipeline moves.
+    let res = app
+        .post(
+            &step("status"),
+            Some(&acme.token),
+            &json!({"status": "qualified"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+
+    let accepted = expect_json(
+        app.post(&step("accept"), Some(&acme.token), &json!({}))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(accepted["status"], "accepted");
+    assert!(accepted["accepted_at"].is_string());
+    let res = app
+        .post(&step("accept"), Some(&acme.token), &json!({}))
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT, "accepted once");
+    let res = app
+        .post(
+            &step("status"),
+            Some(&acme.token),
+            &json!({"status": "won", "deal_value": 10}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT, "qualified before won");
+    expect_json(
+        app.post(
+            &step("status"),
+            Some(&acme.token),
+            &json!({"status": "qualified"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    for (body, field) in [
+        (json!({"status": "won"}), "deal_value"),
+        (json!({"status": "won", "deal_value": 0}), "deal_value"),
+        (json!({"status": "lost"}), "reason"),
+    ] {
+        let problem = expect_problem(
+            app.post(&step("status"), Some(&acme.token), &body).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(problem["errors"][0]["field"], field);
+    }
+    let won = expect_json(
+        app.post(
+            &step("status"),
+            Some(&acme.token),
+            &json!({"status": "won", "deal_value": 48000}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        (won["status"].clone(), won["deal_value"].clone()),
+        (json!("won"), json!(48000))
+    );
+    assert!(won["closed_at"].is_string());
+
+    let d = detail(&app, &admin, id).await;
+    let moves: Vec<(Value, Value)> = d["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["from"].clone(), e["to"].clone()))
+        .collect();
+    assert_eq!(
+        moves,
+        [
+            (Value::Null, json!("routed")),
+            (json!("routed"), json!("accepted")),
+            (json!("accepted"), json!("qualified")),
+            (json!("qualified"), json!("won")),
+        ]
+    );
+    assert_eq!(d["routes"][0]["outcome"], "accepted");
 }

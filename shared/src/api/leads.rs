@@ -86,9 +86,52 @@ pub struct Lead {
     pub routed_at: Option<DateTime<Utc>>,
     /// When the routed partner must have accepted it.
     pub sla_due_at: Option<DateTime<Utc>>,
+    pub accepted_at: Option<DateTime<Utc>>,
+    /// When it was won or lost.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// The deal's value in whole currency units (won leads).
+    pub deal_value: Option<i64>,
+    pub lost_reason: Option<String>,
     /// How many later submissions were merged into it.
     pub merged_count: i32,
     pub created_at: DateTime<Utc>,
+}
+
+/// A partner turning a routed lead down: it goes to the next eligible partner at once.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DeclineLead {
+    pub reason: String,
+}
+
+/// A step along the pipeline: accepted → qualified → won | lost (lost also from accepted).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct MoveLead {
+    pub status: LeadStatus,
+    /// Required for `won`: the deal's value in whole currency units.
+    #[serde(default)]
+    pub deal_value: Option<i64>,
+    /// Required for `lost`.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// One move of a lead.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LeadEvent {
+    /// None for the submission.
+    pub from: Option<LeadStatus>,
+    pub to: LeadStatus,
+    /// The partner holding the lead after the move.
+    pub partner: Option<String>,
+    /// Who moved it; none for the system (an SLA breach).
+    pub actor_id: Option<i64>,
+    pub note: Option<String>,
+    pub at: DateTime<Utc>,
 }
 
 /// One routing decision: to whom, why, and how it ended.
@@ -112,6 +155,7 @@ pub struct LeadDetail {
     /// The latest routing decision and its reasons (also when no partner qualified).
     pub decision: serde_json::Value,
     pub routes: Vec<LeadRoute>,
+    pub events: Vec<LeadEvent>,
 }
 
 /// A services partner's offer of implementation help.
