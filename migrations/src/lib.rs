@@ -10,6 +10,7 @@ mod m20261126_000003_search_state;
 mod m20261126_000004_adoption;
 mod m20261127_000005_usage_pending;
 mod m20261127_000006_leads;
+mod m20261127_000007_integration_requests;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_adoption::Migration),
             Box::new(m20261127_000005_usage_pending::Migration),
             Box::new(m20261127_000006_leads::Migration),
+            Box::new(m20261127_000007_integration_requests::Migration),
         ]
     }
 }

@@ -54,6 +54,7 @@ pub enum ErrorCode {
     AlreadyReviewed,
     /// The review already has the partner's reply.
     AlreadyReplied,
+    AlreadyVoted,
     /// The API key is unknown or revoked.
     InvalidApiKey,
     /// Too many requests; retry after the time in `Retry-After`.
@@ -83,7 +84,8 @@ impl ErrorCode {
             | LastOwner
             | IdempotencyKeyReused
             | AlreadyReviewed
-            | AlreadyReplied => 409,
+            | AlreadyReplied
+            | AlreadyVoted => 409,
             InvalidApiKey => 401,
             PayloadTooLarge => 413,
             UnsupportedMediaType => 415,
@@ -121,6 +123,7 @@ impl ErrorCode {
             IdempotencyKeyReused => "The idempotency key was used for another request",
             AlreadyReviewed => "Already reviewed",
             AlreadyReplied => "Already replied",
+            AlreadyVoted => "Already voted",
             InvalidApiKey => "The API key is invalid or revoked",
             RateLimited => "Too many requests",
             ServiceUnavailable => "Service unavailable",
@@ -154,6 +157,7 @@ impl ErrorCode {
             IdempotencyKeyReused => "idempotency_key_reused",
             AlreadyReviewed => "already_reviewed",
             AlreadyReplied => "already_replied",
+            AlreadyVoted => "already_voted",
             InvalidApiKey => "invalid_api_key",
             RateLimited => "rate_limited",
             ServiceUnavailable => "service_unavailable",
@@ -186,6 +190,7 @@ impl ErrorCode {
         ErrorCode::IdempotencyKeyReused,
         ErrorCode::AlreadyReviewed,
         ErrorCode::AlreadyReplied,
+        ErrorCode::AlreadyVoted,
         ErrorCode::InvalidApiKey,
         ErrorCode::RateLimited,
         ErrorCode::ServiceUnavailable,

@@ -5,6 +5,8 @@ pub mod api_keys;
 pub mod categories;
 pub mod install_events;
 pub mod installs;
+pub mod integration_request_votes;
+pub mod integration_requests;
 pub mod json;
 pub mod lead_events;
 pub mod lead_routes;

@@ -5,3 +5,74 @@ pub mod route;
 pub mod routing;
 pub mod rules;
 pub mod sla;
+
+use chrono::{DateTime, Utc};
+use mercato_shared::api::leads::{LeadKind, LeadStatus};
+use mercato_shared::api::partners::Region;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+
+use crate::entities::{leads, partners};
+use crate::error::ApiResult;
+
+/// A validated lead, ready to store.
+pub struct NewLead {
+    pub kind: LeadKind,
+    pub listing_id: Option<i64>,
+    pub category: Option<String>,
+    pub region: Option<Region>,
+    pub contact_name: String,
+    pub email: String,
+    pub company_name: String,
+    pub company_domain: String,
+    pub message: String,
+    pub submitted_by: Option<i64>,
+    pub ip_hash: String,
+}
+
+/// Stores a lead (its contact consented) and routes it, in the caller's transaction.
+pub async fn submit(
+    db: &impl ConnectionTrait,
+    new: NewLead,
+    now: DateTime<Utc>,
+) -> ApiResult<(leads::Model, Option<partners::Model>)> {
+    let actor = new.submitted_by;
+    let lead = leads::ActiveModel {
+        kind: Set(new.kind.as_str().into()),
+        listing_id: Set(new.listing_id),
+        category: Set(new.category),
+        region: Set(new.region.map(|r| r.as_str().to_string())),
+        contact_name: Set(new.contact_name),
+        email: Set(new.email),
+        company_name: Set(new.company_name),
+        company_domain: Set(new.company_domain),
+        message: Set(new.message),
+        consent: Set(true),
+        status: Set(LeadStatus::Unroutable.as_str().into()),
+        partner_id: Set(None),
+        routed_at: Set(None),
+        sla_due_at: Set(None),
+        decision: Set("{}".into()),
+        accepted_at: Set(None),
+        closed_at: Set(None),
+        deal_value: Set(None),
+        lost_reason: Set(None),
+        merged_count: Set(0),
+        submitted_by: Set(new.submitted_by),
+        ip_hash: Set(new.ip_hash),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    let routing = rules::load(db).await?;
+    let (partner, reason) = route::decide(db, &lead, &routing, &[]).await?;
+    let why = route::Move {
+        first: true,
+        actor,
+        note: "submitted",
+        at: now,
+    };
+    let lead = route::apply(db, lead, partner.as_ref(), reason, &routing, why).await?;
+    Ok((lead, partner))
+}

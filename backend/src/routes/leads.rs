@@ -244,44 +244,24 @@ pub async fn create(
         }));
     }
 
-    let lead = leads::ActiveModel {
-        kind: Set(body.kind.as_str().into()),
-        listing_id: Set(listing.as_ref().map(|l| l.id)),
-        category: Set(category),
-        region: Set(body.region.map(|r| r.as_str().to_string())),
-        contact_name: Set(contact_name),
-        email: Set(email.as_str().to_string()),
-        company_name: Set(company_name),
-        company_domain: Set(company_domain),
-        message: Set(message),
-        consent: Set(true),
-        status: Set(LeadStatus::Unroutable.as_str().into()),
-        partner_id: Set(None),
-        routed_at: Set(None),
-        sla_due_at: Set(None),
-        decision: Set("{}".into()),
-        accepted_at: Set(None),
-        closed_at: Set(None),
-        deal_value: Set(None),
-        lost_reason: Set(None),
-        merged_count: Set(0),
-        submitted_by: Set(user.as_ref().map(|u| u.id)),
-        ip_hash: Set(ip_hash),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
+    let (lead, partner) = crate::leads::submit(
+        &txn,
+        crate::leads::NewLead {
+            kind: body.kind,
+            listing_id: listing.as_ref().map(|l| l.id),
+            category,
+            region: body.region,
+            contact_name,
+            email: email.as_str().to_string(),
+            company_name,
+            company_domain,
+            message,
+            submitted_by: user.as_ref().map(|u| u.id),
+            ip_hash,
+        },
+        now,
+    )
     .await?;
-    let routing = rules::load(&txn).await?;
-    let (partner, reason) = route::decide(&txn, &lead, &routing, &[]).await?;
-    let why = route::Move {
-        first: true,
-        actor: user.as_ref().map(|u| u.id),
-        note: "submitted",
-        at: now,
-    };
-    let lead = route::apply(&txn, lead, partner.as_ref(), reason, &routing, why).await?;
     txn.commit().await?;
     Ok(HttpResponse::Accepted().json(LeadReceipt {
         id: lead.id,

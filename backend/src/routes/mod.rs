@@ -9,6 +9,7 @@ pub mod categories;
 pub mod events;
 pub mod health;
 pub mod installs;
+pub mod integration_requests;
 pub mod leads;
 pub mod listings;
 pub mod members;
@@ -137,6 +138,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(
                     resource("/workspaces/{id}/installs/{listing}")
                         .route(delete().to(installs::uninstall)),
+                )
+                .service(
+                    resource("/integration-requests")
+                        .route(get().to(integration_requests::list))
+                        .route(post().to(integration_requests::create)),
+                )
+                .service(
+                    resource("/integration-requests/{id}/votes")
+                        .route(post().to(integration_requests::vote)),
+                )
+                .service(
+                    resource("/admin/integration-requests/{id}/ship")
+                        .route(post().to(integration_requests::ship)),
                 )
                 .service(resource("/leads").route(post().to(leads::create)))
                 .service(resource("/leads/{id}/accept").route(post().to(leads::accept)))

@@ -10,6 +10,7 @@ mod errors;
 mod health;
 mod helpers;
 mod import;
+mod integration_requests;
 mod leads;
 mod listings;
 mod members;

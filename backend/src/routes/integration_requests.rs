@@ -1,0 +1,469 @@
+//! Integration requests: anyone asks for an integration or votes for one (once per person);
+//! admins link a request to the listing that ships it, and its consenting voters become leads
+//! for that listing's partner.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::Duration;
+use mercato_shared::api::integration_requests::{
+    CreateIntegrationRequest, IntegrationRequest, RequestStatus, ShipRequest, Shipped, Vote,
+};
+use mercato_shared::api::leads::LeadKind;
+use mercato_shared::validate::{self, Email, Invalid, Slug, Validator};
+use mercato_shared::ErrorCode;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use serde::Deserialize;
+
+use super::respond;
+use crate::auth::tokens::hash_refresh_token as sha256_hex;
+use crate::auth::{CurrentUser, MaybeUser};
+use crate::entities::{
+    integration_request_votes as votes, integration_requests as requests, listings,
+};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, ApiQuery};
+use crate::state::AppState;
+use crate::store;
+
+/// Votes (and requests) one address may cast per hour.
+const VOTES_PER_ADDRESS_PER_HOUR: u64 = 30;
+
+/// A vote, validated: who, and the contact it may become.
+struct Voter {
+    key: String,
+    user_id: Option<i64>,
+    email: String,
+    contact_name: Option<String>,
+    company_name: Option<String>,
+    company_domain: Option<String>,
+    consent: bool,
+}
+
+fn voter(
+    v: &mut Validator,
+    vote: &Vote,
+    user: Option<&CurrentUser>,
+    prefix: &str,
+) -> Option<Voter> {
+    let field = |name: &str| format!("{prefix}{name}");
+    let email = match (&vote.email, user) {
+        (Some(e), _) => v
+            .check(field("email"), Email::parse(e))
+            .map(|e| e.as_str().to_string()),
+        (None, Some(u)) => Some(u.email.clone()),
+        (None, None) => {
+            v.push(
+                field("email"),
+                Invalid::new("required", "an email, or sign in"),
+            );
+            None
+        }
+    };
+    let optional_line = |v: &mut Validator, name: &str, value: &Option<String>| {
+        v.check_opt(
+            field(name),
+            value.clone().filter(|s| !s.trim().is_empty()),
+            |s| validate::line(&s, 1, 200),
+        )
+    };
+    let contact_name = optional_line(v, "contact_name", &vote.contact_name);
+    let company_name = optional_line(v, "company_name", &vote.company_name);
+    let company_domain = v.check_opt(
+        field("company_domain"),
+        vote.company_domain.clone().filter(|s| !s.trim().is_empty()),
+        |d| super::workspaces::parse_domain(&d),
+    );
+    if vote.consent {
+        // A lead needs someone to contact at a company.
+        for (name, given) in [
+            ("contact_name", &contact_name),
+            ("company_name", &company_name),
+        ] {
+            if matches!(given, Some(None)) {
+                v.push(
+                    field(name),
+                    Invalid::new("required", "needed to be introduced"),
+                );
+            }
+        }
+        if matches!(company_domain, Some(None)) {
+            v.push(
+                field("company_domain"),
+                Invalid::new("required", "needed to be introduced"),
+            );
+        }
+    }
+    let email = email?;
+    Some(Voter {
+        key: match user {
+            Some(u) if vote.email.is_none() => format!("user:{}", u.id),
+            _ => format!("email:{email}"),
+        },
+        user_id: user.map(|u| u.id),
+        email,
+        contact_name: contact_name.flatten(),
+        company_name: company_name.flatten(),
+        company_domain: company_domain.flatten(),
+        consent: vote.consent,
+    })
+}
+
+/// The tool's name folded, so "Pipe  Drive" and "pipe drive" are one request.
+fn tool_key(tool: &str) -> String {
+    tool.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+async fn view(db: &impl ConnectionTrait, r: &requests::Model) -> ApiResult<IntegrationRequest> {
+    let listing = match r.listing_id {
+        Some(id) => listings::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|l| l.slug),
+        None => None,
+    };
+    Ok(IntegrationRequest {
+        id: r.id,
+        tool: r.tool.clone(),
+        use_case: r.use_case.clone(),
+        votes: r.votes,
+        status: RequestStatus::parse(&r.status).unwrap_or(RequestStatus::Open),
+        listing,
+        created_at: r.created_at,
+        shipped_at: r.shipped_at,
+    })
+}
+
+fn address_hash(req: &HttpRequest) -> String {
+    sha256_hex(
+        &req.peer_addr()
+            .map(|a| a.ip().to_string())
+            .unwrap_or_default(),
+    )
+}
+
+async fn check_rate(state: &AppState, ip_hash: &str) -> ApiResult<()> {
+    let recent = votes::Entity::find()
+        .filter(votes::Column::IpHash.eq(ip_hash))
+        .filter(votes::Column::CreatedAt.gt(state.settings.clock.now() - Duration::hours(1)))
+        .count(&state.db.read)
+        .await?;
+    if recent >= VOTES_PER_ADDRESS_PER_HOUR {
+        return Err(ApiError::Conflict {
+            code: ErrorCode::RateLimited,
+            detail: "too many votes from this address in the last hour; try again later".into(),
+            field: None,
+        });
+    }
+    Ok(())
+}
+
+/// Adds `voter`'s vote to request `r` in `txn` (409 `already_voted` for a second one).
+async fn cast(
+    txn: &impl ConnectionTrait,
+    r: &requests::Model,
+    voter: Voter,
+    ip_hash: String,
+    at: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<requests::Model> {
+    let inserted = votes::ActiveModel {
+        request_id: Set(r.id),
+        voter_key: Set(voter.key),
+        user_id: Set(voter.user_id),
+        email: Set(voter.email),
+        contact_name: Set(voter.contact_name),
+        company_name: Set(voter.company_name),
+        company_domain: Set(voter.company_domain),
+        consent: Set(voter.consent),
+        ip_hash: Set(ip_hash),
+        lead_id: Set(None),
+        created_at: Set(at),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await;
+    if let Err(e) = inserted {
+        return Err(if store::is_unique_violation(&e) {
+            ApiError::Conflict {
+                code: ErrorCode::AlreadyVoted,
+                detail: "this person has already voted for this integration".into(),
+                field: None,
+            }
+        } else {
+            e.into()
+        });
+    }
+    requests::Entity::update_many()
+        .col_expr(
+            requests::Column::Votes,
+            Expr::col(requests::Column::Votes).add(1),
+        )
+        .filter(requests::Column::Id.eq(r.id))
+        .exec(txn)
+        .await?;
+    requests::Entity::find_by_id(r.id)
+        .one(txn)
+        .await?
+        .ok_or(ApiError::NotFound("integration request"))
+}
+
+/// Asks for an integration (anyone). An open request for the same tool gets the vote instead.
+#[utoipa::path(post, path = "/api/v1/integration-requests", tag = "integration requests",
+    request_body = CreateIntegrationRequest,
+    responses((status = 201, body = IntegrationRequest), (status = 200, description = "voted for the open request for that tool", body = IntegrationRequest),
+        (status = 409, body = mercato_shared::Problem), (status = 422, body = mercato_shared::Problem), (status = 429, body = mercato_shared::Problem)))]
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    MaybeUser(user): MaybeUser,
+    ApiJson(body): ApiJson<CreateIntegrationRequest>,
+) -> ApiResult<HttpResponse> {
+    let mut v = Validator::new();
+    let tool = v.check("tool", validate::line(&body.tool, 1, 100));
+    let use_case = v.check("use_case", validate::text(&body.use_case, 1, 2000));
+    let voter = voter(&mut v, &body.vote, user.as_ref(), "vote.");
+    let (tool, use_case, voter) = v
+        .finish(|| Some((tool?, use_case?, voter?)))
+        .map_err(ApiError::Validation)?;
+    let ip_hash = address_hash(&req);
+    check_rate(&state, &ip_hash).await?;
+    let now = state.settings.clock.now();
+    let key = tool_key(&tool);
+    let txn = state.db.write.begin().await?;
+    let existing = requests::Entity::find()
+        .filter(requests::Column::ToolKey.eq(key.as_str()))
+        .filter(requests::Column::Status.eq("open"))
+        .one(&txn)
+        .await?;
+    let (request, created) = match existing {
+        Some(r) => (r, false),
+        None => (
+            requests::ActiveModel {
+                tool: Set(tool),
+                tool_key: Set(key),
+                use_case: Set(use_case),
+                votes: Set(0),
+                status: Set("open".into()),
+                listing_id: Set(None),
+                created_by: Set(user.as_ref().map(|u| u.id)),
+                created_at: Set(now),
+                shipped_at: Set(None),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?,
+            true,
+        ),
+    };
+    let request = cast(&txn, &request, voter, ip_hash, now).await?;
+    txn.commit().await?;
+    let body = view(&state.db.write, &request).await?;
+    Ok(if created {
+        respond::created(
+            &format!("/api/v1/integration-requests/{}", request.id),
+            &body,
+        )
+    } else {
+        respond::ok(&body)
+    })
+}
+
+/// Votes for an open request (anyone; once per account or email).
+#[utoipa::path(post, path = "/api/v1/integration-requests/{id}/votes", tag = "integration requests",
+    params(("id" = i64, Path)), request_body = Vote,
+    responses((status = 200, body = IntegrationRequest), (status = 404, body = mercato_shared::Problem),
+        (status = 409, body = mercato_shared::Problem), (status = 422, body = mercato_shared::Problem)))]
+pub async fn vote(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    MaybeUser(user): MaybeUser,
+    path: web::Path<String>,
+    ApiJson(body): ApiJson<Vote>,
+) -> ApiResult<HttpResponse> {
+    let id: i64 = path
+        .parse()
+        .map_err(|_| ApiError::NotFound("integration request"))?;
+    let mut v = Validator::new();
+    let voter = voter(&mut v, &body, user.as_ref(), "");
+    let voter = v.finish(|| voter).map_err(ApiError::Validation)?;
+    let ip_hash = address_hash(&req);
+    check_rate(&state, &ip_hash).await?;
+    let txn = state.db.write.begin().await?;
+    let request = requests::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(ApiError::NotFound("integration request"))?;
+    if request.status != "open" {
+        return Err(ApiError::InvalidTransition {
+            subject: "integration request",
+            action: "vote for",
+            status: request.status,
+        });
+    }
+    let request = cast(&txn, &request, voter, ip_hash, state.settings.clock.now()).await?;
+    txn.commit().await?;
+    Ok(respond::ok(&view(&state.db.write, &request).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// `open` (default) or `shipped`.
+    pub status: Option<RequestStatus>,
+    /// 1 to 100 (default 20).
+    pub limit: Option<u32>,
+    /// From the previous page's `next_cursor`.
+    pub cursor: Option<String>,
+}
+
+/// Integration requests, most votes first (anyone).
+#[utoipa::path(get, path = "/api/v1/integration-requests", tag = "integration requests",
+    params(ListQuery),
+    responses((status = 200, body = mercato_shared::api::Page<IntegrationRequest>), (status = 400, body = mercato_shared::Problem)))]
+pub async fn list(
+    state: web::Data<AppState>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<HttpResponse> {
+    let limit = q.limit.unwrap_or(mercato_shared::api::DEFAULT_LIMIT);
+    if !(1..=mercato_shared::api::MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::InvalidQuery(vec![mercato_shared::FieldError {
+            field: "limit".into(),
+            code: "out_of_range".into(),
+            message: "must be between 1 and 100".into(),
+        }]));
+    }
+    // Votes change under a reader, so the cursor is a position, not a key.
+    let offset: u64 = match &q.cursor {
+        None => 0,
+        Some(c) => c.parse().map_err(|_| {
+            ApiError::InvalidQuery(vec![mercato_shared::FieldError {
+                field: "cursor".into(),
+                code: "invalid_value".into(),
+                message: "not a cursor this list gave".into(),
+            }])
+        })?,
+    };
+    let status = q.status.unwrap_or(RequestStatus::Open);
+    let rows = requests::Entity::find()
+        .filter(requests::Column::Status.eq(status.as_str()))
+        .order_by_desc(requests::Column::Votes)
+        .order_by_asc(requests::Column::Id)
+        .offset(offset)
+        .limit(u64::from(limit) + 1)
+        .all(&state.db.read)
+        .await?;
+    let more = rows.len() > limit as usize;
+    let mut items = Vec::with_capacity(limit as usize);
+    for r in rows.iter().take(limit as usize) {
+        items.push(view(&state.db.read, r).await?);
+    }
+    Ok(respond::ok(&mercato_shared::api::Page {
+        items,
+        next_cursor: more.then(|| (offset + u64::from(limit)).to_string()),
+    }))
+}
+
+/// Links a request to the listing that now does it (admins): the request is shipped, and each
+/// voter who agreed becomes an introduction lead for the listing's partner.
+#[utoipa::path(post, path = "/api/v1/admin/integration-requests/{id}/ship", tag = "integration requests",
+    security(("bearer" = [])), params(("id" = i64, Path)), request_body = ShipRequest,
+    responses((status = 200, body = Shipped), (status = 403, body = mercato_shared::Problem),
+        (status = 404, body = mercato_shared::Problem), (status = 409, body = mercato_shared::Problem), (status = 422, body = mercato_shared::Problem)))]
+pub async fn ship(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+    ApiJson(body): ApiJson<ShipRequest>,
+) -> ApiResult<HttpResponse> {
+    user.require_admin()?;
+    let id: i64 = path
+        .parse()
+        .map_err(|_| ApiError::NotFound("integration request"))?;
+    let listing = match Slug::parse(&body.listing) {
+        Ok(s) => match store::listings::by_slug(&state.db.read, s.as_str()).await {
+            Ok((l, p)) if store::listings::is_public(&l, &p) => Some(l),
+            _ => None,
+        },
+        Err(_) => None,
+    }
+    .ok_or_else(|| {
+        ApiError::field(
+            "listing",
+            "unknown_listing",
+            "no published listing has this slug",
+        )
+    })?;
+    let category = store::listings::category_slugs(&state.db.read, listing.id)
+        .await?
+        .into_iter()
+        .next();
+    let now = state.settings.clock.now();
+    let txn = state.db.write.begin().await?;
+    let request = requests::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(ApiError::NotFound("integration request"))?;
+    if request.status != "open" {
+        return Err(ApiError::InvalidTransition {
+            subject: "integration request",
+            action: "ship",
+            status: request.status,
+        });
+    }
+    let consenting = votes::Entity::find()
+        .filter(votes::Column::RequestId.eq(request.id))
+        .filter(votes::Column::Consent.eq(true))
+        .order_by_asc(votes::Column::Id)
+        .all(&txn)
+        .await?;
+    let mut leads_created = 0;
+    for vote in consenting {
+        let (Some(contact_name), Some(company_name), Some(company_domain)) = (
+            vote.contact_name.clone(),
+            vote.company_name.clone(),
+            vote.company_domain.clone(),
+        ) else {
+            continue;
+        };
+        let (lead, _) = crate::leads::submit(
+            &txn,
+            crate::leads::NewLead {
+                kind: LeadKind::Intro,
+                listing_id: Some(listing.id),
+                category: category.clone(),
+                region: None,
+                contact_name,
+                email: vote.email.clone(),
+                company_name,
+                company_domain,
+                message: format!(
+                    "Voted for the {} integration: {}",
+                    request.tool, request.use_case
+                ),
+                submitted_by: vote.user_id,
+                ip_hash: vote.ip_hash.clone(),
+            },
+            now,
+        )
+        .await?;
+        let mut row = vote.into_active_model();
+        row.lead_id = Set(Some(lead.id));
+        row.update(&txn).await?;
+        leads_created += 1;
+    }
+    let mut row = request.into_active_model();
+    row.status = Set("shipped".into());
+    row.listing_id = Set(Some(listing.id));
+    row.shipped_at = Set(Some(now));
+    let request = row.update(&txn).await?;
+    txn.commit().await?;
+    Ok(respond::ok(&Shipped {
+        request: view(&state.db.write, &request).await?,
+        leads_created,
+    }))
+}
