@@ -11,6 +11,7 @@ mod m20261126_000004_adoption;
 mod m20261127_000005_usage_pending;
 mod m20261127_000006_leads;
 mod m20261127_000007_integration_requests;
+mod m20261127_000008_deal_registrations;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000005_usage_pending::Migration),
             Box::new(m20261127_000006_leads::Migration),
             Box::new(m20261127_000007_integration_requests::Migration),
+            Box::new(m20261127_000008_deal_registrations::Migration),
         ]
     }
 }

@@ -55,6 +55,7 @@ pub enum ErrorCode {
     /// The review already has the partner's reply.
     AlreadyReplied,
     AlreadyVoted,
+    AlreadyRegistered,
     /// The API key is unknown or revoked.
     InvalidApiKey,
     /// Too many requests; retry after the time in `Retry-After`.
@@ -85,7 +86,8 @@ impl ErrorCode {
             | IdempotencyKeyReused
             | AlreadyReviewed
             | AlreadyReplied
-            | AlreadyVoted => 409,
+            | AlreadyVoted
+            | AlreadyRegistered => 409,
             InvalidApiKey => 401,
             PayloadTooLarge => 413,
             UnsupportedMediaType => 415,
@@ -124,6 +126,7 @@ impl ErrorCode {
             AlreadyReviewed => "Already reviewed",
             AlreadyReplied => "Already replied",
             AlreadyVoted => "Already voted",
+            AlreadyRegistered => "Already registered",
             InvalidApiKey => "The API key is invalid or revoked",
             RateLimited => "Too many requests",
             ServiceUnavailable => "Service unavailable",
@@ -158,6 +161,7 @@ impl ErrorCode {
             AlreadyReviewed => "already_reviewed",
             AlreadyReplied => "already_replied",
             AlreadyVoted => "already_voted",
+            AlreadyRegistered => "already_registered",
             InvalidApiKey => "invalid_api_key",
             RateLimited => "rate_limited",
             ServiceUnavailable => "service_unavailable",
@@ -191,6 +195,7 @@ impl ErrorCode {
         ErrorCode::AlreadyReviewed,
         ErrorCode::AlreadyReplied,
         ErrorCode::AlreadyVoted,
+        ErrorCode::AlreadyRegistered,
         ErrorCode::InvalidApiKey,
         ErrorCode::RateLimited,
         ErrorCode::ServiceUnavailable,

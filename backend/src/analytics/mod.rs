@@ -10,4 +10,5 @@
 
 pub mod churn;
 pub mod days;
+pub mod scorecard;
 pub mod series;

@@ -3,6 +3,7 @@
 
 pub mod api_keys;
 pub mod categories;
+pub mod deal_registrations;
 pub mod install_events;
 pub mod installs;
 pub mod integration_request_votes;

@@ -6,6 +6,7 @@ pub mod analytics;
 pub mod api_keys;
 pub mod auth;
 pub mod categories;
+pub mod deals;
 pub mod events;
 pub mod health;
 pub mod installs;
@@ -152,6 +153,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     resource("/admin/integration-requests/{id}/ship")
                         .route(post().to(integration_requests::ship)),
                 )
+                .service(
+                    resource("/partners/{slug}/deal-registrations")
+                        .route(get().to(deals::list))
+                        .route(post().to(deals::register)),
+                )
+                .service(
+                    resource("/partners/{slug}/deal-registrations/{id}/close")
+                        .route(post().to(deals::close)),
+                )
+                .service(
+                    resource("/admin/deal-registrations/conflicts")
+                        .route(get().to(deals::conflicts)),
+                )
+                .service(resource("/analytics/partners").route(get().to(deals::ranking)))
+                .service(resource("/partners/{slug}/scorecard").route(get().to(deals::own)))
                 .service(resource("/leads").route(post().to(leads::create)))
                 .service(resource("/leads/{id}/accept").route(post().to(leads::accept)))
                 .service(resource("/leads/{id}/decline").route(post().to(leads::decline)))

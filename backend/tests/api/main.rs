@@ -6,6 +6,7 @@ mod adoption;
 mod analytics;
 mod auth;
 mod categories;
+mod deals;
 mod errors;
 mod health;
 mod helpers;

@@ -3,6 +3,7 @@
 pub mod analytics;
 pub mod auth;
 pub mod categories;
+pub mod deals;
 pub mod integration_requests;
 pub mod leads;
 pub mod listings;
