@@ -46,6 +46,17 @@ async fn view(db: &impl ConnectionTrait, d: &deals::Model) -> ApiResult<DealRegi
     })
 }
 
+async fn views(
+    db: &impl ConnectionTrait,
+    rows: &[deals::Model],
+) -> ApiResult<Vec<DealRegistration>> {
+    let mut out = Vec::with_capacity(rows.len());
+    for d in rows {
+        out.push(view(db, d).await?);
+    }
+    Ok(out)
+}
+
 /// The partner of the path, if the caller may work its deals (members) or see them (admins).
 async fn partner_for(
     state: &AppState,
@@ -168,11 +179,7 @@ pub async fn list(
         .order_by_desc(deals::Column::Id)
         .all(&state.db.read)
         .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for d in &rows {
-        out.push(view(&state.db.read, d).await?);
-    }
-    Ok(respond::ok(&out))
+    Ok(respond::ok(&views(&state.db.read, &rows).await?))
 }
 
 /// Closes an active registration as won, lost or withdrawn (the partner's members).
@@ -230,11 +237,7 @@ pub async fn conflicts(state: web::Data<AppState>, user: CurrentUser) -> ApiResu
         .order_by_desc(deals::Column::Id)
         .all(&state.db.read)
         .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for d in &rows {
-        out.push(view(&state.db.read, d).await?);
-    }
-    Ok(respond::ok(&out))
+    Ok(respond::ok(&views(&state.db.read, &rows).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
