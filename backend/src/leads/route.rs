@@ -1,12 +1,14 @@
 //! Routing a lead: deciding the partner from the rules and recording the decision.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Utc};
 use mercato_shared::api::leads::{LeadKind, LeadStatus, RoutingRules};
 use mercato_shared::api::partners::{Motion, Tier};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QuerySelect, Set,
 };
 use serde_json::{json, Value};
 
@@ -15,6 +17,10 @@ use crate::domain::partner::is_current;
 use crate::entities::{lead_events, lead_routes, leads, listings, partners};
 use crate::error::ApiResult;
 
+/// Partners per `IN (…)` list.
+const IN_CHUNK: usize = 500;
+/// Candidates kept in a decision's reasons (the best ones; the total is kept too).
+const REASON_CANDIDATES: usize = 10;
 /// Lead statuses that count as a partner's open load.
 const OPEN: [&str; 3] = ["routed", "accepted", "qualified"];
 
@@ -60,53 +66,51 @@ pub async fn decide(
             Ok((partner, reason))
         }
         LeadKind::ImplementationHelp => {
-            let mut found = Vec::new();
-            let mut models = Vec::new();
+            // The partners whose rules match, in rule order, once each.
+            let mut slugs: Vec<&str> = Vec::new();
             for rule in &rules.implementation_help {
-                if !rule.categories.is_empty()
-                    && !lead
+                let category_ok = rule.categories.is_empty()
+                    || lead
                         .category
                         .as_ref()
-                        .is_some_and(|c| rule.categories.contains(c))
-                {
-                    continue;
-                }
-                if !rule.regions.is_empty()
-                    && !lead
+                        .is_some_and(|c| rule.categories.contains(c));
+                let region_ok = rule.regions.is_empty()
+                    || lead
                         .region
                         .as_ref()
-                        .is_some_and(|r| rule.regions.iter().any(|x| x.as_str() == r))
-                {
-                    continue;
+                        .is_some_and(|r| rule.regions.iter().any(|x| x.as_str() == r));
+                if category_ok && region_ok && !slugs.contains(&rule.partner.as_str()) {
+                    slugs.push(&rule.partner);
                 }
-                let Some(p) = partners::Entity::find()
-                    .filter(partners::Column::Slug.eq(rule.partner.as_str()))
-                    .one(db)
-                    .await?
-                else {
-                    continue;
-                };
-                let offers_services = p.motions.0.contains(&Motion::Services);
-                if p.status != "active"
-                    || !offers_services
-                    || exclude.contains(&p.id)
-                    || models.iter().any(|m: &partners::Model| m.id == p.id)
-                {
-                    continue;
-                }
-                found.push(candidate(db, &p).await?);
-                models.push(p);
             }
+            let mut models = Vec::new();
+            for chunk in slugs.chunks(IN_CHUNK) {
+                models.extend(
+                    partners::Entity::find()
+                        .filter(partners::Column::Slug.is_in(chunk.iter().copied()))
+                        .filter(partners::Column::Status.eq("active"))
+                        .all(db)
+                        .await?
+                        .into_iter()
+                        .filter(|p| {
+                            p.motions.0.contains(&Motion::Services) && !exclude.contains(&p.id)
+                        }),
+                );
+            }
+            let mut found = candidates(db, &models).await?;
             order(&mut found);
             let chosen = found
                 .first()
                 .and_then(|c| models.iter().find(|m| m.id == c.partner_id).cloned());
+            let total = found.len();
+            found.truncate(REASON_CANDIDATES);
             let reason = json!({
                 "rule": "implementation_help",
                 "explanation": "active services partners matching the category and region, ordered by certification, tier, SLA record, open leads, then in turn",
                 "category": lead.category,
                 "region": lead.region,
                 "candidates": found,
+                "candidates_total": total,
                 "chosen": chosen.as_ref().map(|p| p.slug.clone()),
             });
             Ok((chosen, reason))
@@ -114,49 +118,76 @@ pub async fn decide(
     }
 }
 
-async fn candidate(db: &impl ConnectionTrait, p: &partners::Model) -> ApiResult<Candidate> {
+/// The ordering facts of `partners`, three grouped queries for all of them.
+async fn candidates(
+    db: &impl ConnectionTrait,
+    partners: &[partners::Model],
+) -> ApiResult<Vec<Candidate>> {
     let today = Utc::now().date_naive();
-    let open_leads = leads::Entity::find()
-        .filter(leads::Column::PartnerId.eq(p.id))
-        .filter(leads::Column::Status.is_in(OPEN))
-        .count(db)
-        .await? as i64;
-    let outcomes: Vec<(String, i64)> = lead_routes::Entity::find()
-        .select_only()
-        .column(lead_routes::Column::Outcome)
-        .column_as(Expr::col(lead_routes::Column::Id).count(), "n")
-        .filter(lead_routes::Column::PartnerId.eq(p.id))
-        .group_by(lead_routes::Column::Outcome)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let count = |o: &str| outcomes.iter().find(|(k, _)| k == o).map_or(0, |(_, n)| *n);
-    let (accepted, breached) = (count("accepted"), count("breached"));
-    let last_routed_at: Option<DateTime<Utc>> = lead_routes::Entity::find()
-        .select_only()
-        .column_as(lead_routes::Column::RoutedAt.max(), "last")
-        .filter(lead_routes::Column::PartnerId.eq(p.id))
-        .into_tuple::<Option<DateTime<Utc>>>()
-        .one(db)
-        .await?
-        .flatten();
-    Ok(Candidate {
-        partner_id: p.id,
-        partner: p.slug.clone(),
-        certified: p.certifications.0.iter().any(|c| is_current(c, today)),
-        tier_rank: match Tier::parse(&p.tier) {
-            Some(Tier::Premier) => 2,
-            Some(Tier::Select) => 1,
-            _ => 0,
-        },
-        sla_adherence: if accepted + breached == 0 {
-            1.0
-        } else {
-            accepted as f64 / (accepted + breached) as f64
-        },
-        open_leads,
-        last_routed_at,
-    })
+    let mut open: HashMap<i64, i64> = HashMap::new();
+    let mut outcomes: HashMap<(i64, String), i64> = HashMap::new();
+    let mut last: HashMap<i64, DateTime<Utc>> = HashMap::new();
+    let ids: Vec<i64> = partners.iter().map(|p| p.id).collect();
+    for chunk in ids.chunks(IN_CHUNK) {
+        let rows: Vec<(Option<i64>, i64)> = leads::Entity::find()
+            .select_only()
+            .column(leads::Column::PartnerId)
+            .column_as(Expr::col(leads::Column::Id).count(), "n")
+            .filter(leads::Column::PartnerId.is_in(chunk.iter().copied()))
+            .filter(leads::Column::Status.is_in(OPEN))
+            .group_by(leads::Column::PartnerId)
+            .into_tuple()
+            .all(db)
+            .await?;
+        open.extend(rows.into_iter().filter_map(|(p, n)| Some((p?, n))));
+        let rows: Vec<(i64, String, i64)> = lead_routes::Entity::find()
+            .select_only()
+            .column(lead_routes::Column::PartnerId)
+            .column(lead_routes::Column::Outcome)
+            .column_as(Expr::col(lead_routes::Column::Id).count(), "n")
+            .filter(lead_routes::Column::PartnerId.is_in(chunk.iter().copied()))
+            .filter(lead_routes::Column::Outcome.is_in(["accepted", "breached"]))
+            .group_by(lead_routes::Column::PartnerId)
+            .group_by(lead_routes::Column::Outcome)
+            .into_tuple()
+            .all(db)
+            .await?;
+        outcomes.extend(rows.into_iter().map(|(p, o, n)| ((p, o), n)));
+        let rows: Vec<(i64, Option<DateTime<Utc>>)> = lead_routes::Entity::find()
+            .select_only()
+            .column(lead_routes::Column::PartnerId)
+            .column_as(lead_routes::Column::RoutedAt.max(), "last")
+            .filter(lead_routes::Column::PartnerId.is_in(chunk.iter().copied()))
+            .group_by(lead_routes::Column::PartnerId)
+            .into_tuple()
+            .all(db)
+            .await?;
+        last.extend(rows.into_iter().filter_map(|(p, t)| Some((p, t?))));
+    }
+    Ok(partners
+        .iter()
+        .map(|p| {
+            let count = |o: &str| outcomes.get(&(p.id, o.to_string())).copied().unwrap_or(0);
+            let (accepted, breached) = (count("accepted"), count("breached"));
+            Candidate {
+                partner_id: p.id,
+                partner: p.slug.clone(),
+                certified: p.certifications.0.iter().any(|c| is_current(c, today)),
+                tier_rank: match Tier::parse(&p.tier) {
+                    Some(Tier::Premier) => 2,
+                    Some(Tier::Select) => 1,
+                    _ => 0,
+                },
+                sla_adherence: if accepted + breached == 0 {
+                    1.0
+                } else {
+                    accepted as f64 / (accepted + breached) as f64
+                },
+                open_leads: open.get(&p.id).copied().unwrap_or(0),
+                last_routed_at: last.get(&p.id).copied(),
+            }
+        })
+        .collect())
 }
 
 /// What moved a lead, for its event log.
