@@ -66,6 +66,14 @@ pub enum Command {
     },
     /// Seeds a small demo marketplace into an empty database (does nothing otherwise).
     SeedDemo,
+    /// Seeds a lead-routing load test: active services partners in the routing rules and open
+    /// leads routed among them (into a database without leads).
+    SeedLoad {
+        #[arg(long, default_value_t = 1000)]
+        partners: usize,
+        #[arg(long, default_value_t = 100_000)]
+        open_leads: usize,
+    },
     /// Adds a new key for signing install tokens; older keys stay published in the JWKS so
     /// tokens they signed keep verifying.
     RotateInstallKey,
@@ -182,6 +190,18 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             let db = Db::connect(&settings).await?;
             db.migrate().await?;
             crate::search::reindex::run(&db, &settings).await
+        }
+        Command::SeedLoad {
+            partners,
+            open_leads,
+        } => {
+            let db = Db::connect(&settings).await?;
+            db.migrate().await?;
+            println!(
+                "{}",
+                seed::load::seed_load(&db, partners, open_leads).await?
+            );
+            Ok(())
         }
         Command::SeedDemo => {
             let db = Db::connect(&settings).await?;

@@ -53,6 +53,8 @@ pub struct Settings {
     pub meilisearch_index: String,
     /// Whether `serve` keeps the search index up to date (one process per index must).
     pub search_worker: bool,
+    /// Leads one client address may submit per hour (abuse control).
+    pub leads_per_address_per_hour: u64,
     /// Test hook: crash the search worker at a point (`before-commit`, `after-commit`).
     pub search_crash: Option<String>,
     /// The application's clock (tests drive a manual one).
@@ -80,6 +82,7 @@ impl Default for Settings {
             meilisearch_api_key: None,
             meilisearch_index: "listings".into(),
             search_worker: true,
+            leads_per_address_per_hour: 20,
             search_crash: None,
             clock: crate::clock::Clock::System,
         }
@@ -109,6 +112,7 @@ struct FileSettings {
     meilisearch_api_key: Option<String>,
     meilisearch_index: Option<String>,
     search_worker: Option<bool>,
+    leads_per_address_per_hour: Option<u64>,
 }
 
 /// Overrides from the command line (already merged with their environment variables by clap).
@@ -196,6 +200,9 @@ impl Settings {
         if let Some(v) = env("MERCATO_SEARCH_WORKER") {
             s.search_worker = parse_env("MERCATO_SEARCH_WORKER", &v)?;
         }
+        if let Some(v) = env("MERCATO_LEADS_PER_ADDRESS_PER_HOUR") {
+            s.leads_per_address_per_hour = parse_env("MERCATO_LEADS_PER_ADDRESS_PER_HOUR", &v)?;
+        }
         if let Some(v) = env("MERCATO_TEST_CRASH_SEARCH_WORKER").filter(|v| !v.is_empty()) {
             s.search_crash = Some(v);
         }
@@ -271,6 +278,9 @@ impl Settings {
         }
         if let Some(v) = f.meilisearch_index {
             self.meilisearch_index = v;
+        }
+        if let Some(v) = f.leads_per_address_per_hour {
+            self.leads_per_address_per_hour = v;
         }
         if let Some(v) = f.search_worker {
             self.search_worker = v;

@@ -72,6 +72,16 @@ enum LeadEvents {
 }
 
 #[derive(DeriveIden)]
+enum PartnerLeadStats {
+    Table,
+    PartnerId,
+    OpenLeads,
+    Accepted,
+    Breached,
+    LastRoutedAt,
+}
+
+#[derive(DeriveIden)]
 enum Listings {
     Table,
     Id,
@@ -211,6 +221,28 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // What routing orders partners by, kept in the transactions that change it, so that
+        // routing reads one row per candidate instead of counting leads.
+        manager
+            .create_table(
+                Table::create()
+                    .table(PartnerLeadStats::Table)
+                    .col(big_integer(PartnerLeadStats::PartnerId).primary_key())
+                    .col(big_integer(PartnerLeadStats::OpenLeads).default(0))
+                    .col(big_integer(PartnerLeadStats::Accepted).default(0))
+                    .col(big_integer(PartnerLeadStats::Breached).default(0))
+                    .col(timestamp_with_time_zone_null(
+                        PartnerLeadStats::LastRoutedAt,
+                    ))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(PartnerLeadStats::Table, PartnerLeadStats::PartnerId)
+                            .to(Partners::Table, Partners::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
         // Every move of a lead (routing, acceptance, pipeline), append-only.
         manager
             .create_table(
@@ -247,6 +279,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in [
+            PartnerLeadStats::Table.into_iden(),
             LeadEvents::Table.into_iden(),
             LeadRoutes::Table.into_iden(),
             Leads::Table.into_iden(),

@@ -107,16 +107,27 @@ impl World {
     }
 }
 
-struct Server {
-    guard: KillOnDrop,
-    base: String,
+pub struct Server {
+    pub guard: KillOnDrop,
+    pub base: String,
 }
 
-fn start_server(
+/// Starts the release server on a free port (quiet logs, no search worker) and waits for it.
+pub fn start_server(
     server: &Path,
     data_dir: &Path,
     database_url: Option<&str>,
     log: &Path,
+) -> Result<Server> {
+    start_server_with(server, data_dir, database_url, log, &[])
+}
+
+pub fn start_server_with(
+    server: &Path,
+    data_dir: &Path,
+    database_url: Option<&str>,
+    log: &Path,
+    env: &[(&str, &str)],
 ) -> Result<Server> {
     let addr = free_local_addr()?;
     let log_file = File::create(log)?;
@@ -131,6 +142,9 @@ fn start_server(
         .stderr(log_file);
     if let Some(url) = database_url {
         cmd = cmd.env("DATABASE_URL", url);
+    }
+    for (key, value) in env {
+        cmd = cmd.env(key, value);
     }
     let mut guard = KillOnDrop(cmd.spawn()?);
     if let Err(e) = wait_until_ready(&mut guard.0, addr) {
@@ -170,7 +184,7 @@ async fn call(
     })
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
+pub fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1000.0
 }
 

@@ -7,6 +7,7 @@
 //! - `bench`: import time and read throughput against the release build.
 
 mod bench;
+mod bench_leads;
 mod bench_search;
 mod bench_usage;
 mod build_web;
@@ -41,6 +42,9 @@ Commands:
   bench-search [options]   Search quality and speed on the npm corpus: recall per query kind,
                            latency p50/p99, throughput, index build time and memory.
                            --meilisearch: against MEILISEARCH_URL instead of tantivy.
+  bench-leads [options]    Routing and storing a lead end to end with --partners N (1000)
+                           services partners and --open-leads N (100000): p50/p99 of
+                           POST /api/v1/leads; --requests N (2000), --postgres URL
   bench-usage [options]    Usage ingestion rate, durability under SIGKILL, and analytics query
                            times on 10 million events: --events N, --workspaces N,
                            --listings N, --connections N, --postgres URL
@@ -63,6 +67,7 @@ fn main() -> ExitCode {
         "run" => run::Options::parse(args).and_then(|o| run::run(&o)),
         "test" => test::Options::parse(args).and_then(|o| test::run(&o)),
         "bench" => bench::Options::parse(args).and_then(|o| bench::run(&o)),
+        "bench-leads" => bench_leads::Options::parse(args).and_then(|o| bench_leads::run(&o)),
         "bench-usage" => bench_usage::Options::parse(args).and_then(|o| bench_usage::run(&o)),
         "bench-search" => bench_search::Options::parse(args).and_then(|o| bench_search::run(&o)),
         "help" | "--help" | "-h" => {

@@ -16,6 +16,7 @@ pub mod listing_categories;
 pub mod listing_revisions;
 pub mod listings;
 pub mod outbox;
+pub mod partner_lead_stats;
 pub mod partner_members;
 pub mod partners;
 pub mod refresh_tokens;

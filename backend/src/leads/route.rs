@@ -5,24 +5,21 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use mercato_shared::api::leads::{LeadKind, LeadStatus, RoutingRules};
 use mercato_shared::api::partners::{Motion, Tier};
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QuerySelect, Set,
+    QuerySelect, Set, Statement,
 };
 use serde_json::{json, Value};
 
 use super::routing::{order, Candidate};
 use crate::domain::partner::is_current;
-use crate::entities::{lead_events, lead_routes, leads, listings, partners};
+use crate::entities::{lead_events, lead_routes, leads, listings, partner_lead_stats, partners};
 use crate::error::ApiResult;
 
 /// Partners per `IN (…)` list.
 const IN_CHUNK: usize = 500;
 /// Candidates kept in a decision's reasons (the best ones; the total is kept too).
 const REASON_CANDIDATES: usize = 10;
-/// Lead statuses that count as a partner's open load.
-const OPEN: [&str; 3] = ["routed", "accepted", "qualified"];
 
 /// The partner a lead goes to, and why; `None` when no partner qualifies.
 pub async fn decide(
@@ -118,57 +115,29 @@ pub async fn decide(
     }
 }
 
-/// The ordering facts of `partners`, three grouped queries for all of them.
+/// The ordering facts of `partners`, from their kept statistics.
 async fn candidates(
     db: &impl ConnectionTrait,
     partners: &[partners::Model],
 ) -> ApiResult<Vec<Candidate>> {
     let today = Utc::now().date_naive();
-    let mut open: HashMap<i64, i64> = HashMap::new();
-    let mut outcomes: HashMap<(i64, String), i64> = HashMap::new();
-    let mut last: HashMap<i64, DateTime<Utc>> = HashMap::new();
+    let mut stats: HashMap<i64, partner_lead_stats::Model> = HashMap::new();
     let ids: Vec<i64> = partners.iter().map(|p| p.id).collect();
     for chunk in ids.chunks(IN_CHUNK) {
-        let rows: Vec<(Option<i64>, i64)> = leads::Entity::find()
-            .select_only()
-            .column(leads::Column::PartnerId)
-            .column_as(Expr::col(leads::Column::Id).count(), "n")
-            .filter(leads::Column::PartnerId.is_in(chunk.iter().copied()))
-            .filter(leads::Column::Status.is_in(OPEN))
-            .group_by(leads::Column::PartnerId)
-            .into_tuple()
-            .all(db)
-            .await?;
-        open.extend(rows.into_iter().filter_map(|(p, n)| Some((p?, n))));
-        let rows: Vec<(i64, String, i64)> = lead_routes::Entity::find()
-            .select_only()
-            .column(lead_routes::Column::PartnerId)
-            .column(lead_routes::Column::Outcome)
-            .column_as(Expr::col(lead_routes::Column::Id).count(), "n")
-            .filter(lead_routes::Column::PartnerId.is_in(chunk.iter().copied()))
-            .filter(lead_routes::Column::Outcome.is_in(["accepted", "breached"]))
-            .group_by(lead_routes::Column::PartnerId)
-            .group_by(lead_routes::Column::Outcome)
-            .into_tuple()
-            .all(db)
-            .await?;
-        outcomes.extend(rows.into_iter().map(|(p, o, n)| ((p, o), n)));
-        let rows: Vec<(i64, Option<DateTime<Utc>>)> = lead_routes::Entity::find()
-            .select_only()
-            .column(lead_routes::Column::PartnerId)
-            .column_as(lead_routes::Column::RoutedAt.max(), "last")
-            .filter(lead_routes::Column::PartnerId.is_in(chunk.iter().copied()))
-            .group_by(lead_routes::Column::PartnerId)
-            .into_tuple()
-            .all(db)
-            .await?;
-        last.extend(rows.into_iter().filter_map(|(p, t)| Some((p, t?))));
+        stats.extend(
+            partner_lead_stats::Entity::find()
+                .filter(partner_lead_stats::Column::PartnerId.is_in(chunk.iter().copied()))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|s| (s.partner_id, s)),
+        );
     }
     Ok(partners
         .iter()
         .map(|p| {
-            let count = |o: &str| outcomes.get(&(p.id, o.to_string())).copied().unwrap_or(0);
-            let (accepted, breached) = (count("accepted"), count("breached"));
+            let facts = stats.get(&p.id);
+            let (accepted, breached) = facts.map_or((0, 0), |f| (f.accepted, f.breached));
             Candidate {
                 partner_id: p.id,
                 partner: p.slug.clone(),
@@ -183,8 +152,8 @@ async fn candidates(
                 } else {
                     accepted as f64 / (accepted + breached) as f64
                 },
-                open_leads: open.get(&p.id).copied().unwrap_or(0),
-                last_routed_at: last.get(&p.id).copied(),
+                open_leads: facts.map_or(0, |f| f.open_leads),
+                last_routed_at: facts.and_then(|f| f.last_routed_at),
             }
         })
         .collect())
@@ -234,6 +203,16 @@ pub async fn apply(
     let lead = row.update(db).await?;
     record(db, &lead, &from, why).await?;
     if let Some(p) = partner {
+        count(
+            db,
+            p.id,
+            Counts {
+                open: 1,
+                routed_at: Some(now),
+                ..Counts::default()
+            },
+        )
+        .await?;
         lead_routes::ActiveModel {
             lead_id: Set(lead.id),
             partner_id: Set(p.id),
@@ -279,13 +258,69 @@ pub async fn close_route(
     outcome: &str,
     at: DateTime<Utc>,
 ) -> ApiResult<()> {
-    lead_routes::Entity::update_many()
-        .col_expr(lead_routes::Column::Outcome, Expr::value(outcome))
-        .col_expr(lead_routes::Column::ClosedAt, Expr::value(at))
+    let open: Vec<lead_routes::Model> = lead_routes::Entity::find()
         .filter(lead_routes::Column::LeadId.eq(lead_id))
         .filter(lead_routes::Column::Outcome.eq("open"))
-        .exec(db)
+        .all(db)
         .await?;
+    for route in open {
+        let partner = route.partner_id;
+        let mut row = route.into_active_model();
+        row.outcome = Set(outcome.to_string());
+        row.closed_at = Set(Some(at));
+        row.update(db).await?;
+        let change = match outcome {
+            "accepted" => Counts {
+                accepted: 1,
+                ..Counts::default()
+            },
+            "breached" => Counts {
+                open: -1,
+                breached: 1,
+                ..Counts::default()
+            },
+            _ => Counts {
+                open: -1,
+                ..Counts::default()
+            },
+        };
+        count(db, partner, change).await?;
+    }
+    Ok(())
+}
+
+/// A change to a partner's routing statistics.
+#[derive(Default)]
+pub struct Counts {
+    pub open: i64,
+    pub accepted: i64,
+    pub breached: i64,
+    pub routed_at: Option<DateTime<Utc>>,
+}
+
+/// Applies `change` to the partner's statistics (in the caller's transaction).
+pub async fn count(db: &impl ConnectionTrait, partner_id: i64, change: Counts) -> ApiResult<()> {
+    let backend = db.get_database_backend();
+    db.execute(Statement::from_sql_and_values(
+        backend,
+        crate::store::sql(
+            backend,
+            "INSERT INTO partner_lead_stats (partner_id, open_leads, accepted, breached, last_routed_at) \
+             VALUES (?, ?, ?, ?, ?) ON CONFLICT (partner_id) DO UPDATE SET \
+             open_leads = partner_lead_stats.open_leads + excluded.open_leads, \
+             accepted = partner_lead_stats.accepted + excluded.accepted, \
+             breached = partner_lead_stats.breached + excluded.breached, \
+             last_routed_at = COALESCE(excluded.last_routed_at, partner_lead_stats.last_routed_at)",
+        ),
+        [
+            partner_id.into(),
+            change.open.into(),
+            change.accepted.into(),
+            change.breached.into(),
+            change.routed_at.into(),
+        ],
+    ))
+    .await?;
     Ok(())
 }
 

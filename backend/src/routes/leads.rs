@@ -27,8 +27,7 @@ use crate::leads::{route, rules};
 use crate::state::AppState;
 use crate::store;
 
-/// Leads one address may submit per hour, and one email.
-const PER_ADDRESS_PER_HOUR: u64 = 20;
+/// Leads one email may submit per hour (per address: `Settings::leads_per_address_per_hour`).
 const PER_EMAIL_PER_HOUR: u64 = 5;
 const MESSAGE_MAX: usize = 5000;
 /// A merged lead's message stops growing here.
@@ -195,7 +194,7 @@ pub async fn create(
         .filter(leads::Column::CreatedAt.gt(hour_ago))
         .count(db)
         .await?;
-    if from_address >= PER_ADDRESS_PER_HOUR {
+    if from_address >= state.settings.leads_per_address_per_hour {
         return Err(rate_limited("address"));
     }
     let from_email = leads::Entity::find()
@@ -575,6 +574,18 @@ pub async fn move_status(
         row.lost_reason = Set(lost_reason.clone());
     }
     let lead = row.update(&txn).await?;
+    if let (Some(partner), LeadStatus::Won | LeadStatus::Lost) = (lead.partner_id, body.status) {
+        // No longer open for the partner.
+        route::count(
+            &txn,
+            partner,
+            route::Counts {
+                open: -1,
+                ..route::Counts::default()
+            },
+        )
+        .await?;
+    }
     let why = route::Move {
         first: false,
         actor: Some(user.id),

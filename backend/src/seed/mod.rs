@@ -24,6 +24,8 @@ use crate::entities::json::{Certifications, Motions, Regions, StringList};
 use crate::entities::{categories, listings, partner_members, partners, users};
 use crate::store;
 
+pub mod load;
+
 const DEMO: &str = include_str!("demo.json");
 
 #[derive(Deserialize)]

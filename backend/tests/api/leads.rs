@@ -584,3 +584,31 @@ async fn partners_work_their_leads_through_the_pipeline() {
     );
     assert_eq!(d["routes"][0]["outcome"], "accepted");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_may_send_as_many_leads_an_hour_as_configured() {
+    let app = TestApp::spawn_with(|s| s.leads_per_address_per_hour = 3).await;
+    let admin = app.admin().await;
+    app.create_category(&admin, "crm").await;
+    let acme = app.active_partner("acme").await;
+    app.published_listing(&acme, "acme", "acme-sync", "crm")
+        .await;
+    for i in 0..3 {
+        submit(
+            &app,
+            &lead("intro", &format!("p{i}@people.example"), Some("acme-sync")),
+        )
+        .await;
+    }
+    expect_problem(
+        app.post(
+            "/api/v1/leads",
+            None,
+            &lead("intro", "p9@people.example", Some("acme-sync")),
+        )
+        .await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+    )
+    .await;
+}
