@@ -6,13 +6,14 @@ use chrono::{DateTime, Duration, Utc};
 use mercato_shared::api::leads::{LeadKind, LeadStatus, RoutingRules};
 use mercato_shared::api::partners::{Motion, Tier};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QuerySelect, Set, Statement,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IntoActiveModel,
+    QueryFilter, QuerySelect, Set, Statement,
 };
 use serde_json::{json, Value};
 
 use super::routing::{order, Candidate};
 use crate::domain::partner::is_current;
+use crate::entities::json::{Certifications, Motions};
 use crate::entities::{lead_events, lead_routes, leads, listings, partner_lead_stats, partners};
 use crate::error::ApiResult;
 
@@ -80,12 +81,21 @@ pub async fn decide(
                     slugs.push(&rule.partner);
                 }
             }
-            let mut models = Vec::new();
+            let mut rows: Vec<CandidateRow> = Vec::new();
             for chunk in slugs.chunks(IN_CHUNK) {
-                models.extend(
+                rows.extend(
                     partners::Entity::find()
+                        .select_only()
+                        .columns([
+                            partners::Column::Id,
+                            partners::Column::Slug,
+                            partners::Column::Tier,
+                            partners::Column::Certifications,
+                            partners::Column::Motions,
+                        ])
                         .filter(partners::Column::Slug.is_in(chunk.iter().copied()))
                         .filter(partners::Column::Status.eq("active"))
+                        .into_model::<CandidateRow>()
                         .all(db)
                         .await?
                         .into_iter()
@@ -94,11 +104,12 @@ pub async fn decide(
                         }),
                 );
             }
-            let mut found = candidates(db, &models).await?;
+            let mut found = candidates(db, &rows).await?;
             order(&mut found);
-            let chosen = found
-                .first()
-                .and_then(|c| models.iter().find(|m| m.id == c.partner_id).cloned());
+            let chosen = match found.first() {
+                Some(c) => partners::Entity::find_by_id(c.partner_id).one(db).await?,
+                None => None,
+            };
             let total = found.len();
             found.truncate(REASON_CANDIDATES);
             let reason = json!({
@@ -116,9 +127,19 @@ pub async fn decide(
 }
 
 /// The ordering facts of `partners`, from their kept statistics.
+/// What routing needs of a partner (not its whole profile).
+#[derive(FromQueryResult)]
+struct CandidateRow {
+    id: i64,
+    slug: String,
+    tier: String,
+    certifications: Certifications,
+    motions: Motions,
+}
+
 async fn candidates(
     db: &impl ConnectionTrait,
-    partners: &[partners::Model],
+    partners: &[CandidateRow],
 ) -> ApiResult<Vec<Candidate>> {
     let today = Utc::now().date_naive();
     let mut stats: HashMap<i64, partner_lead_stats::Model> = HashMap::new();
