@@ -621,7 +621,8 @@ impl Server {
     }
 
     async fn ready(&self, client: &reqwest::Client) {
-        for _ in 0..200 {
+        // Generous: the API tests run beside it on two cores.
+        for _ in 0..600 {
             if let Ok(res) = client.get(format!("{}/readyz", self.base)).send().await {
                 if res.status() == StatusCode::OK {
                     return;
@@ -735,6 +736,7 @@ async fn a_crashed_search_worker_loses_nothing() {
     let server = Server::start(&data, db_url.as_deref(), None);
     server.ready(&client).await;
     eventually(&client, &server.base, "crashy", |s| s.len() == 30).await;
+    checkpointed(&client, &server.base).await;
     drop(server);
 
     for point in ["before-commit", "after-commit"] {
@@ -776,5 +778,39 @@ async fn a_crashed_search_worker_loses_nothing() {
         server.ready(&client).await;
         let expected = if partner_action == "suspend" { 0 } else { 30 };
         eventually(&client, &server.base, "crashy", |s| s.len() == expected).await;
+        // Killed only once the checkpoint caught up: the next (crashing) server must start
+        // with nothing to apply, or it could die before it is ready.
+        checkpointed(&client, &server.base).await;
     }
+}
+
+/// Waits until the server's search checkpoint has every outbox entry (the index can show a
+/// change a moment before its checkpoint is saved).
+async fn checkpointed(client: &reqwest::Client, base: &str) {
+    let login: Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": "ops@mercato.test", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["access_token"].as_str().unwrap().to_string();
+    for _ in 0..600 {
+        let status: Value = client
+            .get(format!("{base}/api/v1/admin/search/status"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if status["checkpoint"].as_i64().unwrap_or(-1) >= 0 && status["pending"] == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the search checkpoint did not catch up");
 }
