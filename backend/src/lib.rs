@@ -16,6 +16,7 @@ pub mod import;
 pub mod leads;
 pub mod markdown;
 pub mod openapi;
+pub mod outbound;
 pub mod pagination;
 pub mod routes;
 pub mod search;
