@@ -92,6 +92,15 @@ impl ApiError {
         }])
     }
 
+    /// Too many `what` from this `source` in the last hour (429 `rate_limited`).
+    pub fn rate_limited(what: &str, source: &str) -> Self {
+        ApiError::Conflict {
+            code: ErrorCode::RateLimited,
+            detail: format!("too many {what} from this {source} in the last hour; try again later"),
+            field: None,
+        }
+    }
+
     pub fn code(&self) -> ErrorCode {
         use ApiError::*;
         match self {

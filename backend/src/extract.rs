@@ -236,6 +236,16 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
     })
 }
 
+/// SHA-256 of the caller's address: enough to count requests per client (abuse limits)
+/// without keeping addresses.
+pub fn client_address_hash(req: &actix_web::HttpRequest) -> String {
+    crate::auth::tokens::hash_refresh_token(
+        &req.peer_addr()
+            .map(|a| a.ip().to_string())
+            .unwrap_or_default(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

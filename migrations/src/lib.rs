@@ -4,6 +4,7 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod common;
 mod m20261125_000001_initial;
 mod m20261125_000002_outbox;
 mod m20261126_000003_search_state;

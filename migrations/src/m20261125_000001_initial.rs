@@ -4,6 +4,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use crate::common::id;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -134,10 +136,6 @@ enum StatusChanges {
     ActorId,
     Note,
     CreatedAt,
-}
-
-fn id<T: IntoIden>(name: T) -> ColumnDef {
-    big_integer(name).auto_increment().primary_key().take()
 }
 
 fn created_updated<T: IntoIden>(created: T, updated: T) -> [ColumnDef; 2] {

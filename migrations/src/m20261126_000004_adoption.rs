@@ -4,6 +4,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use crate::common::id;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -152,10 +154,6 @@ enum Users {
 enum Partners {
     Table,
     Id,
-}
-
-fn id<T: IntoIden>(name: T) -> ColumnDef {
-    big_integer(name).auto_increment().primary_key().take()
 }
 
 fn fk(

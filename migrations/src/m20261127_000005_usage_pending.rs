@@ -12,6 +12,8 @@ use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend};
 
+use crate::common::id;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -45,7 +47,7 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(UsagePending::Table)
-                    .col(big_integer(UsagePending::Id).auto_increment().primary_key())
+                    .col(id(UsagePending::Id))
                     .col(big_integer(UsagePending::Events))
                     .col(blob(UsagePending::Rows))
                     .col(timestamp_with_time_zone(UsagePending::CreatedAt))

@@ -4,6 +4,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use crate::common::id;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -91,10 +93,6 @@ enum Listings {
 enum Partners {
     Table,
     Id,
-}
-
-fn id<T: IntoIden>(name: T) -> ColumnDef {
-    big_integer(name).auto_increment().primary_key().take()
 }
 
 #[async_trait::async_trait]

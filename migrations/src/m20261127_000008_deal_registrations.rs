@@ -4,6 +4,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use crate::common::id;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -37,11 +39,7 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(DealRegistrations::Table)
-                    .col(
-                        big_integer(DealRegistrations::Id)
-                            .auto_increment()
-                            .primary_key(),
-                    )
+                    .col(id(DealRegistrations::Id))
                     .col(big_integer(DealRegistrations::PartnerId))
                     .col(string_len(DealRegistrations::AccountDomain, 253))
                     .col(string_len(DealRegistrations::AccountName, 200))

@@ -8,7 +8,7 @@ use mercato_shared::api::integration_requests::{
     CreateIntegrationRequest, IntegrationRequest, RequestStatus, ShipRequest, Shipped, Vote,
 };
 use mercato_shared::api::leads::LeadKind;
-use mercato_shared::validate::{self, Email, Invalid, Slug, Validator};
+use mercato_shared::validate::{self, Email, Invalid, Validator};
 use mercato_shared::ErrorCode;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -18,13 +18,12 @@ use sea_orm::{
 use serde::Deserialize;
 
 use super::respond;
-use crate::auth::tokens::hash_refresh_token as sha256_hex;
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::entities::{
     integration_request_votes as votes, integration_requests as requests, listings,
 };
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{client_address_hash, ApiJson, ApiQuery};
 use crate::state::AppState;
 use crate::store;
 
@@ -139,14 +138,6 @@ async fn view(db: &impl ConnectionTrait, r: &requests::Model) -> ApiResult<Integ
     })
 }
 
-fn address_hash(req: &HttpRequest) -> String {
-    sha256_hex(
-        &req.peer_addr()
-            .map(|a| a.ip().to_string())
-            .unwrap_or_default(),
-    )
-}
-
 async fn check_rate(state: &AppState, ip_hash: &str) -> ApiResult<()> {
     let recent = votes::Entity::find()
         .filter(votes::Column::IpHash.eq(ip_hash))
@@ -154,11 +145,7 @@ async fn check_rate(state: &AppState, ip_hash: &str) -> ApiResult<()> {
         .count(&state.db.read)
         .await?;
     if recent >= VOTES_PER_ADDRESS_PER_HOUR {
-        return Err(ApiError::Conflict {
-            code: ErrorCode::RateLimited,
-            detail: "too many votes from this address in the last hour; try again later".into(),
-            field: None,
-        });
+        return Err(ApiError::rate_limited("votes", "address"));
     }
     Ok(())
 }
@@ -230,7 +217,7 @@ pub async fn create(
     let (tool, use_case, voter) = v
         .finish(|| Some((tool?, use_case?, voter?)))
         .map_err(ApiError::Validation)?;
-    let ip_hash = address_hash(&req);
+    let ip_hash = client_address_hash(&req);
     check_rate(&state, &ip_hash).await?;
     let now = state.settings.clock.now();
     let key = tool_key(&tool);
@@ -291,7 +278,7 @@ pub async fn vote(
     let mut v = Validator::new();
     let voter = voter(&mut v, &body, user.as_ref(), "");
     let voter = v.finish(|| voter).map_err(ApiError::Validation)?;
-    let ip_hash = address_hash(&req);
+    let ip_hash = client_address_hash(&req);
     check_rate(&state, &ip_hash).await?;
     let txn = state.db.write.begin().await?;
     let request = requests::Entity::find_by_id(id)
@@ -384,20 +371,15 @@ pub async fn ship(
     let id: i64 = path
         .parse()
         .map_err(|_| ApiError::NotFound("integration request"))?;
-    let listing = match Slug::parse(&body.listing) {
-        Ok(s) => match store::listings::by_slug(&state.db.read, s.as_str()).await {
-            Ok((l, p)) if store::listings::is_public(&l, &p) => Some(l),
-            _ => None,
-        },
-        Err(_) => None,
-    }
-    .ok_or_else(|| {
-        ApiError::field(
-            "listing",
-            "unknown_listing",
-            "no published listing has this slug",
-        )
-    })?;
+    let listing = store::listings::public_by_slug(&state.db.read, &body.listing)
+        .await?
+        .ok_or_else(|| {
+            ApiError::field(
+                "listing",
+                "unknown_listing",
+                "no published listing has this slug",
+            )
+        })?;
     let category = store::listings::category_slugs(&state.db.read, listing.id)
         .await?
         .into_iter()

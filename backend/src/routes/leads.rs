@@ -1,6 +1,8 @@
 //! Leads: captured on the marketplace (anonymous or signed in), routed to one partner by the
 //! admins' rules; partners see theirs, admins see every decision and edit the rules.
 
+use std::collections::HashMap;
+
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Duration;
 use mercato_shared::api::leads::{
@@ -8,8 +10,7 @@ use mercato_shared::api::leads::{
     LeadStatus, MoveLead, RoutingRules,
 };
 use mercato_shared::api::partners::Region;
-use mercato_shared::validate::{self, Email, Invalid, Slug, Validator};
-use mercato_shared::ErrorCode;
+use mercato_shared::validate::{self, Email, Invalid, Validator};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
     QueryOrder, Set, TransactionTrait,
@@ -17,12 +18,11 @@ use sea_orm::{
 use serde::Deserialize;
 
 use super::respond::{self, path_slug};
-use crate::auth::tokens::hash_refresh_token as sha256_hex;
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::domain::access::PartnerAccess;
 use crate::entities::{categories, lead_events, lead_routes, leads, listings, partners};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{client_address_hash, ApiJson, ApiQuery};
 use crate::leads::{route, rules};
 use crate::state::AppState;
 use crate::store;
@@ -79,14 +79,6 @@ async fn slugs_of(
     Ok((listing, partner))
 }
 
-fn rate_limited(what: &str) -> ApiError {
-    ApiError::Conflict {
-        code: ErrorCode::RateLimited,
-        detail: format!("too many leads from this {what} in the last hour; try again later"),
-        field: None,
-    }
-}
-
 /// Submits a lead (anyone). It is routed at once; a second submission by the same email for
 /// the same listing within a day joins the first.
 #[utoipa::path(post, path = "/api/v1/leads", tag = "leads", request_body = CreateLead,
@@ -128,14 +120,7 @@ pub async fn create(
     }
     let mut listing = None;
     if let Some(slug) = &body.listing {
-        let found = match Slug::parse(slug) {
-            Ok(s) => match store::listings::by_slug(db, s.as_str()).await {
-                Ok((l, p)) if store::listings::is_public(&l, &p) => Some(l),
-                _ => None,
-            },
-            Err(_) => None,
-        };
-        match found {
+        match store::listings::public_by_slug(db, slug).await? {
             Some(l) => listing = Some(l),
             None => v.push(
                 "listing",
@@ -184,18 +169,14 @@ pub async fn create(
 
     let now = state.settings.clock.now();
     let hour_ago = now - Duration::hours(1);
-    let address = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
-    let ip_hash = sha256_hex(&address);
+    let ip_hash = client_address_hash(&req);
     let from_address = leads::Entity::find()
         .filter(leads::Column::IpHash.eq(ip_hash.as_str()))
         .filter(leads::Column::CreatedAt.gt(hour_ago))
         .count(db)
         .await?;
     if from_address >= state.settings.leads_per_address_per_hour {
-        return Err(rate_limited("address"));
+        return Err(ApiError::rate_limited("leads", "address"));
     }
     let from_email = leads::Entity::find()
         .filter(leads::Column::Email.eq(email.as_str()))
@@ -203,7 +184,7 @@ pub async fn create(
         .count(db)
         .await?;
     if from_email >= PER_EMAIL_PER_HOUR {
-        return Err(rate_limited("email"));
+        return Err(ApiError::rate_limited("leads", "email"));
     }
 
     let txn = state.db.write.begin().await?;
@@ -302,11 +283,21 @@ pub async fn for_partner(
         .order_by_desc(leads::Column::CreatedAt)
         .all(&state.db.read)
         .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for l in &rows {
-        let (listing, _) = slugs_of(&state.db.read, l).await?;
-        out.push(view(l, listing.as_deref(), Some(&partner.slug)));
-    }
+    // The listings of all of them, in one query.
+    let listing_slugs: HashMap<i64, String> = listings::Entity::find()
+        .filter(listings::Column::Id.is_in(rows.iter().filter_map(|l| l.listing_id)))
+        .all(&state.db.read)
+        .await?
+        .into_iter()
+        .map(|l| (l.id, l.slug))
+        .collect();
+    let out: Vec<Lead> = rows
+        .iter()
+        .map(|l| {
+            let listing = l.listing_id.and_then(|id| listing_slugs.get(&id));
+            view(l, listing.map(String::as_str), Some(&partner.slug))
+        })
+        .collect();
     Ok(respond::ok(&out))
 }
 
@@ -327,49 +318,50 @@ pub async fn detail(
         .await?
         .ok_or(ApiError::NotFound("lead"))?;
     let (listing, partner) = slugs_of(db, &lead).await?;
-    let mut routes = Vec::new();
-    for r in lead_routes::Entity::find()
+    let route_rows = lead_routes::Entity::find()
         .filter(lead_routes::Column::LeadId.eq(lead.id))
         .order_by_asc(lead_routes::Column::Id)
         .all(db)
+        .await?;
+    let event_rows = lead_events::Entity::find()
+        .filter(lead_events::Column::LeadId.eq(lead.id))
+        .order_by_asc(lead_events::Column::Id)
+        .all(db)
+        .await?;
+    // Every partner the lead passed through, in one query.
+    let ids: Vec<i64> = route_rows
+        .iter()
+        .map(|r| r.partner_id)
+        .chain(event_rows.iter().filter_map(|e| e.partner_id))
+        .collect();
+    let slugs: HashMap<i64, String> = partners::Entity::find()
+        .filter(partners::Column::Id.is_in(ids))
+        .all(db)
         .await?
-    {
-        let slug = partners::Entity::find_by_id(r.partner_id)
-            .one(db)
-            .await?
-            .map(|p| p.slug)
-            .unwrap_or_default();
-        routes.push(LeadRoute {
-            partner: slug,
+        .into_iter()
+        .map(|p| (p.id, p.slug))
+        .collect();
+    let routes = route_rows
+        .into_iter()
+        .map(|r| LeadRoute {
+            partner: slugs.get(&r.partner_id).cloned().unwrap_or_default(),
             reason: serde_json::from_str(&r.reason).unwrap_or_default(),
             outcome: r.outcome,
             routed_at: r.routed_at,
             closed_at: r.closed_at,
-        });
-    }
-    let mut events = Vec::new();
-    for e in lead_events::Entity::find()
-        .filter(lead_events::Column::LeadId.eq(lead.id))
-        .order_by_asc(lead_events::Column::Id)
-        .all(db)
-        .await?
-    {
-        let holder = match e.partner_id {
-            Some(id) => partners::Entity::find_by_id(id)
-                .one(db)
-                .await?
-                .map(|p| p.slug),
-            None => None,
-        };
-        events.push(LeadEvent {
+        })
+        .collect();
+    let events = event_rows
+        .into_iter()
+        .map(|e| LeadEvent {
             from: LeadStatus::parse(&e.from_status),
             to: LeadStatus::parse(&e.to_status).unwrap_or(LeadStatus::Unroutable),
-            partner: holder,
+            partner: e.partner_id.and_then(|id| slugs.get(&id).cloned()),
             actor_id: e.actor_id,
             note: e.note,
             at: e.at,
-        });
-    }
+        })
+        .collect();
     let body = LeadDetail {
         events,
         lead: view(&lead, listing.as_deref(), partner.as_deref()),

@@ -22,6 +22,21 @@ pub async fn by_slug(
         .ok_or(ApiError::NotFound("listing"))
 }
 
+/// The public listing with this slug, if there is one (a malformed slug is none).
+pub async fn public_by_slug(
+    db: &impl ConnectionTrait,
+    raw: &str,
+) -> ApiResult<Option<listings::Model>> {
+    let Ok(slug) = mercato_shared::validate::Slug::parse(raw) else {
+        return Ok(None);
+    };
+    match by_slug(db, slug.as_str()).await {
+        Ok((l, p)) => Ok(is_public(&l, &p).then_some(l)),
+        Err(ApiError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// Whether everyone may see the listing: published, by an active partner.
 pub fn is_public(l: &listings::Model, p: &partners::Model) -> bool {
     l.status == "published" && p.status == "active"

@@ -1,0 +1,10 @@
+//! Column helpers shared by the migrations (they only build statements; the SQL of a landed
+//! migration never changes).
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::schema::*;
+
+/// A `bigint` auto-increment primary key.
+pub fn id<T: IntoIden>(name: T) -> ColumnDef {
+    big_integer(name).auto_increment().primary_key().take()
+}
