@@ -292,19 +292,14 @@ async fn scorecards(state: &AppState, only: Option<i64>) -> ApiResult<Vec<Scorec
             f.lost = n as i64;
         }
     }
-    for (partner, outcome, n) in grouped(
-        db,
-        "SELECT partner_id, outcome, CAST(COUNT(*) AS BIGINT) FROM lead_routes \
-         WHERE outcome IN ('accepted', 'breached') GROUP BY partner_id, outcome",
-    )
-    .await?
+    // Accepted and breached routes are kept per partner for routing.
+    for stats in crate::entities::partner_lead_stats::Entity::find()
+        .all(db)
+        .await?
     {
-        let f = facts.entry(partner).or_default();
-        if outcome == "accepted" {
-            f.accepted_in_time = n as i64;
-        } else {
-            f.breached = n as i64;
-        }
+        let f = facts.entry(stats.partner_id).or_default();
+        f.accepted_in_time = stats.accepted;
+        f.breached = stats.breached;
     }
     let mau_sql = format!(
         "SELECT l.partner_id, 'mau', CAST(COUNT(*) AS BIGINT) FROM usage_last_seen s \
