@@ -55,6 +55,14 @@ pub struct Settings {
     pub search_worker: bool,
     /// Leads one client address may submit per hour (abuse control).
     pub leads_per_address_per_hour: u64,
+    /// Base64 of the 32-byte key that seals webhook signing secrets. Unset: a key generated
+    /// once and kept in the data directory. Instances sharing a database must share it.
+    pub webhook_key: Option<SecretString>,
+    /// Lets webhook deliveries reach loopback, private and link-local addresses (and plain
+    /// `http://` URLs): for tests and on-premise receivers only.
+    pub webhooks_allow_private: bool,
+    /// Webhook dispatch workers in this process (0: none, for instances that only serve).
+    pub webhook_workers: usize,
     /// Test hook: crash the search worker at a point (`before-commit`, `after-commit`).
     pub search_crash: Option<String>,
     /// The application's clock (tests drive a manual one).
@@ -83,6 +91,9 @@ impl Default for Settings {
             meilisearch_index: "listings".into(),
             search_worker: true,
             leads_per_address_per_hour: 20,
+            webhook_key: None,
+            webhooks_allow_private: false,
+            webhook_workers: 1,
             search_crash: None,
             clock: crate::clock::Clock::System,
         }
@@ -113,6 +124,9 @@ struct FileSettings {
     meilisearch_index: Option<String>,
     search_worker: Option<bool>,
     leads_per_address_per_hour: Option<u64>,
+    webhook_key: Option<String>,
+    webhooks_allow_private: Option<bool>,
+    webhook_workers: Option<usize>,
 }
 
 /// Overrides from the command line (already merged with their environment variables by clap).
@@ -203,6 +217,15 @@ impl Settings {
         if let Some(v) = env("MERCATO_LEADS_PER_ADDRESS_PER_HOUR") {
             s.leads_per_address_per_hour = parse_env("MERCATO_LEADS_PER_ADDRESS_PER_HOUR", &v)?;
         }
+        if let Some(v) = env("MERCATO_WEBHOOK_KEY").filter(|v| !v.is_empty()) {
+            s.webhook_key = Some(SecretString::from(v));
+        }
+        if let Some(v) = env("MERCATO_WEBHOOKS_ALLOW_PRIVATE") {
+            s.webhooks_allow_private = parse_env("MERCATO_WEBHOOKS_ALLOW_PRIVATE", &v)?;
+        }
+        if let Some(v) = env("MERCATO_WEBHOOK_WORKERS") {
+            s.webhook_workers = parse_env("MERCATO_WEBHOOK_WORKERS", &v)?;
+        }
         if let Some(v) = env("MERCATO_TEST_CRASH_SEARCH_WORKER").filter(|v| !v.is_empty()) {
             s.search_crash = Some(v);
         }
@@ -284,6 +307,15 @@ impl Settings {
         }
         if let Some(v) = f.search_worker {
             self.search_worker = v;
+        }
+        if let Some(v) = f.webhook_key {
+            self.webhook_key = Some(SecretString::from(v));
+        }
+        if let Some(v) = f.webhooks_allow_private {
+            self.webhooks_allow_private = v;
+        }
+        if let Some(v) = f.webhook_workers {
+            self.webhook_workers = v;
         }
         Ok(())
     }

@@ -27,3 +27,4 @@ pub mod store;
 pub mod telemetry;
 pub mod usage;
 pub mod views;
+pub mod webhooks;

@@ -1,8 +1,9 @@
 //! Requests to addresses users give us (webhook endpoints) must not reach the machine itself
-//! or the private network around it. A URL's host is resolved here, every address checked,
-//! and the request is then pinned to those checked addresses (so a second DNS answer cannot
-//! swap in a private one). Servers configured to allow private addresses (tests, on-premise
-//! receivers) skip the check.
+//! or the private network around it. The HTTP client for them resolves names itself and
+//! refuses any answer with a non-public address, so the address checked is the address
+//! connected to (a second DNS answer cannot swap in a private one); literal addresses are
+//! checked before sending, and redirects are not followed. Servers configured to allow
+//! private addresses (tests, on-premise receivers) skip the check.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
@@ -78,22 +79,62 @@ pub fn check(host: &str, addrs: &[SocketAddr], allow_private: bool) -> Result<()
     }
 }
 
-/// Resolves the URL's host and checks every address; returns them to pin the request to.
-pub async fn resolve(url: &str, allow_private: bool) -> Result<Vec<SocketAddr>, OutboundError> {
+/// A DNS resolver for the HTTP client that refuses names resolving to non-public addresses,
+/// so the check and the connection use the same answer.
+struct PublicOnlyResolver;
+
+impl reqwest::dns::Resolve for PublicOnlyResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await
+                .map_err(|_| OutboundError::Unresolvable(host.clone()))?
+                .collect();
+            check(&host, &addrs, false)?;
+            let addrs: reqwest::dns::Addrs = Box::new(addrs.into_iter());
+            Ok(addrs)
+        })
+    }
+}
+
+/// The client for requests to user-given URLs: no redirects (a public URL must not bounce
+/// the request inward), bounded time, and unless private addresses are allowed, names
+/// resolved only to public addresses. Literal addresses skip DNS: check them with
+/// [`check_literal`] first.
+pub fn client(allow_private: bool, user_agent: &str) -> reqwest::Client {
+    let mut builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .timeout(std::time::Duration::from_secs(10))
+        .pool_max_idle_per_host(64)
+        .user_agent(user_agent);
+    if !allow_private {
+        builder = builder.dns_resolver(std::sync::Arc::new(PublicOnlyResolver));
+    }
+    builder.build().expect("an HTTP client without custom TLS")
+}
+
+/// Refuses a URL whose host is a literal non-public address (names are checked as they
+/// resolve, by [`client`]).
+pub fn check_literal(url: &str, allow_private: bool) -> Result<(), OutboundError> {
     let parsed = reqwest::Url::parse(url).map_err(|_| OutboundError::NoHost)?;
-    let host = parsed.host_str().ok_or(OutboundError::NoHost)?.to_string();
-    let port = parsed.port_or_known_default().unwrap_or(443);
-    // Literal addresses, bracketed IPv6 included, need no lookup.
+    let host = parsed.host_str().ok_or(OutboundError::NoHost)?;
+    if host.eq_ignore_ascii_case("localhost") || host.to_ascii_lowercase().ends_with(".localhost") {
+        return if allow_private {
+            Ok(())
+        } else {
+            Err(OutboundError::NotPublic {
+                host: host.to_string(),
+                addr: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            })
+        };
+    }
     let literal = host.trim_start_matches('[').trim_end_matches(']');
-    let addrs: Vec<SocketAddr> = match literal.parse::<IpAddr>() {
-        Ok(ip) => vec![SocketAddr::new(ip, port)],
-        Err(_) => tokio::net::lookup_host((host.as_str(), port))
-            .await
-            .map_err(|_| OutboundError::Unresolvable(host.clone()))?
-            .collect(),
-    };
-    check(&host, &addrs, allow_private)?;
-    Ok(addrs)
+    match literal.parse::<IpAddr>() {
+        Ok(ip) => check(host, &[SocketAddr::new(ip, 0)], allow_private),
+        Err(_) => Ok(()),
+    }
 }
 
 #[cfg(test)]
@@ -161,27 +202,26 @@ mod tests {
         ));
     }
 
+    #[test]
+    fn literal_hosts_are_checked_before_sending() {
+        assert!(check_literal("http://127.0.0.1:9/x", false).is_err());
+        assert!(check_literal("http://[fd00::1]/x", false).is_err());
+        assert!(check_literal("http://localhost:8080/x", false).is_err());
+        assert!(check_literal("http://api.localhost/x", false).is_err());
+        assert!(check_literal("https://hooks.example.com/x", false).is_ok());
+        assert!(check_literal("https://93.184.216.34/x", false).is_ok());
+        assert!(check_literal("http://127.0.0.1:9/x", true).is_ok());
+    }
+
     #[tokio::test]
-    async fn literal_addresses_are_checked_without_a_lookup() {
-        assert!(matches!(
-            resolve("http://127.0.0.1:9000/hook", false).await,
-            Err(OutboundError::NotPublic { .. })
-        ));
-        assert!(matches!(
-            resolve("https://[::1]/hook", false).await,
-            Err(OutboundError::NotPublic { .. })
-        ));
-        assert_eq!(
-            resolve("http://127.0.0.1:9000/hook", true).await.unwrap(),
-            vec![SocketAddr::new(ip("127.0.0.1"), 9000)]
-        );
-        assert_eq!(
-            resolve("https://93.184.216.34/hook", false).await.unwrap(),
-            vec![SocketAddr::new(ip("93.184.216.34"), 443)]
-        );
-        assert_eq!(
-            resolve("not a url", false).await,
-            Err(OutboundError::NoHost)
-        );
+    async fn the_guarded_client_refuses_names_of_private_addresses() {
+        let client = client(false, "test");
+        let err = client
+            .post("http://localhost:9/hook")
+            .send()
+            .await
+            .expect_err("localhost resolves to loopback");
+        let text = format!("{err:?}");
+        assert!(text.contains("NotPublic"), "{text}");
     }
 }

@@ -38,7 +38,8 @@ pub fn limit(requested: Option<u32>) -> Result<u64, ApiError> {
     }
 }
 
-fn invalid(field: &str, code: &str, message: &str) -> ApiError {
+/// A 400 naming the query parameter at fault.
+pub fn invalid(field: &str, code: &str, message: &str) -> ApiError {
     ApiError::InvalidQuery(vec![mercato_shared::FieldError {
         field: field.into(),
         code: code.into(),

@@ -39,6 +39,7 @@ impl Application {
         let search = crate::search::open(&settings).await?;
         let install_keys = crate::auth::install_tokens::InstallKeys::load(&settings.data_dir)?;
         std::fs::create_dir_all(&settings.data_dir)?;
+        let webhook_secrets = Arc::new(crate::webhooks::secrets::SecretBox::load(&settings)?);
         let usage_folder = crate::usage::UsageFolder::new(db.clone());
         usage_folder.start();
         let state = AppState {
@@ -51,6 +52,7 @@ impl Application {
             search_notify: Arc::new(tokio::sync::Notify::new()),
             usage_folder,
             usage_directory: Default::default(),
+            webhook_secrets,
         };
         let listener = TcpListener::bind(&state.settings.addr)
             .with_context(|| format!("binding {}", state.settings.addr))?;
@@ -61,6 +63,15 @@ impl Application {
             state.db.clone(),
             state.settings.clock.clone(),
         ));
+        for _ in 0..state.settings.webhook_workers {
+            let dispatcher = crate::webhooks::dispatch::Dispatcher::new(
+                state.db.clone(),
+                state.settings.clock.clone(),
+                state.settings.webhooks_allow_private,
+                state.webhook_secrets.clone(),
+            );
+            tokio::spawn(dispatcher.run());
+        }
         if state.settings.search_worker {
             let worker = crate::search::worker::Worker {
                 db: state.db.clone(),
@@ -168,6 +179,10 @@ async fn sync_public_cache(state: AppState) {
             let forget = chrono::Utc::now() - crate::usage::IDEMPOTENCY_KEEP;
             if let Err(e) = crate::usage::prune_idempotency_keys(&state.db.write, forget).await {
                 tracing::warn!(error = %e, "pruning usage idempotency keys failed");
+            }
+            let finished = chrono::Utc::now() - crate::webhooks::dispatch::KEEP_FINISHED;
+            if let Err(e) = crate::webhooks::dispatch::prune(&state.db, finished).await {
+                tracing::warn!(error = %e, "pruning the webhook delivery log failed");
             }
         }
     }

@@ -23,4 +23,6 @@ pub struct AppState {
     pub usage_folder: crate::usage::UsageFolder,
     /// Listings and workspaces as usage validation looks them up.
     pub usage_directory: Arc<crate::usage::directory::Directory>,
+    /// Seals and opens webhook signing secrets.
+    pub webhook_secrets: Arc<crate::webhooks::secrets::SecretBox>,
 }

@@ -13,6 +13,7 @@ mod m20261127_000005_usage_pending;
 mod m20261127_000006_leads;
 mod m20261127_000007_integration_requests;
 mod m20261127_000008_deal_registrations;
+mod m20261128_000009_webhooks;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000006_leads::Migration),
             Box::new(m20261127_000007_integration_requests::Migration),
             Box::new(m20261127_000008_deal_registrations::Migration),
+            Box::new(m20261128_000009_webhooks::Migration),
         ]
     }
 }

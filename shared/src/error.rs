@@ -56,6 +56,8 @@ pub enum ErrorCode {
     AlreadyReplied,
     AlreadyVoted,
     AlreadyRegistered,
+    /// A per-owner limit (e.g. webhook endpoints per partner) is reached.
+    LimitReached,
     /// The API key is unknown or revoked.
     InvalidApiKey,
     /// Too many requests; retry after the time in `Retry-After`.
@@ -87,7 +89,8 @@ impl ErrorCode {
             | AlreadyReviewed
             | AlreadyReplied
             | AlreadyVoted
-            | AlreadyRegistered => 409,
+            | AlreadyRegistered
+            | LimitReached => 409,
             InvalidApiKey => 401,
             PayloadTooLarge => 413,
             UnsupportedMediaType => 415,
@@ -127,6 +130,7 @@ impl ErrorCode {
             AlreadyReplied => "Already replied",
             AlreadyVoted => "Already voted",
             AlreadyRegistered => "Already registered",
+            LimitReached => "Limit reached",
             InvalidApiKey => "The API key is invalid or revoked",
             RateLimited => "Too many requests",
             ServiceUnavailable => "Service unavailable",
@@ -162,6 +166,7 @@ impl ErrorCode {
             AlreadyReplied => "already_replied",
             AlreadyVoted => "already_voted",
             AlreadyRegistered => "already_registered",
+            LimitReached => "limit_reached",
             InvalidApiKey => "invalid_api_key",
             RateLimited => "rate_limited",
             ServiceUnavailable => "service_unavailable",
@@ -196,6 +201,7 @@ impl ErrorCode {
         ErrorCode::AlreadyReplied,
         ErrorCode::AlreadyVoted,
         ErrorCode::AlreadyRegistered,
+        ErrorCode::LimitReached,
         ErrorCode::InvalidApiKey,
         ErrorCode::RateLimited,
         ErrorCode::ServiceUnavailable,

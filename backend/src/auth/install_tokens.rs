@@ -160,24 +160,8 @@ fn generate(dir: &Path) -> anyhow::Result<String> {
         &uuid::Uuid::new_v4().simple().to_string()[..8]
     );
     let path = dir.join(format!("{kid}.pk8"));
-    write_private(&path, pkcs8.as_ref())?;
+    super::key_files::write_private(&path, pkcs8.as_ref())?;
     Ok(kid)
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options
-        .open(path)
-        .with_context(|| format!("writing {}", path.display()))?
-        .write_all(bytes)?;
-    Ok(())
 }
 
 /// The keys of the directory, oldest first (the kid starts with its creation time).

@@ -3,6 +3,7 @@
 
 pub mod extract;
 pub mod install_tokens;
+pub mod key_files;
 pub mod password;
 pub mod sessions;
 pub mod tokens;

@@ -1,7 +1,5 @@
 //! Short-lived access tokens (HS256 JWTs) and opaque refresh tokens.
 
-use std::path::Path;
-
 use anyhow::Context;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -40,7 +38,10 @@ impl TokenKeys {
     pub fn load(settings: &Settings) -> anyhow::Result<TokenKeys> {
         let secret: Vec<u8> = match &settings.jwt_secret {
             Some(s) => s.expose_secret().as_bytes().to_vec(),
-            None => load_or_create_secret(&settings.data_dir.join("secrets").join("jwt.key"))?,
+            None => super::key_files::load_or_create(
+                &settings.data_dir.join("secrets").join("jwt.key"),
+                64,
+            )?,
         };
         anyhow::ensure!(
             secret.len() >= 32,
@@ -79,35 +80,6 @@ impl TokenKeys {
             .ok()
             .and_then(|data| data.claims.sub.parse().ok())
     }
-}
-
-fn load_or_create_secret(path: &Path) -> anyhow::Result<Vec<u8>> {
-    if let Ok(text) = std::fs::read_to_string(path) {
-        return URL_SAFE_NO_PAD
-            .decode(text.trim())
-            .with_context(|| format!("reading the key in {}", path.display()));
-    }
-    let mut key = vec![0u8; 64];
-    rand::rngs::OsRng.fill_bytes(&mut key);
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    write_private(path, URL_SAFE_NO_PAD.encode(&key).as_bytes())
-        .with_context(|| format!("writing {}", path.display()))?;
-    Ok(key)
-}
-
-/// Writes a file only the owner can read.
-fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options.open(path)?.write_all(contents)
 }
 
 /// A new random refresh token (256 bits) and the hash to store for it.
@@ -165,8 +137,8 @@ mod tests {
     fn generated_secret_is_kept() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("secrets/jwt.key");
-        let a = load_or_create_secret(&path).unwrap();
-        let b = load_or_create_secret(&path).unwrap();
+        let a = super::super::key_files::load_or_create(&path, 64).unwrap();
+        let b = super::super::key_files::load_or_create(&path, 64).unwrap();
         assert_eq!(a, b);
         assert_eq!(a.len(), 64);
     }

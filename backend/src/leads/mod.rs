@@ -7,9 +7,9 @@ pub mod rules;
 pub mod sla;
 
 use chrono::{DateTime, Utc};
-use mercato_shared::api::leads::{LeadKind, LeadStatus};
+use mercato_shared::api::leads::{Lead, LeadKind, LeadStatus};
 use mercato_shared::api::partners::Region;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 
 use crate::entities::{leads, partners};
 use crate::error::ApiResult;
@@ -75,4 +75,52 @@ pub async fn submit(
     };
     let lead = route::apply(db, lead, partner.as_ref(), reason, &routing, why).await?;
     Ok((lead, partner))
+}
+
+/// A lead as the API (and the webhooks) show it.
+pub fn view(l: &leads::Model, listing: Option<&str>, partner: Option<&str>) -> Lead {
+    Lead {
+        id: l.id,
+        kind: LeadKind::parse(&l.kind).unwrap_or(LeadKind::Other),
+        listing: listing.map(str::to_string),
+        category: l.category.clone(),
+        region: l.region.as_deref().and_then(Region::parse),
+        contact_name: l.contact_name.clone(),
+        email: l.email.clone(),
+        company_name: l.company_name.clone(),
+        company_domain: l.company_domain.clone(),
+        message: l.message.clone(),
+        status: LeadStatus::parse(&l.status).unwrap_or(LeadStatus::Unroutable),
+        partner: partner.map(str::to_string),
+        routed_at: l.routed_at,
+        sla_due_at: l.sla_due_at,
+        accepted_at: l.accepted_at,
+        closed_at: l.closed_at,
+        deal_value: l.deal_value,
+        lost_reason: l.lost_reason.clone(),
+        merged_count: l.merged_count,
+        created_at: l.created_at,
+    }
+}
+
+/// The slugs of the lead's listing and partner.
+pub async fn slugs_of(
+    db: &impl sea_orm::ConnectionTrait,
+    l: &leads::Model,
+) -> ApiResult<(Option<String>, Option<String>)> {
+    let listing = match l.listing_id {
+        Some(id) => crate::entities::listings::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|l| l.slug),
+        None => None,
+    };
+    let partner = match l.partner_id {
+        Some(id) => partners::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|p| p.slug),
+        None => None,
+    };
+    Ok((listing, partner))
 }

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use mercato_shared::api::leads::{LeadKind, LeadStatus, RoutingRules};
 use mercato_shared::api::partners::{Motion, Tier};
+use mercato_shared::api::webhooks::WebhookEvent;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IntoActiveModel,
     QueryFilter, QuerySelect, Set, Statement,
@@ -16,6 +17,7 @@ use crate::domain::partner::is_current;
 use crate::entities::json::{Certifications, Motions};
 use crate::entities::{lead_events, lead_routes, leads, listings, partner_lead_stats, partners};
 use crate::error::ApiResult;
+use crate::webhooks;
 
 /// Partners per `IN (…)` list.
 const IN_CHUNK: usize = 500;
@@ -268,6 +270,24 @@ pub async fn record(
     }
     .insert(db)
     .await?;
+    // The partner holding the lead now hears of it.
+    let event = match lead.status.as_str() {
+        "routed" => WebhookEvent::LeadRouted,
+        "unroutable" => return Ok(()),
+        _ => WebhookEvent::LeadStatusChanged,
+    };
+    if let Some(partner_id) = lead.partner_id {
+        let to = webhooks::subscribers(db, partner_id, event).await?;
+        if !to.is_empty() {
+            let (listing, partner) = super::slugs_of(db, lead).await?;
+            let data = json!({
+                "lead": super::view(lead, listing.as_deref(), partner.as_deref()),
+                "from_status": (!from.is_empty()).then_some(from),
+                "note": (!why.note.is_empty()).then_some(why.note),
+            });
+            to.queue(db, data, why.at).await?;
+        }
+    }
     Ok(())
 }
 
@@ -355,6 +375,16 @@ pub async fn reroute(
     why: Move<'_>,
 ) -> ApiResult<leads::Model> {
     close_route(db, lead.id, outcome, why.at).await?;
+    if let Some(previous) = lead.partner_id {
+        // The partner that lost the lead hears why, but not where it went.
+        let to = webhooks::subscribers(db, previous, WebhookEvent::LeadRerouted).await?;
+        let data = json!({
+            "lead": {"id": lead.id, "kind": lead.kind, "company_name": lead.company_name},
+            "reason": outcome,
+            "note": why.note,
+        });
+        to.queue(db, data, why.at).await?;
+    }
     let had: Vec<i64> = lead_routes::Entity::find()
         .select_only()
         .column(lead_routes::Column::PartnerId)

@@ -74,7 +74,7 @@ pub async fn set_role(
     ApiJson(req): ApiJson<SetRoleRequest>,
 ) -> ApiResult<HttpResponse> {
     user.require_admin()?;
-    let id: i64 = path.parse().map_err(|_| ApiError::NotFound("user"))?;
+    let id = respond::path_id(&path, "user")?;
     if id == user.id {
         return Err(ApiError::Forbidden("admins cannot change their own role"));
     }

@@ -121,7 +121,7 @@ pub async fn revoke(
 ) -> ApiResult<HttpResponse> {
     let (raw_slug, raw_id) = path.into_inner();
     let partner = partner_admin(&state, &user, &raw_slug).await?;
-    let id: i64 = raw_id.parse().map_err(|_| ApiError::NotFound("API key"))?;
+    let id = respond::path_id(&raw_id, "API key")?;
     let key = api_keys::Entity::find_by_id(id)
         .filter(api_keys::Column::PartnerId.eq(partner.id))
         .one(&state.db.read)

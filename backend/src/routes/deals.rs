@@ -205,9 +205,7 @@ pub async fn close(
             "must be won, lost or withdrawn",
         ));
     }
-    let id: i64 = id
-        .parse()
-        .map_err(|_| ApiError::NotFound("deal registration"))?;
+    let id = respond::path_id(&id, "deal registration")?;
     let deal = deals::Entity::find_by_id(id)
         .one(&state.db.write)
         .await?

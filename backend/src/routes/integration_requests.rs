@@ -272,9 +272,7 @@ pub async fn vote(
     path: web::Path<String>,
     ApiJson(body): ApiJson<Vote>,
 ) -> ApiResult<HttpResponse> {
-    let id: i64 = path
-        .parse()
-        .map_err(|_| ApiError::NotFound("integration request"))?;
+    let id = respond::path_id(&path, "integration request")?;
     let mut v = Validator::new();
     let voter = voter(&mut v, &body, user.as_ref(), "");
     let voter = v.finish(|| voter).map_err(ApiError::Validation)?;
@@ -368,9 +366,7 @@ pub async fn ship(
     ApiJson(body): ApiJson<ShipRequest>,
 ) -> ApiResult<HttpResponse> {
     user.require_admin()?;
-    let id: i64 = path
-        .parse()
-        .map_err(|_| ApiError::NotFound("integration request"))?;
+    let id = respond::path_id(&path, "integration request")?;
     let listing = store::listings::public_by_slug(&state.db.read, &body.listing)
         .await?
         .ok_or_else(|| {

@@ -9,7 +9,6 @@ use mercato_shared::api::leads::{
     CreateLead, DeclineLead, Lead, LeadDetail, LeadEvent, LeadKind, LeadReceipt, LeadRoute,
     LeadStatus, MoveLead, RoutingRules,
 };
-use mercato_shared::api::partners::Region;
 use mercato_shared::validate::{self, Email, Invalid, Validator};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
@@ -23,7 +22,7 @@ use crate::domain::access::PartnerAccess;
 use crate::entities::{categories, lead_events, lead_routes, leads, listings, partners};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{client_address_hash, ApiJson, ApiQuery};
-use crate::leads::{route, rules};
+use crate::leads::{route, rules, slugs_of, view};
 use crate::state::AppState;
 use crate::store;
 
@@ -32,52 +31,6 @@ const PER_EMAIL_PER_HOUR: u64 = 5;
 const MESSAGE_MAX: usize = 5000;
 /// A merged lead's message stops growing here.
 const MERGED_MESSAGE_MAX: usize = 20_000;
-
-fn view(l: &leads::Model, listing: Option<&str>, partner: Option<&str>) -> Lead {
-    Lead {
-        id: l.id,
-        kind: LeadKind::parse(&l.kind).unwrap_or(LeadKind::Other),
-        listing: listing.map(str::to_string),
-        category: l.category.clone(),
-        region: l.region.as_deref().and_then(Region::parse),
-        contact_name: l.contact_name.clone(),
-        email: l.email.clone(),
-        company_name: l.company_name.clone(),
-        company_domain: l.company_domain.clone(),
-        message: l.message.clone(),
-        status: LeadStatus::parse(&l.status).unwrap_or(LeadStatus::Unroutable),
-        partner: partner.map(str::to_string),
-        routed_at: l.routed_at,
-        sla_due_at: l.sla_due_at,
-        accepted_at: l.accepted_at,
-        closed_at: l.closed_at,
-        deal_value: l.deal_value,
-        lost_reason: l.lost_reason.clone(),
-        merged_count: l.merged_count,
-        created_at: l.created_at,
-    }
-}
-
-async fn slugs_of(
-    db: &impl sea_orm::ConnectionTrait,
-    l: &leads::Model,
-) -> ApiResult<(Option<String>, Option<String>)> {
-    let listing = match l.listing_id {
-        Some(id) => listings::Entity::find_by_id(id)
-            .one(db)
-            .await?
-            .map(|l| l.slug),
-        None => None,
-    };
-    let partner = match l.partner_id {
-        Some(id) => partners::Entity::find_by_id(id)
-            .one(db)
-            .await?
-            .map(|p| p.slug),
-        None => None,
-    };
-    Ok((listing, partner))
-}
 
 /// Submits a lead (anyone). It is routed at once; a second submission by the same email for
 /// the same listing within a day joins the first.
@@ -311,7 +264,7 @@ pub async fn detail(
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     user.require_admin()?;
-    let id: i64 = path.parse().map_err(|_| ApiError::NotFound("lead"))?;
+    let id = respond::path_id(&path, "lead")?;
     let db = &state.db.read;
     let lead = leads::Entity::find_by_id(id)
         .one(db)
@@ -399,7 +352,7 @@ pub async fn put_rules(
 /// The lead `id` as held by the calling partner member (404 for anyone else: leads of other
 /// partners do not exist for them).
 async fn held_lead(state: &AppState, user: &CurrentUser, id: &str) -> ApiResult<leads::Model> {
-    let id: i64 = id.parse().map_err(|_| ApiError::NotFound("lead"))?;
+    let id = respond::path_id(id, "lead")?;
     let lead = leads::Entity::find_by_id(id)
         .one(&state.db.write)
         .await?

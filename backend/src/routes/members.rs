@@ -154,7 +154,7 @@ pub async fn update(
     ApiJson(req): ApiJson<UpdateMemberRequest>,
 ) -> ApiResult<HttpResponse> {
     let (raw_slug, raw_id) = path.into_inner();
-    let member_id: i64 = raw_id.parse().map_err(|_| ApiError::NotFound("member"))?;
+    let member_id = respond::path_id(&raw_id, "member")?;
     let (partner, access) = partner_and_access(&state, &user, &raw_slug).await?;
     access.require_partner_admin()?;
     let txn = state.db.write.begin().await?;
@@ -192,7 +192,7 @@ pub async fn remove(
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
     let (raw_slug, raw_id) = path.into_inner();
-    let member_id: i64 = raw_id.parse().map_err(|_| ApiError::NotFound("member"))?;
+    let member_id = respond::path_id(&raw_id, "member")?;
     let (partner, access) = partner_and_access(&state, &user, &raw_slug).await?;
     if member_id != user.id {
         access.require_partner_admin()?;

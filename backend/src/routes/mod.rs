@@ -21,6 +21,7 @@ pub mod reviews;
 pub mod search;
 pub mod usage;
 pub mod web_app;
+pub mod webhooks;
 pub mod workspaces;
 
 use actix_web::{web, HttpRequest, HttpResponse, Resource};
@@ -196,6 +197,35 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(
                     resource("/partners/{slug}/api-keys/{id}").route(delete().to(api_keys::revoke)),
                 )
+                // webhooks
+                .service(
+                    resource("/partners/{slug}/webhooks")
+                        .route(get().to(webhooks::list))
+                        .route(post().to(webhooks::create)),
+                )
+                .service(
+                    resource("/partners/{slug}/webhooks/{id}")
+                        .route(get().to(webhooks::get))
+                        .route(patch().to(webhooks::update))
+                        .route(delete().to(webhooks::delete)),
+                )
+                .service(
+                    resource("/partners/{slug}/webhooks/{id}/rotate-secret")
+                        .route(post().to(webhooks::rotate_secret)),
+                )
+                .service(
+                    resource("/partners/{slug}/webhooks/{id}/deliveries")
+                        .route(get().to(webhooks::deliveries_of)),
+                )
+                .service(
+                    resource("/partners/{slug}/webhooks/{id}/deliveries/{delivery}")
+                        .route(get().to(webhooks::delivery)),
+                )
+                .service(
+                    resource("/partners/{slug}/webhooks/{id}/deliveries/{delivery}/redeliver")
+                        .route(post().to(webhooks::redeliver)),
+                )
+                .service(resource("/partners/{slug}/notices").route(get().to(webhooks::notices)))
                 // analytics
                 .service(resource("/analytics/listings/{slug}").route(get().to(analytics::listing)))
                 .service(resource("/analytics/adoption").route(get().to(analytics::adoption)))

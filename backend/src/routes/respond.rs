@@ -75,3 +75,8 @@ pub fn cacheable_bytes(req: &HttpRequest, body: Bytes, etag: &str) -> HttpRespon
 pub fn path_slug(raw: &str, kind: &'static str) -> Result<Slug, ApiError> {
     Slug::parse(raw).map_err(|_| ApiError::NotFound(kind))
 }
+
+/// A numeric id from the path; a malformed one cannot name anything, so it is a 404.
+pub fn path_id(raw: &str, kind: &'static str) -> Result<i64, ApiError> {
+    raw.parse().map_err(|_| ApiError::NotFound(kind))
+}

@@ -5,6 +5,7 @@
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use mercato_shared::api::reviews::{CreateReview, HideReview, ReplyToReview, Review, UpdateReview};
+use mercato_shared::api::webhooks::WebhookEvent;
 use mercato_shared::api::Page;
 use mercato_shared::validate;
 use mercato_shared::ErrorCode;
@@ -159,10 +160,15 @@ pub async fn create(
         }
     })?;
     move_rating(&txn, listing.id, stars as i64, 1).await?;
+    let shown = view(&txn, &review, &listing.slug).await?;
+    crate::webhooks::subscribers(&txn, listing.partner_id, WebhookEvent::ReviewCreated)
+        .await?
+        .queue(&txn, serde_json::json!({ "review": shown }), now)
+        .await?;
     outbox::commit(&state, txn, PublicChange::Listing(listing.slug.clone())).await?;
     Ok(respond::created(
         &format!("/api/v1/reviews/{}", review.id),
-        &view(&state.db.read, &review, &listing.slug).await?,
+        &shown,
     ))
 }
 
@@ -217,7 +223,7 @@ async fn review_and_listing(
     db: &impl ConnectionTrait,
     raw_id: &str,
 ) -> ApiResult<(reviews::Model, listings::Model)> {
-    let id: i64 = raw_id.parse().map_err(|_| ApiError::NotFound("review"))?;
+    let id = respond::path_id(raw_id, "review")?;
     let review = reviews::Entity::find_by_id(id)
         .one(db)
         .await?

@@ -325,7 +325,7 @@ pub async fn remove_member(
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
     let (raw_id, raw_user) = path.into_inner();
-    let member_id: i64 = raw_user.parse().map_err(|_| ApiError::NotFound("member"))?;
+    let member_id = respond::path_id(&raw_user, "member")?;
     let (w, access) = visible(&state.db.read, &user, &raw_id).await?;
     if member_id != user.id {
         access.require_owner()?;

@@ -2,6 +2,7 @@
 //! and the day's roll-up, all in the caller's transaction, at a given time (now, for the API).
 
 use chrono::{DateTime, Utc};
+use mercato_shared::api::webhooks::WebhookEvent;
 use mercato_shared::api::workspaces::InstallSource;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -10,7 +11,7 @@ use sea_orm::{
 };
 
 use crate::analytics::days;
-use crate::entities::{install_events, installs, listings};
+use crate::entities::{install_events, installs, listings, workspaces};
 use crate::error::{ApiError, ApiResult};
 
 /// UTM parameters of an install.
@@ -172,6 +173,7 @@ pub async fn apply(
             .await?;
             move_active_installs(db, listing_id, 1).await?;
             bump_daily(db, listing_id, day, &install.source, "installs").await?;
+            tell_partner(db, &install, WebhookEvent::InstallCreated, at).await?;
             Ok(Some((install, true)))
         }
         (Change::Uninstall, None) => Ok(None),
@@ -185,7 +187,46 @@ pub async fn apply(
             record_event(db, &install, "uninstalled", actor, at).await?;
             move_active_installs(db, listing_id, -1).await?;
             bump_daily(db, listing_id, day, &install.source, "uninstalls").await?;
+            tell_partner(db, &install, WebhookEvent::InstallRemoved, at).await?;
             Ok(Some((install, true)))
         }
     }
+}
+
+/// Queues the install webhook for the listing's partner.
+async fn tell_partner(
+    db: &impl ConnectionTrait,
+    install: &installs::Model,
+    event: WebhookEvent,
+    at: DateTime<Utc>,
+) -> ApiResult<()> {
+    let Some(listing) = listings::Entity::find_by_id(install.listing_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(());
+    };
+    let to = crate::webhooks::subscribers(db, listing.partner_id, event).await?;
+    if to.is_empty() {
+        return Ok(());
+    }
+    let workspace = workspaces::Entity::find_by_id(install.workspace_id)
+        .one(db)
+        .await?;
+    let data = serde_json::json!({
+        "install": {
+            "id": install.id,
+            "listing": listing.slug,
+            "workspace": {
+                "id": install.workspace_id,
+                "name": workspace.as_ref().map(|w| w.name.as_str()),
+                "domain": workspace.as_ref().and_then(|w| w.domain.as_deref()),
+            },
+            "status": install.status,
+            "source": install.source,
+            "installed_at": install.installed_at,
+            "uninstalled_at": install.uninstalled_at,
+        }
+    });
+    to.queue(db, data, at).await
 }

@@ -2,12 +2,13 @@
 
 use chrono::Utc;
 use mercato_shared::api::partners::StatusChange;
+use mercato_shared::api::webhooks::WebhookEvent;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 use std::collections::HashMap;
 
-use crate::entities::{status_changes, users};
+use crate::entities::{listings, status_changes, users};
 use crate::error::ApiResult;
 
 /// What changed status.
@@ -62,6 +63,27 @@ pub async fn record(db: &impl ConnectionTrait, change: Change<'_>) -> ApiResult<
     }
     .insert(db)
     .await?;
+    if let Subject::Listing {
+        partner_id,
+        listing_id,
+    } = change.subject
+    {
+        let to = crate::webhooks::subscribers(db, partner_id, WebhookEvent::ListingStatusChanged)
+            .await?;
+        if !to.is_empty() {
+            let slug = listings::Entity::find_by_id(listing_id)
+                .one(db)
+                .await?
+                .map(|l| l.slug);
+            let data = serde_json::json!({
+                "listing": {"id": listing_id, "slug": slug},
+                "from_status": change.from,
+                "to_status": change.to,
+                "note": change.note,
+            });
+            to.queue(db, data, Utc::now()).await?;
+        }
+    }
     Ok(())
 }
 

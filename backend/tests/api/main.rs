@@ -19,3 +19,4 @@ mod partners;
 mod review;
 mod search;
 mod usage;
+mod webhooks;

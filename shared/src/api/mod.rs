@@ -11,6 +11,7 @@ pub mod partners;
 pub mod reviews;
 pub mod search;
 pub mod usage;
+pub mod webhooks;
 pub mod workspaces;
 
 use serde::{Deserialize, Deserializer, Serialize};
