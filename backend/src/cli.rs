@@ -74,6 +74,14 @@ pub enum Command {
         #[arg(long, default_value_t = 100_000)]
         open_leads: usize,
     },
+    /// Seeds a webhook dispatch load test: one endpoint at `--url` and `--deliveries`
+    /// deliveries due now (into a database without deliveries).
+    SeedWebhooks {
+        #[arg(long, default_value_t = 20_000)]
+        deliveries: usize,
+        #[arg(long)]
+        url: String,
+    },
     /// Adds a new key for signing install tokens; older keys stay published in the JWKS so
     /// tokens they signed keep verifying.
     RotateInstallKey,
@@ -200,6 +208,16 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             println!(
                 "{}",
                 seed::load::seed_load(&db, partners, open_leads).await?
+            );
+            Ok(())
+        }
+        Command::SeedWebhooks { deliveries, url } => {
+            let db = Db::connect(&settings).await?;
+            db.migrate().await?;
+            let secrets = crate::webhooks::secrets::SecretBox::load(&settings)?;
+            println!(
+                "{}",
+                seed::webhooks::seed_webhooks(&db, &secrets, deliveries, &url).await?
             );
             Ok(())
         }

@@ -10,6 +10,7 @@ mod bench;
 mod bench_leads;
 mod bench_search;
 mod bench_usage;
+mod bench_webhooks;
 mod build_web;
 mod cli;
 mod e2e;
@@ -45,6 +46,8 @@ Commands:
   bench-leads [options]    Routing and storing a lead end to end with --partners N (1000)
                            services partners and --open-leads N (100000): p50/p99 of
                            POST /api/v1/leads; --requests N (2000), --postgres URL
+  bench-webhooks [options] Webhook dispatch throughput: --deliveries N (20000) queued to a local
+                           receiver, sent by --workers N (1) dispatch workers; --postgres URL
   bench-usage [options]    Usage ingestion rate, durability under SIGKILL, and analytics query
                            times on 10 million events: --events N, --workspaces N,
                            --listings N, --connections N, --postgres URL
@@ -67,6 +70,9 @@ fn main() -> ExitCode {
         "run" => run::Options::parse(args).and_then(|o| run::run(&o)),
         "test" => test::Options::parse(args).and_then(|o| test::run(&o)),
         "bench" => bench::Options::parse(args).and_then(|o| bench::run(&o)),
+        "bench-webhooks" => {
+            bench_webhooks::Options::parse(args).and_then(|o| bench_webhooks::run(&o))
+        }
         "bench-leads" => bench_leads::Options::parse(args).and_then(|o| bench_leads::run(&o)),
         "bench-usage" => bench_usage::Options::parse(args).and_then(|o| bench_usage::run(&o)),
         "bench-search" => bench_search::Options::parse(args).and_then(|o| bench_search::run(&o)),

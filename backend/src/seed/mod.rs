@@ -25,6 +25,7 @@ use crate::entities::{categories, listings, partner_members, partners, users};
 use crate::store;
 
 pub mod load;
+pub mod webhooks;
 
 const DEMO: &str = include_str!("demo.json");
 
