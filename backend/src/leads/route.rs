@@ -1,7 +1,5 @@
 //! Routing a lead: deciding the partner from the rules and recording the decision.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Duration, Utc};
 use mercato_shared::api::leads::{LeadKind, LeadStatus, RoutingRules};
 use mercato_shared::api::partners::{Motion, Tier};
@@ -15,7 +13,7 @@ use serde_json::{json, Value};
 use super::routing::{order, Candidate};
 use crate::domain::partner::is_current;
 use crate::entities::json::{Certifications, Motions};
-use crate::entities::{lead_events, lead_routes, leads, listings, partner_lead_stats, partners};
+use crate::entities::{lead_events, lead_routes, leads, listings, partners};
 use crate::error::ApiResult;
 use crate::webhooks;
 
@@ -68,6 +66,7 @@ pub async fn decide(
         LeadKind::ImplementationHelp => {
             // The partners whose rules match, in rule order, once each.
             let mut slugs: Vec<&str> = Vec::new();
+            let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
             for rule in &rules.implementation_help {
                 let category_ok = rule.categories.is_empty()
                     || lead
@@ -79,34 +78,37 @@ pub async fn decide(
                         .region
                         .as_ref()
                         .is_some_and(|r| rule.regions.iter().any(|x| x.as_str() == r));
-                if category_ok && region_ok && !slugs.contains(&rule.partner.as_str()) {
+                if category_ok && region_ok && seen.insert(rule.partner.as_str()) {
                     slugs.push(&rule.partner);
                 }
             }
             let mut rows: Vec<CandidateRow> = Vec::new();
+            let backend = db.get_database_backend();
             for chunk in slugs.chunks(IN_CHUNK) {
+                // One query for the partners and their kept statistics.
+                let marks = vec!["?"; chunk.len()].join(", ");
+                let sql = format!(
+                    "SELECT p.id, p.slug, p.tier, p.certifications, p.motions, \
+                     s.open_leads, s.accepted, s.breached, s.last_routed_at \
+                     FROM partners p LEFT JOIN partner_lead_stats s ON s.partner_id = p.id \
+                     WHERE p.status = 'active' AND p.slug IN ({marks})"
+                );
+                let values = chunk.iter().map(|s| sea_orm::Value::from(*s));
                 rows.extend(
-                    partners::Entity::find()
-                        .select_only()
-                        .columns([
-                            partners::Column::Id,
-                            partners::Column::Slug,
-                            partners::Column::Tier,
-                            partners::Column::Certifications,
-                            partners::Column::Motions,
-                        ])
-                        .filter(partners::Column::Slug.is_in(chunk.iter().copied()))
-                        .filter(partners::Column::Status.eq("active"))
-                        .into_model::<CandidateRow>()
-                        .all(db)
-                        .await?
-                        .into_iter()
-                        .filter(|p| {
-                            p.motions.0.contains(&Motion::Services) && !exclude.contains(&p.id)
-                        }),
+                    CandidateRow::find_by_statement(Statement::from_sql_and_values(
+                        backend,
+                        crate::store::sql(backend, &sql),
+                        values,
+                    ))
+                    .all(db)
+                    .await?
+                    .into_iter()
+                    .filter(|p| {
+                        p.motions.0.contains(&Motion::Services) && !exclude.contains(&p.id)
+                    }),
                 );
             }
-            let mut found = candidates(db, &rows).await?;
+            let mut found = candidates(&rows);
             order(&mut found);
             let chosen = match found.first() {
                 Some(c) => partners::Entity::find_by_id(c.partner_id).one(db).await?,
@@ -128,8 +130,8 @@ pub async fn decide(
     }
 }
 
-/// The ordering facts of `partners`, from their kept statistics.
-/// What routing needs of a partner (not its whole profile).
+/// What routing needs of a partner (not its whole profile), with its kept statistics (none
+/// before its first lead).
 #[derive(FromQueryResult)]
 struct CandidateRow {
     id: i64,
@@ -137,30 +139,19 @@ struct CandidateRow {
     tier: String,
     certifications: Certifications,
     motions: Motions,
+    open_leads: Option<i64>,
+    accepted: Option<i64>,
+    breached: Option<i64>,
+    last_routed_at: Option<DateTime<Utc>>,
 }
 
-async fn candidates(
-    db: &impl ConnectionTrait,
-    partners: &[CandidateRow],
-) -> ApiResult<Vec<Candidate>> {
+/// The ordering facts of the candidates.
+fn candidates(partners: &[CandidateRow]) -> Vec<Candidate> {
     let today = Utc::now().date_naive();
-    let mut stats: HashMap<i64, partner_lead_stats::Model> = HashMap::new();
-    let ids: Vec<i64> = partners.iter().map(|p| p.id).collect();
-    for chunk in ids.chunks(IN_CHUNK) {
-        stats.extend(
-            partner_lead_stats::Entity::find()
-                .filter(partner_lead_stats::Column::PartnerId.is_in(chunk.iter().copied()))
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|s| (s.partner_id, s)),
-        );
-    }
-    Ok(partners
+    partners
         .iter()
         .map(|p| {
-            let facts = stats.get(&p.id);
-            let (accepted, breached) = facts.map_or((0, 0), |f| (f.accepted, f.breached));
+            let (accepted, breached) = (p.accepted.unwrap_or(0), p.breached.unwrap_or(0));
             Candidate {
                 partner_id: p.id,
                 partner: p.slug.clone(),
@@ -175,11 +166,11 @@ async fn candidates(
                 } else {
                     accepted as f64 / (accepted + breached) as f64
                 },
-                open_leads: facts.map_or(0, |f| f.open_leads),
-                last_routed_at: facts.and_then(|f| f.last_routed_at),
+                open_leads: p.open_leads.unwrap_or(0),
+                last_routed_at: p.last_routed_at,
             }
         })
-        .collect())
+        .collect()
 }
 
 /// What moved a lead, for its event log.
