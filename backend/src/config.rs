@@ -63,6 +63,11 @@ pub struct Settings {
     pub webhooks_allow_private: bool,
     /// Webhook dispatch workers in this process (0: none, for instances that only serve).
     pub webhook_workers: usize,
+    /// The site's public origin (`https://market.example.com`) for canonical links and the
+    /// sitemap. Unset: the origin each request came to.
+    pub public_url: Option<String>,
+    /// URLs per sitemap file; past it, `/sitemap.xml` is an index (the protocol's limit).
+    pub sitemap_urls_per_file: u64,
     /// Test hook: crash the search worker at a point (`before-commit`, `after-commit`).
     pub search_crash: Option<String>,
     /// The application's clock (tests drive a manual one).
@@ -92,6 +97,8 @@ impl Default for Settings {
             search_worker: true,
             leads_per_address_per_hour: 20,
             webhook_key: None,
+            public_url: None,
+            sitemap_urls_per_file: 50_000,
             webhooks_allow_private: false,
             webhook_workers: 1,
             search_crash: None,
@@ -125,6 +132,7 @@ struct FileSettings {
     search_worker: Option<bool>,
     leads_per_address_per_hour: Option<u64>,
     webhook_key: Option<String>,
+    public_url: Option<String>,
     webhooks_allow_private: Option<bool>,
     webhook_workers: Option<usize>,
 }
@@ -217,6 +225,9 @@ impl Settings {
         if let Some(v) = env("MERCATO_LEADS_PER_ADDRESS_PER_HOUR") {
             s.leads_per_address_per_hour = parse_env("MERCATO_LEADS_PER_ADDRESS_PER_HOUR", &v)?;
         }
+        if let Some(v) = env("MERCATO_PUBLIC_URL").filter(|v| !v.is_empty()) {
+            s.public_url = Some(v);
+        }
         if let Some(v) = env("MERCATO_WEBHOOK_KEY").filter(|v| !v.is_empty()) {
             s.webhook_key = Some(SecretString::from(v));
         }
@@ -307,6 +318,9 @@ impl Settings {
         }
         if let Some(v) = f.search_worker {
             self.search_worker = v;
+        }
+        if let Some(v) = f.public_url {
+            self.public_url = Some(v);
         }
         if let Some(v) = f.webhook_key {
             self.webhook_key = Some(SecretString::from(v));

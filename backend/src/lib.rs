@@ -17,6 +17,7 @@ pub mod leads;
 pub mod markdown;
 pub mod openapi;
 pub mod outbound;
+pub mod pages;
 pub mod pagination;
 pub mod routes;
 pub mod search;

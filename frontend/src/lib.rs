@@ -12,7 +12,10 @@
 pub mod api;
 pub mod app;
 pub mod components;
+pub mod layout;
 pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod ssr;
 
 pub use app::App;
 

@@ -7,6 +7,8 @@
 //!    same server, same middleware) and `GET /api/v1/listings/{slug}` over 20,000 distinct slugs
 //!    of the corpus picked uniformly at random, first with the public read cache (after a
 //!    warm-up pass) and then with the cache switched off (every request reads the database).
+//! 3. The server-rendered listing page, `GET /integrations/{slug}` over the same slugs on one
+//!    connection (no queueing): p50 and p99 latency from wrk's latency distribution.
 //!
 //! The load generator shares the two cores with the server, as it would on any one-machine
 //! measurement; ratios measured in one run are what to compare.
@@ -94,10 +96,26 @@ pub fn run(options: &Options) -> Result<()> {
     // 2. Load.
     let slugs = sample_slugs(&options.corpus, SLUG_SAMPLE)?;
     let script = temp.path().join("random-slug.lua");
-    write_wrk_script(&script, &temp.path().join("slugs.txt"), &slugs)?;
+    write_wrk_script(
+        &script,
+        &temp.path().join("slugs.txt"),
+        &slugs,
+        "/api/v1/listings/",
+    )?;
+    let page_script = temp.path().join("random-page.lua");
+    write_wrk_script(
+        &page_script,
+        &temp.path().join("slugs.txt"),
+        &slugs,
+        "/integrations/",
+    )?;
+    let scripts = Scripts {
+        listing: &script,
+        page: &page_script,
+    };
 
-    let cached = measure(&server, &wrk, &data_dir, &script, options, true)?;
-    let uncached = measure(&server, &wrk, &data_dir, &script, options, false)?;
+    let cached = measure(&server, &wrk, &data_dir, &scripts, options, true)?;
+    let uncached = measure(&server, &wrk, &data_dir, &scripts, options, false)?;
 
     println!(
         "\n== Mercato benchmark (release build, SQLite, {} listings) ==",
@@ -113,6 +131,10 @@ pub fn run(options: &Options) -> Result<()> {
         );
     }
     println!(
+        "GET /integrations/{{slug}} (server-rendered page, 1 connection): p50 {:.2} ms, p99 {:.2} ms   (target: p99 <= 10 ms)",
+        uncached.page_p50_ms, uncached.page_p99_ms
+    );
+    println!(
         "wrk: 1 thread, {} connections, {} s per run; {} distinct slugs, uniform random",
         options.connections, options.seconds, SLUG_SAMPLE
     );
@@ -122,16 +144,24 @@ pub fn run(options: &Options) -> Result<()> {
 struct Measurement {
     trivial: f64,
     listing: f64,
+    page_p50_ms: f64,
+    page_p99_ms: f64,
+}
+
+struct Scripts<'a> {
+    listing: &'a Path,
+    page: &'a Path,
 }
 
 fn measure(
     server: &Path,
     wrk: &Path,
     data_dir: &Path,
-    script: &Path,
+    scripts: &Scripts,
     options: &Options,
     cache: bool,
 ) -> Result<Measurement> {
+    let script = scripts.listing;
     let addr = free_local_addr()?;
     let log_path = data_dir.join(format!("serve-{cache}.log"));
     let log = File::create(&log_path)?;
@@ -170,7 +200,43 @@ fn measure(
     }
     let trivial = load(&format!("{base}/healthz"), None)?;
     let listing = load(&base, Some(script))?;
-    Ok(Measurement { trivial, listing })
+    let out = Cmd::new(wrk)
+        .args([
+            "-t1".to_string(),
+            "-c1".to_string(),
+            format!("-d{}s", options.seconds),
+            "--latency".to_string(),
+        ])
+        .arg("-s")
+        .arg(scripts.page)
+        .arg(&base)
+        .read()?;
+    requests_per_second(&out)?;
+    Ok(Measurement {
+        trivial,
+        listing,
+        page_p50_ms: latency_ms(&out, "50%")?,
+        page_p99_ms: latency_ms(&out, "99%")?,
+    })
+}
+
+/// A percentile of wrk's "Latency Distribution" (`--latency`), in milliseconds.
+pub(crate) fn latency_ms(wrk_output: &str, percentile: &str) -> Result<f64> {
+    let value = wrk_output
+        .lines()
+        .skip_while(|l| !l.contains("Latency Distribution"))
+        .find_map(|l| l.trim().strip_prefix(percentile).map(str::trim))
+        .ok_or_else(|| anyhow::anyhow!("no {percentile} latency in wrk's output"))?;
+    let (number, factor) = if let Some(n) = value.strip_suffix("us") {
+        (n, 0.001)
+    } else if let Some(n) = value.strip_suffix("ms") {
+        (n, 1.0)
+    } else if let Some(n) = value.strip_suffix('s') {
+        (n, 1000.0)
+    } else {
+        bail!("unknown latency unit in {value:?}")
+    };
+    Ok(number.trim().parse::<f64>()? * factor)
 }
 
 /// wrk's "Requests/sec:" line; a run with non-2xx answers is a failed measurement.
@@ -244,7 +310,12 @@ fn sample_slugs(corpus: &Path, n: usize) -> Result<Vec<String>> {
     Ok(picked.into_iter().map(|i| all[i].clone()).collect())
 }
 
-fn write_wrk_script(script: &Path, slugs_file: &Path, slugs: &[String]) -> Result<()> {
+fn write_wrk_script(
+    script: &Path,
+    slugs_file: &Path,
+    slugs: &[String],
+    prefix: &str,
+) -> Result<()> {
     fs::write(slugs_file, slugs.join("\n"))?;
     let mut f = File::create(script)?;
     write!(
@@ -253,7 +324,7 @@ fn write_wrk_script(script: &Path, slugs_file: &Path, slugs: &[String]) -> Resul
 for line in io.lines("{}") do slugs[#slugs + 1] = line end
 math.randomseed(42)
 request = function()
-  return wrk.format("GET", "/api/v1/listings/" .. slugs[math.random(#slugs)])
+  return wrk.format("GET", "{prefix}" .. slugs[math.random(#slugs)])
 end
 "#,
         slugs_file.display()
@@ -264,6 +335,15 @@ end
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_wrk_latency_percentiles() {
+        let out =
+            "  Latency Distribution\n     50%  812.00us\n     75%    1.10ms\n     99%    4.25ms\n";
+        assert!((latency_ms(out, "50%").unwrap() - 0.812).abs() < 1e-9);
+        assert!((latency_ms(out, "99%").unwrap() - 4.25).abs() < 1e-9);
+        assert!(latency_ms("no table", "99%").is_err());
+    }
 
     #[test]
     fn reads_wrk_output() {

@@ -169,8 +169,9 @@ pub fn run(options: &Options) -> Result<()> {
     }
 }
 
-/// The packages whose tests `api_tests` runs: the workspace but the web app (a wasm crate).
-pub const API_TEST_PACKAGES: [&str; 3] = ["--workspace", "--exclude", "mercato-frontend"];
+/// The packages whose tests `api_tests` runs: the whole workspace (the web app's components
+/// build for the host too, with the `ssr` feature the server renders them with).
+pub const API_TEST_PACKAGES: [&str; 1] = ["--workspace"];
 
 /// The workspace's unit and integration tests.
 fn api_tests(database: &str) -> Result<()> {

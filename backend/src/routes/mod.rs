@@ -14,6 +14,7 @@ pub mod integration_requests;
 pub mod leads;
 pub mod listings;
 pub mod members;
+pub mod pages;
 pub mod partners;
 pub mod respond;
 pub mod review;
@@ -263,5 +264,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(resource("/admin/users/{id}/role").route(put().to(admin::set_role)))
                 .default_service(web::to(api_route_not_found)),
         )
+        // server-rendered public pages
+        .service(resource("/integrations/{slug}").route(get().to(pages::listing)))
+        .service(resource("/sitemap.xml").route(get().to(pages::sitemap)))
+        .service(resource("/sitemaps/{file}").route(get().to(pages::sitemap_part)))
+        .service(resource("/robots.txt").route(get().to(pages::robots)))
         .default_service(web::to(web_app::serve));
 }

@@ -24,11 +24,11 @@ pub async fn serve(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
         path.trim_start_matches('/')
     };
     let Some(file) = safe_join(&state.settings.web_dir, relative) else {
-        return Ok(not_found());
+        return Ok(crate::pages::not_found(&req, &state));
     };
     match tokio::fs::read(&file).await {
         Ok(bytes) => Ok(file_response(&req, &file, bytes)),
-        Err(_) => Ok(not_found()),
+        Err(_) => Ok(crate::pages::not_found(&req, &state)),
     }
 }
 
@@ -85,19 +85,6 @@ fn file_response(req: &HttpRequest, path: &Path, bytes: Vec<u8>) -> HttpResponse
     } else {
         res.content_type(content_type(path)).body(bytes)
     }
-}
-
-const NOT_FOUND_PAGE: &str = r#"<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Page not found · Mercato</title><link rel="stylesheet" href="/style.css"></head>
-<body><main class="not-found"><h1>Page not found</h1>
-<p>We could not find that page. It may have moved, or the integration may no longer be listed.</p>
-<p><a href="/">Back to the marketplace</a></p></main></body></html>"#;
-
-fn not_found() -> HttpResponse {
-    HttpResponse::NotFound()
-        .content_type("text/html; charset=utf-8")
-        .body(NOT_FOUND_PAGE)
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ mod integration_requests;
 mod leads;
 mod listings;
 mod members;
+mod pages;
 mod partners;
 mod review;
 mod search;

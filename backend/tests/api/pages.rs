@@ -1,0 +1,214 @@
+//! Server-rendered public pages as a crawler (or a visitor without JavaScript) gets them: the
+//! listing page's content, head and structured data, the real 404 page, the sitemap (and its
+//! index past the per-file limit) and robots.txt.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+async fn page(app: &TestApp, path: &str) -> (StatusCode, String, String) {
+    let res = app.get(path, None).await;
+    let status = res.status();
+    let content_type = res.headers()["content-type"].to_str().unwrap().to_string();
+    (status, content_type, res.text().await.unwrap())
+}
+
+/// The JSON-LD object of a page.
+fn json_ld(html: &str) -> Value {
+    let start = html
+        .find("<script type=\"application/ld+json\">")
+        .expect("a JSON-LD script")
+        + "<script type=\"application/ld+json\">".len();
+    let end = start + html[start..].find("</script>").unwrap();
+    serde_json::from_str(&html[start..end]).expect("valid JSON-LD")
+}
+
+async fn marketplace() -> (TestApp, Session) {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    app.create_category(&admin, "crm").await;
+    let owner = app.active_partner("acme").await;
+    app.published_listing(&owner, "acme", "acme-sync", "crm")
+        .await;
+    (app, owner)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listing_page_is_complete_html_without_javascript() {
+    let (app, _) = marketplace().await;
+    let (status, content_type, html) = page(&app, "/integrations/acme-sync").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.starts_with("text/html"), "{content_type}");
+    // The content itself.
+    assert!(html.contains(">acme-sync for Slack</h1>"), "{html}");
+    assert!(html.contains("Post paid invoices to Slack"));
+    assert!(
+        html.contains("<h2>Features</h2>"),
+        "the rendered description"
+    );
+    assert!(html.contains("<li>Sync invoices</li>"));
+    assert!(html.contains("sync invoices to slack"), "use cases");
+    assert!(html.contains("src=\"https://cdn.example/shot.png\""));
+    assert!(html.contains("alt=\"Settings page\""));
+    assert!(html.contains("Free up to 100 invoices"), "pricing");
+    assert!(html.contains("href=\"/partners/acme\""));
+    // The head a crawler reads.
+    let canonical = format!(
+        "<link rel=\"canonical\" href=\"{}/integrations/acme-sync\">",
+        app.address
+    );
+    assert!(html.contains(&canonical), "{html}");
+    assert!(html.contains("<title>acme-sync for Slack integration by "));
+    assert!(
+        html.contains("<meta name=\"description\" content=\"Post paid invoices to Slack Features")
+    );
+    assert!(
+        html.contains("<meta property=\"og:title\" content=\"acme-sync for Slack integration by")
+    );
+    assert!(html.contains("<meta property=\"og:image\" content=\"https://cdn.example/shot.png\">"));
+    let ld = json_ld(&html);
+    assert_eq!(ld["@type"], "SoftwareApplication");
+    assert_eq!(ld["name"], "acme-sync for Slack");
+    assert_eq!(ld["url"], format!("{}/integrations/acme-sync", app.address));
+    assert_eq!(ld["publisher"]["@type"], "Organization");
+    assert_eq!(
+        ld["publisher"]["url"],
+        format!("{}/partners/acme", app.address)
+    );
+    assert_eq!(ld["offers"]["price"], "0", "freemium has a free offer");
+    assert!(ld.get("aggregateRating").is_none(), "no reviews yet");
+    // Readable as it is: no script is needed to see it.
+    assert!(!html.contains("<script type=\"module\""));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reviews_give_the_listing_an_aggregate_rating() {
+    let (app, _) = marketplace().await;
+    for (i, rating) in [5, 4].into_iter().enumerate() {
+        let customer = app.register(&format!("c{i}@customer{i}.example")).await;
+        let ws = expect_json(
+            app.post(
+                "/api/v1/workspaces",
+                Some(&customer.token),
+                &json!({"name": format!("Team {i}")}),
+            )
+            .await,
+            StatusCode::CREATED,
+        )
+        .await["id"]
+            .as_i64()
+            .unwrap();
+        let res = app
+            .post(
+                &format!("/api/v1/workspaces/{ws}/installs"),
+                Some(&customer.token),
+                &json!({"listing": "acme-sync"}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let res = app
+            .post(
+                "/api/v1/listings/acme-sync/reviews",
+                Some(&customer.token),
+                &json!({"workspace": ws, "rating": rating, "body": "Useful <b>daily</b>."}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+    }
+    let (_, _, html) = page(&app, "/integrations/acme-sync").await;
+    let ld = json_ld(&html);
+    assert_eq!(ld["aggregateRating"]["@type"], "AggregateRating");
+    assert_eq!(ld["aggregateRating"]["ratingValue"], "4.5");
+    assert_eq!(ld["aggregateRating"]["reviewCount"], 2);
+    assert!(html.contains("4.5 out of 5 from 2 reviews"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_that_name_nothing_are_real_404_pages() {
+    let (app, owner) = marketplace().await;
+    // A draft is not public.
+    let res = app
+        .create_listing(&owner, "acme", "acme-draft", "crm")
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    for path in [
+        "/integrations/acme-draft",
+        "/integrations/nothing-here",
+        "/integrations/Not%20A%20Slug",
+        "/no/such/page",
+        "/sitemaps/listings-2.xml",
+        "/sitemaps/other.xml",
+    ] {
+        let (status, content_type, html) = page(&app, path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert!(content_type.starts_with("text/html"), "{path}");
+        assert!(
+            html.contains("We couldn’t find that page"),
+            "{path}: {html}"
+        );
+        assert!(html.contains("href=\"/style.css\""), "styled like the site");
+        assert!(html.contains("Skip to content"), "with the site's frame");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sitemap_lists_public_listings_and_robots_points_to_it() {
+    let app = TestApp::spawn_with(|s| s.public_url = Some("https://market.example/".into())).await;
+    let admin = app.admin().await;
+    app.create_category(&admin, "crm").await;
+    let owner = app.active_partner("acme").await;
+    app.published_listing(&owner, "acme", "acme-sync", "crm")
+        .await;
+    let res = app
+        .create_listing(&owner, "acme", "acme-draft", "crm")
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+
+    let (status, content_type, xml) = page(&app, "/sitemap.xml").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.starts_with("application/xml"));
+    assert!(xml.contains("<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">"));
+    assert!(xml.contains("<url><loc>https://market.example/</loc>"));
+    assert!(xml.contains("<url><loc>https://market.example/integrations/acme-sync</loc><lastmod>"));
+    assert!(!xml.contains("acme-draft"), "drafts are not public");
+    // The configured public origin is the canonical one.
+    let (_, _, html) = page(&app, "/integrations/acme-sync").await;
+    assert!(html.contains(
+        "<link rel=\"canonical\" href=\"https://market.example/integrations/acme-sync\">"
+    ));
+
+    let (status, _, robots) = page(&app, "/robots.txt").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(robots.contains("Disallow: /api/"));
+    assert!(robots.contains("Sitemap: https://market.example/sitemap.xml"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn past_the_per_file_limit_the_sitemap_is_an_index() {
+    let app = TestApp::spawn_with(|s| s.sitemap_urls_per_file = 2).await;
+    let admin = app.admin().await;
+    app.create_category(&admin, "crm").await;
+    let owner = app.active_partner("acme").await;
+    for slug in ["acme-one", "acme-two", "acme-three"] {
+        app.published_listing(&owner, "acme", slug, "crm").await;
+    }
+    let (_, _, xml) = page(&app, "/sitemap.xml").await;
+    assert!(xml.contains("<sitemapindex"), "{xml}");
+    assert_eq!(xml.matches("<sitemap>").count(), 2, "{xml}");
+    assert!(xml.contains(&format!(
+        "<loc>{}/sitemaps/listings-2.xml</loc><lastmod>",
+        app.address
+    )));
+    let (_, _, first) = page(&app, "/sitemaps/listings-1.xml").await;
+    let (_, _, second) = page(&app, "/sitemaps/listings-2.xml").await;
+    assert!(first.contains("/integrations/acme-one<") && first.contains("/integrations/acme-two<"));
+    assert!(
+        first.contains(&format!("<loc>{}/</loc>", app.address)),
+        "the home page"
+    );
+    assert!(second.contains("/integrations/acme-three<"));
+    assert_eq!(second.matches("<url>").count(), 1);
+    let (status, _, _) = page(&app, "/sitemaps/listings-3.xml").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

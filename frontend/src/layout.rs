@@ -1,0 +1,29 @@
+//! The frame of every page: skip link, header with brand and search, the page, footer.
+
+use leptos::prelude::*;
+
+use crate::components::SearchForm;
+
+#[component]
+pub fn Layout(children: Children) -> impl IntoView {
+    view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <header class="site-header">
+            <div class="container site-header__inner">
+                <a class="brand" href="/" aria-label="Mercato home">
+                    <span class="brand__mark" aria-hidden="true">"M"</span>
+                    <span class="brand__name">"Mercato"</span>
+                </a>
+                <SearchForm />
+            </div>
+        </header>
+        <main id="main" class="container" tabindex="-1">
+            {children()}
+        </main>
+        <footer class="site-footer">
+            <div class="container">
+                <p>"Mercato — the integration marketplace for partner ecosystems."</p>
+            </div>
+        </footer>
+    }
+}

@@ -1,0 +1,28 @@
+//! Server rendering (feature `ssr`, used by the backend): a page's `<body>` content as HTML,
+//! from the data the server already has. The same components will hydrate in the browser.
+
+use leptos::prelude::*;
+use leptos::tachys::view::RenderHtml;
+use mercato_shared::api::listings::Listing;
+
+use crate::layout::Layout;
+use crate::pages::listing::ListingPage;
+use crate::pages::not_found::NotFoundPage;
+
+fn render<V: IntoView + 'static>(page: impl FnOnce() -> V + 'static) -> String {
+    // No shared context: server pages carry their data as props, without resources.
+    let owner = Owner::new_root(None);
+    let html = owner.with(|| page().into_view().to_html());
+    owner.unset();
+    html
+}
+
+/// The body of a listing's page.
+pub fn listing_page(listing: Listing) -> String {
+    render(move || view! { <Layout><ListingPage listing /></Layout> })
+}
+
+/// The body of the 404 page.
+pub fn not_found_page() -> String {
+    render(|| view! { <Layout><NotFoundPage /></Layout> })
+}
