@@ -203,6 +203,8 @@ pub fn word_match(word: &QueryWord, token: &str) -> Option<(u8, bool)> {
     None
 }
 
+/// Escapes text for HTML content and quoted attributes (the one escaper: highlighting, Markdown
+/// and page rendering use it).
 pub fn escape_html(s: &str, out: &mut String) {
     for c in s.chars() {
         match c {
