@@ -3,11 +3,17 @@
 
 use leptos::prelude::*;
 use leptos::tachys::view::RenderHtml;
-use mercato_shared::api::listings::Listing;
+use mercato_shared::api::categories::Category;
+use mercato_shared::api::listings::{Listing, ListingSummary};
+use mercato_shared::api::partners::Partner;
+use mercato_shared::api::search::SearchResponse;
 
 use crate::layout::Layout;
+use crate::pages::category::CategoryPage;
 use crate::pages::listing::ListingPage;
 use crate::pages::not_found::NotFoundPage;
+use crate::pages::partner::PartnerPage;
+use crate::pages::search::{SearchFilters, SearchPage};
 
 fn render<V: IntoView + 'static>(page: impl FnOnce() -> V + 'static) -> String {
     // No shared context: server pages carry their data as props, without resources.
@@ -25,4 +31,27 @@ pub fn listing_page(listing: Listing) -> String {
 /// The body of the 404 page.
 pub fn not_found_page() -> String {
     render(|| view! { <Layout><NotFoundPage /></Layout> })
+}
+
+/// The body of a partner's page, with one page of its listings.
+pub fn partner_page(
+    partner: Partner,
+    listings: Vec<ListingSummary>,
+    next_href: Option<String>,
+) -> String {
+    render(move || view! { <Layout><PartnerPage partner listings next_href /></Layout> })
+}
+
+/// The body of a category's page, with one page of its listings.
+pub fn category_page(
+    category: Category,
+    listings: Vec<ListingSummary>,
+    next_href: Option<String>,
+) -> String {
+    render(move || view! { <Layout><CategoryPage category listings next_href /></Layout> })
+}
+
+/// The body of a search page.
+pub fn search_page(filters: SearchFilters, results: SearchResponse) -> String {
+    render(move || view! { <Layout><SearchPage filters results /></Layout> })
 }

@@ -71,17 +71,20 @@ pub fn urlset(urls: &[SitemapUrl]) -> String {
     out
 }
 
-/// A sitemap index of `parts` sitemaps (`/sitemaps/listings-{n}.xml`, from 1), each with the
-/// latest change among its URLs.
-pub fn index(origin: &str, parts: &[Option<DateTime<Utc>>]) -> String {
+/// A sitemap index: `/sitemaps/pages.xml` then `/sitemaps/listings-{n}.xml` (from 1), each with
+/// the latest change among its URLs (`lastmods[0]` is the pages file's).
+pub fn index(origin: &str, lastmods: &[Option<DateTime<Utc>>]) -> String {
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
-    for (i, lastmod) in parts.iter().enumerate() {
+    for (i, lastmod) in lastmods.iter().enumerate() {
+        let file = match i {
+            0 => "pages.xml".to_string(),
+            n => format!("listings-{n}.xml"),
+        };
         out.push_str(&format!(
-            "<sitemap><loc>{}/sitemaps/listings-{}.xml</loc>",
+            "<sitemap><loc>{}/sitemaps/{file}</loc>",
             escape(origin),
-            i + 1
         ));
         if let Some(t) = lastmod {
             out.push_str(&format!(
@@ -121,6 +124,7 @@ mod tests {
         }]);
         assert!(xml.contains("<loc>https://m.example/integrations/a&amp;b</loc><lastmod>2026-11-26T10:00:00Z</lastmod>"));
         let xml = index("https://m.example", &[Some(t), None]);
-        assert!(xml.contains("<loc>https://m.example/sitemaps/listings-2.xml</loc></sitemap>"));
+        assert!(xml.contains("<loc>https://m.example/sitemaps/pages.xml</loc><lastmod>"));
+        assert!(xml.contains("<loc>https://m.example/sitemaps/listings-1.xml</loc></sitemap>"));
     }
 }

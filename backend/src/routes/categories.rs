@@ -34,7 +34,7 @@ struct CategoryCount {
 }
 
 /// Published listings of active partners per category.
-async fn public_counts(db: &impl ConnectionTrait) -> ApiResult<HashMap<i64, i64>> {
+pub(crate) async fn public_counts(db: &impl ConnectionTrait) -> ApiResult<HashMap<i64, i64>> {
     let rows = listing_categories::Entity::find()
         .select_only()
         .column(listing_categories::Column::CategoryId)

@@ -266,6 +266,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         // server-rendered public pages
         .service(resource("/integrations/{slug}").route(get().to(pages::listing)))
+        .service(resource("/partners/{slug}").route(get().to(pages::partner)))
+        .service(resource("/categories/{slug}").route(get().to(pages::category)))
+        .service(resource("/search").route(get().to(pages::search)))
         .service(resource("/sitemap.xml").route(get().to(pages::sitemap)))
         .service(resource("/sitemaps/{file}").route(get().to(pages::sitemap_part)))
         .service(resource("/robots.txt").route(get().to(pages::robots)))

@@ -3,6 +3,7 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
+use mercato_shared::api::listings::ListingSummary;
 use mercato_shared::validate::Slug;
 use sea_orm::{ConnectionTrait, FromQueryResult, Statement};
 
@@ -56,6 +57,239 @@ pub async fn listing(
     Ok(pages::html(StatusCode::OK, pages::document(&head, &body)))
 }
 
+/// Listings shown per page of a partner or category.
+const PAGE_SIZE: u64 = 24;
+
+#[derive(serde::Deserialize, Default)]
+struct PageQuery {
+    cursor: Option<String>,
+}
+
+/// One page of public listings under `filter` (its `after` from `?cursor=`): the listings, the
+/// next page's address, and this page's canonical address. `None` for a cursor this site did
+/// not make.
+async fn listings_page(
+    req: &HttpRequest,
+    state: &AppState,
+    base_path: &str,
+    mut filter: store::listings::ListFilter,
+) -> ApiResult<Option<(Vec<ListingSummary>, Option<String>, String)>> {
+    let query: PageQuery = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    if let Some(cursor) = &query.cursor {
+        match crate::pagination::decode(cursor) {
+            Ok(after) => filter.after = Some(after),
+            Err(_) => return Ok(None),
+        }
+    }
+    filter.public_only = true;
+    filter.limit = PAGE_SIZE;
+    let page = super::listings::page(state, &filter).await?;
+    let next = page.next_cursor.map(|c| format!("{base_path}?cursor={c}"));
+    let canonical = match &query.cursor {
+        Some(c) => format!("{}{base_path}?cursor={c}", pages::origin(req, state)),
+        None => format!("{}{base_path}", pages::origin(req, state)),
+    };
+    Ok(Some((page.items, next, canonical)))
+}
+
+/// An active partner's page with its listings.
+pub async fn partner(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let Ok(slug) = Slug::parse(&path) else {
+        return Ok(pages::not_found(&req, &state));
+    };
+    let partner = match store::partners::by_slug(&state.db.read, slug.as_str()).await {
+        Ok(p) if p.status == "active" => p,
+        Ok(_) | Err(crate::error::ApiError::NotFound(_)) => {
+            return Ok(pages::not_found(&req, &state))
+        }
+        Err(e) => return Err(e),
+    };
+    let base_path = format!("/partners/{}", partner.slug);
+    let filter = store::listings::ListFilter {
+        partner_id: Some(partner.id),
+        ..Default::default()
+    };
+    let Some((listings, next, canonical)) = listings_page(&req, &state, &base_path, filter).await?
+    else {
+        return Ok(pages::not_found(&req, &state));
+    };
+    let count = store::partners::published_listing_count(&state.db.read, partner.id).await?;
+    let partner = views::partner(&partner, count);
+    let origin = pages::origin(&req, &state);
+    let mut org = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "Organization",
+        "name": partner.name,
+        "url": format!("{origin}{base_path}"),
+    });
+    if let Some(site) = &partner.website {
+        org["sameAs"] = serde_json::json!([site]);
+    }
+    if let Some(logo) = &partner.logo_url {
+        org["logo"] = serde_json::json!(logo);
+    }
+    let head = Head {
+        title: format!("{} integrations and services · Mercato", partner.name),
+        description: pages::summary(
+            &format!(
+                "{} on Mercato: {} integrations. {}",
+                partner.name,
+                partner.published_listing_count,
+                plain(&partner.description)
+            ),
+            155,
+        ),
+        canonical,
+        og_type: "website",
+        image: partner.logo_url.clone(),
+        json_ld: Some(org.to_string()),
+    };
+    let body = mercato_frontend::ssr::partner_page(partner, listings, next);
+    Ok(pages::html(StatusCode::OK, pages::document(&head, &body)))
+}
+
+/// A category's page with its listings, most installed first.
+pub async fn category(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let Ok(slug) = Slug::parse(&path) else {
+        return Ok(pages::not_found(&req, &state));
+    };
+    let category = match store::categories::by_slug(&state.db.read, slug.as_str()).await {
+        Ok(c) => c,
+        Err(crate::error::ApiError::NotFound(_)) => return Ok(pages::not_found(&req, &state)),
+        Err(e) => return Err(e),
+    };
+    let base_path = format!("/categories/{}", category.slug);
+    let filter = store::listings::ListFilter {
+        category_id: Some(category.id),
+        ..Default::default()
+    };
+    let Some((listings, next, canonical)) = listings_page(&req, &state, &base_path, filter).await?
+    else {
+        return Ok(pages::not_found(&req, &state));
+    };
+    let count = super::categories::public_counts(&state.db.read)
+        .await?
+        .get(&category.id)
+        .copied()
+        .unwrap_or(0);
+    let category = views::category(&category, count);
+    let origin = pages::origin(&req, &state);
+    let json_ld = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "CollectionPage",
+        "name": format!("{} integrations", category.name),
+        "url": canonical,
+        "mainEntity": {
+            "@type": "ItemList",
+            "itemListElement": listings.iter().enumerate().map(|(i, l)| serde_json::json!({
+                "@type": "ListItem",
+                "position": i + 1,
+                "url": format!("{origin}/integrations/{}", l.slug),
+                "name": l.name,
+            })).collect::<Vec<_>>(),
+        },
+    });
+    let head = Head {
+        title: format!("{} integrations · Mercato", category.name),
+        description: pages::summary(
+            &format!(
+                "{} {} integrations built by Mercato partners, most installed first. {}",
+                category.listing_count, category.name, category.description
+            ),
+            155,
+        ),
+        canonical,
+        og_type: "website",
+        image: None,
+        json_ld: Some(json_ld.to_string()),
+    };
+    let body = mercato_frontend::ssr::category_page(category, listings, next);
+    Ok(pages::html(StatusCode::OK, pages::document(&head, &body)))
+}
+
+/// What the search page takes from its URL (anything else is ignored, as links from elsewhere
+/// may carry tracking parameters).
+#[derive(serde::Deserialize, Default)]
+struct SearchPageQuery {
+    #[serde(default)]
+    q: String,
+    category: Option<String>,
+    pricing: Option<String>,
+    badge: Option<String>,
+    cursor: Option<String>,
+}
+
+/// `/search?q=…&category=…&pricing=…&badge=…`: results with facets; filters live in the URL.
+/// Filters or a cursor that name nothing (an old link) are dropped and the page still answers;
+/// a query over the API's limits answers the API's 400.
+pub async fn search(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let query: SearchPageQuery = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    let mut params = super::search::SearchParams {
+        q: query.q.clone(),
+        category: query.category.clone(),
+        pricing: query
+            .pricing
+            .as_deref()
+            .and_then(mercato_shared::api::listings::PricingModel::parse),
+        partner: None,
+        badge: query.badge.clone(),
+        limit: Some(20),
+        cursor: query.cursor.clone(),
+        explain: false,
+    };
+    let results = match super::search::execute(&state, &params, None).await {
+        Ok(r) => r,
+        // A filter from an old link that names nothing any more: search without filters.
+        Err(crate::error::ApiError::InvalidQuery(_)) => {
+            params.category = None;
+            params.badge = None;
+            params.cursor = None;
+            super::search::execute(&state, &params, None).await?
+        }
+        Err(e) => return Err(e),
+    };
+    let filters = mercato_frontend::pages::search::SearchFilters {
+        q: params.q.clone(),
+        category: params.category.clone(),
+        pricing: params.pricing.map(|p| p.as_str().to_string()),
+        badge: params.badge.clone(),
+    };
+    let origin = pages::origin(&req, &state);
+    let q = params.q.trim();
+    let head = Head {
+        title: if q.is_empty() {
+            "Search integrations · Mercato".to_string()
+        } else {
+            format!("“{}” integrations · Mercato", pages::summary(q, 60))
+        },
+        description: if q.is_empty() {
+            "Search every integration on Mercato by name, use case, category or partner.".into()
+        } else {
+            pages::summary(
+                &format!(
+                    "{} integrations on Mercato match “{q}”: compare them by category, pricing and rating.",
+                    results.estimated_total
+                ),
+                155,
+            )
+        },
+        canonical: format!("{origin}{}", filters.href(None)),
+        og_type: "website",
+        image: None,
+        json_ld: None,
+    };
+    let body = mercato_frontend::ssr::search_page(filters, results);
+    Ok(pages::html(StatusCode::OK, pages::document(&head, &body)))
+}
+
 #[derive(FromQueryResult)]
 struct SitemapRow {
     slug: String,
@@ -106,33 +340,63 @@ fn xml(body: String) -> HttpResponse {
         .body(body)
 }
 
-fn urls(origin: &str, rows: Vec<SitemapRow>, home: bool) -> Vec<seo::SitemapUrl> {
-    let latest = rows.iter().map(|r| r.updated_at).max();
-    let mut urls = Vec::with_capacity(rows.len() + 1);
-    if home {
-        urls.push(seo::SitemapUrl {
-            loc: format!("{origin}/"),
-            lastmod: latest,
-        });
-    }
-    urls.extend(rows.into_iter().map(|r| seo::SitemapUrl {
-        loc: format!("{origin}/integrations/{}", r.slug),
-        lastmod: Some(r.updated_at),
-    }));
-    urls
+fn listing_urls(origin: &str, rows: Vec<SitemapRow>) -> Vec<seo::SitemapUrl> {
+    rows.into_iter()
+        .map(|r| seo::SitemapUrl {
+            loc: format!("{origin}/integrations/{}", r.slug),
+            lastmod: Some(r.updated_at),
+        })
+        .collect()
 }
 
-/// `/sitemap.xml`: every public page, or past `sitemap_urls_per_file` (50,000) URLs an index
-/// of `/sitemaps/listings-{n}.xml` files.
+/// The home page, the categories and the active partners.
+async fn other_pages(db: &impl ConnectionTrait, origin: &str) -> ApiResult<Vec<seo::SitemapUrl>> {
+    let backend = db.get_database_backend();
+    let latest = db
+        .query_one(Statement::from_string(
+            backend,
+            format!("SELECT MAX(l.updated_at) AS t {PUBLIC_LISTINGS}"),
+        ))
+        .await?
+        .and_then(|r| r.try_get::<Option<DateTime<Utc>>>("", "t").ok().flatten());
+    let mut urls = vec![seo::SitemapUrl {
+        loc: format!("{origin}/"),
+        lastmod: latest,
+    }];
+    for (prefix, sql) in [
+        (
+            "categories",
+            "SELECT slug, updated_at FROM categories ORDER BY position, id",
+        ),
+        (
+            "partners",
+            "SELECT slug, updated_at FROM partners WHERE status = 'active' ORDER BY id",
+        ),
+    ] {
+        let rows = SitemapRow::find_by_statement(Statement::from_string(backend, sql.to_string()))
+            .all(db)
+            .await?;
+        urls.extend(rows.into_iter().map(|r| seo::SitemapUrl {
+            loc: format!("{origin}/{prefix}/{}", r.slug),
+            lastmod: Some(r.updated_at),
+        }));
+    }
+    Ok(urls)
+}
+
+/// `/sitemap.xml`: every public page — or, past `sitemap_urls_per_file` (50,000) URLs, an
+/// index of `/sitemaps/pages.xml` (home, categories, partners) and `/sitemaps/listings-{n}.xml`.
 pub async fn sitemap(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     let origin = pages::origin(&req, &state);
     let per_file = state.settings.sitemap_urls_per_file;
     let total = public_listing_count(&state.db.read).await?;
-    if total < per_file {
+    let mut urls = other_pages(&state.db.read, &origin).await?;
+    if total + (urls.len() as u64) <= per_file {
         let rows = sitemap_rows(&state.db.read, 0, per_file).await?;
-        return Ok(xml(seo::urlset(&urls(&origin, rows, true))));
+        urls.extend(listing_urls(&origin, rows));
+        return Ok(xml(seo::urlset(&urls)));
     }
-    let mut latest = Vec::new();
+    let mut latest = vec![urls.iter().filter_map(|u| u.lastmod).max()];
     for part in 0..seo::parts(total, per_file) {
         let rows = sitemap_rows(&state.db.read, part, per_file).await?;
         latest.push(rows.iter().map(|r| r.updated_at).max());
@@ -140,13 +404,17 @@ pub async fn sitemap(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<
     Ok(xml(seo::index(&origin, &latest)))
 }
 
-/// `/sitemaps/listings-{n}.xml`, a file of the sitemap index (the first also lists the home
-/// page).
+/// A file of the sitemap index: `pages.xml` or `listings-{n}.xml` (from 1).
 pub async fn sitemap_part(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
+    let origin = pages::origin(&req, &state);
+    if path.as_str() == "pages.xml" {
+        let urls = other_pages(&state.db.read, &origin).await?;
+        return Ok(xml(seo::urlset(&urls)));
+    }
     let part = path
         .strip_prefix("listings-")
         .and_then(|p| p.strip_suffix(".xml"))
@@ -157,9 +425,8 @@ pub async fn sitemap_part(
     let Some(part) = part.filter(|n| *n <= seo::parts(total, per_file)) else {
         return Ok(pages::not_found(&req, &state));
     };
-    let origin = pages::origin(&req, &state);
     let rows = sitemap_rows(&state.db.read, part - 1, per_file).await?;
-    Ok(xml(seo::urlset(&urls(&origin, rows, part == 1))))
+    Ok(xml(seo::urlset(&listing_urls(&origin, rows))))
 }
 
 pub async fn robots(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {

@@ -134,22 +134,6 @@ pub async fn search(
     MaybeUser(user): MaybeUser,
     ApiQuery(p): ApiQuery<SearchParams>,
 ) -> ApiResult<HttpResponse> {
-    let started = Instant::now();
-    let query = parse_query(&p.q)?;
-    let limit = pagination::limit(p.limit)? as usize;
-    let offset: usize = match &p.cursor {
-        Some(c) => pagination::decode::<usize>(c)?,
-        None => 0,
-    };
-    if offset + limit > MAX_RESULT_WINDOW {
-        return Err(invalid(
-            "cursor",
-            "out_of_range",
-            format!("results go {MAX_RESULT_WINDOW} deep; refine the query"),
-        ));
-    }
-    let filters = parse_filters(&state, &p).await?;
-
     // Who may see explanations, and of which hits.
     let explain_partners: Option<Vec<String>> = if p.explain {
         let user = user.as_ref().ok_or(ApiError::Unauthenticated)?;
@@ -171,6 +155,36 @@ pub async fn search(
     } else {
         None
     };
+
+    let body = execute(&state, &p, explain_partners).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .json(body))
+}
+
+/// Runs a search (for the API and the search page): validates the query, the filters and the
+/// cursor, searches, and pages. `explain_partners`: whose hits keep their explanations (`None`:
+/// all, when `p.explain` is set).
+pub(crate) async fn execute(
+    state: &AppState,
+    p: &SearchParams,
+    explain_partners: Option<Vec<String>>,
+) -> ApiResult<SearchResponse> {
+    let started = Instant::now();
+    let query = parse_query(&p.q)?;
+    let limit = pagination::limit(p.limit)? as usize;
+    let offset: usize = match &p.cursor {
+        Some(c) => pagination::decode::<usize>(c)?,
+        None => 0,
+    };
+    if offset + limit > MAX_RESULT_WINDOW {
+        return Err(invalid(
+            "cursor",
+            "out_of_range",
+            format!("results go {MAX_RESULT_WINDOW} deep; refine the query"),
+        ));
+    }
+    let filters = parse_filters(state, p).await?;
 
     let request = SearchRequest {
         query,
@@ -197,17 +211,14 @@ pub async fn search(
         && (next as u64) < outcome.estimated_total
         && next + limit <= MAX_RESULT_WINDOW)
         .then(|| pagination::encode(&next));
-    let body = SearchResponse {
+    Ok(SearchResponse {
         hits: outcome.hits,
         facets: outcome.facets,
         estimated_total: outcome.estimated_total,
         took_ms: started.elapsed().as_secs_f64() * 1000.0,
         engine: state.search.engine().into(),
         next_cursor,
-    };
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .json(body))
+    })
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

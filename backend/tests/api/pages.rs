@@ -172,6 +172,8 @@ async fn the_sitemap_lists_public_listings_and_robots_points_to_it() {
     assert!(xml.contains("<url><loc>https://market.example/</loc>"));
     assert!(xml.contains("<url><loc>https://market.example/integrations/acme-sync</loc><lastmod>"));
     assert!(!xml.contains("acme-draft"), "drafts are not public");
+    assert!(xml.contains("<url><loc>https://market.example/categories/crm</loc><lastmod>"));
+    assert!(xml.contains("<url><loc>https://market.example/partners/acme</loc><lastmod>"));
     // The configured public origin is the canonical one.
     let (_, _, html) = page(&app, "/integrations/acme-sync").await;
     assert!(html.contains(
@@ -195,20 +197,154 @@ async fn past_the_per_file_limit_the_sitemap_is_an_index() {
     }
     let (_, _, xml) = page(&app, "/sitemap.xml").await;
     assert!(xml.contains("<sitemapindex"), "{xml}");
-    assert_eq!(xml.matches("<sitemap>").count(), 2, "{xml}");
+    assert_eq!(xml.matches("<sitemap>").count(), 3, "{xml}");
+    assert!(xml.contains(&format!(
+        "<loc>{}/sitemaps/pages.xml</loc><lastmod>",
+        app.address
+    )));
     assert!(xml.contains(&format!(
         "<loc>{}/sitemaps/listings-2.xml</loc><lastmod>",
         app.address
     )));
+    let (_, _, pages) = page(&app, "/sitemaps/pages.xml").await;
+    assert!(
+        pages.contains(&format!("<loc>{}/</loc>", app.address)),
+        "the home page"
+    );
+    assert!(pages.contains("/categories/crm<") && pages.contains("/partners/acme<"));
     let (_, _, first) = page(&app, "/sitemaps/listings-1.xml").await;
     let (_, _, second) = page(&app, "/sitemaps/listings-2.xml").await;
     assert!(first.contains("/integrations/acme-one<") && first.contains("/integrations/acme-two<"));
-    assert!(
-        first.contains(&format!("<loc>{}/</loc>", app.address)),
-        "the home page"
-    );
+    assert_eq!(first.matches("<url>").count(), 2);
     assert!(second.contains("/integrations/acme-three<"));
     assert_eq!(second.matches("<url>").count(), 1);
     let (status, _, _) = page(&app, "/sitemaps/listings-3.xml").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partner_page_shows_the_profile_and_its_listings() {
+    let (app, _) = marketplace().await;
+    let (status, _, html) = page(&app, "/partners/acme").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(">acme Inc</h1>"), "{html}");
+    assert!(html.contains("href=\"/integrations/acme-sync\""));
+    assert!(html.contains("1 integration<"));
+    assert!(html.contains(&format!(
+        "<link rel=\"canonical\" href=\"{}/partners/acme\">",
+        app.address
+    )));
+    let ld = json_ld(&html);
+    assert_eq!(ld["@type"], "Organization");
+    assert_eq!(ld["name"], "acme Inc");
+    // Suspended partners and unknown ones have no page; nor has a cursor this site did not make.
+    let admin = app.admin().await;
+    app.active_partner("rival").await;
+    let res = app
+        .action("/api/v1/partners/rival/suspend", Some(&admin.token))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    for path in [
+        "/partners/rival",
+        "/partners/nobody",
+        "/partners/acme?cursor=garbage",
+    ] {
+        let (status, _, html) = page(&app, path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert!(html.contains("We couldn’t find that page"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_category_page_lists_its_integrations_page_by_page() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    app.create_category(&admin, "crm").await;
+    app.create_category(&admin, "finance").await;
+    let owner = app.active_partner("acme").await;
+    for i in 0..25 {
+        app.published_listing(&owner, "acme", &format!("crm-app-{i:02}"), "crm")
+            .await;
+    }
+    app.published_listing(&owner, "acme", "ledger-app", "finance")
+        .await;
+    let (status, _, html) = page(&app, "/categories/crm").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(">CRM integrations</h1>"), "{html}");
+    assert!(html.contains("25 integrations"));
+    assert!(!html.contains("ledger-app"), "only this category");
+    assert_eq!(html.matches("class=\"card\"").count(), 24, "one page");
+    let ld = json_ld(&html);
+    assert_eq!(ld["@type"], "CollectionPage");
+    assert_eq!(
+        ld["mainEntity"]["itemListElement"]
+            .as_array()
+            .unwrap()
+            .len(),
+        24
+    );
+    // The next page is a plain link.
+    assert!(html.contains("rel=\"next\""));
+    let start = html
+        .find("href=\"/categories/crm?cursor=")
+        .expect("a next link");
+    let href = &html[start + 6..];
+    let href = &href[..href.find('"').unwrap()];
+    let (status, _, second) = page(&app, href).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(second.matches("class=\"card\"").count(), 1);
+    assert!(!second.contains("rel=\"next\""));
+    assert!(second.contains(&format!(
+        "<link rel=\"canonical\" href=\"{}{}\">",
+        app.address, href
+    )));
+    let (status, _, _) = page(&app, "/categories/unknown").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_search_page_finds_with_typos_and_keeps_filters_in_the_url() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    app.create_category(&admin, "crm").await;
+    app.create_category(&admin, "finance").await;
+    let owner = app.active_partner("acme").await;
+    app.published_listing(&owner, "acme", "invoice-bridge", "finance")
+        .await;
+    app.published_listing(&owner, "acme", "contact-sync", "crm")
+        .await;
+    app.wait_for_search().await;
+
+    // A typo still finds it; the matched word is marked.
+    let (status, _, html) = page(&app, "/search?q=invoise").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Results for “invoise”"), "{html}");
+    assert!(html.contains("href=\"/integrations/invoice-bridge\""));
+    assert!(html.contains("<mark>"));
+    assert!(!html.contains("href=\"/integrations/contact-sync\""));
+    // Facets are links that put the filter in the URL.
+    let (_, _, all) = page(&app, "/search?q=slack").await;
+    assert!(
+        all.contains("href=\"/search?q=slack&amp;category=crm\"")
+            || all.contains("href=\"/search?q=slack&category=crm\""),
+        "{all}"
+    );
+    let (_, _, crm) = page(&app, "/search?q=slack&category=crm").await;
+    assert!(crm.contains("href=\"/integrations/contact-sync\""));
+    assert!(!crm.contains("href=\"/integrations/invoice-bridge\""));
+    assert!(
+        crm.contains("aria-current=\"true\""),
+        "the chosen filter is marked"
+    );
+    assert!(crm.contains(&format!(
+        "<link rel=\"canonical\" href=\"{}/search?q=slack&amp;category=crm\">",
+        app.address
+    )));
+    // A filter from an old link that names nothing is dropped, not an error.
+    let (status, _, html) = page(&app, "/search?q=slack&category=gone&utm_source=x").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("href=\"/integrations/contact-sync\""));
+    // Nothing found says so.
+    let (_, _, none) = page(&app, "/search?q=zzzzqqqq").await;
+    assert!(none.contains("No integrations match"));
 }

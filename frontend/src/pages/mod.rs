@@ -1,5 +1,8 @@
 //! One module per page.
 
+pub mod category;
 pub mod home;
 pub mod listing;
 pub mod not_found;
+pub mod partner;
+pub mod search;
