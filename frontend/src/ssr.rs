@@ -52,6 +52,10 @@ pub fn category_page(
 }
 
 /// The body of a search page.
-pub fn search_page(filters: SearchFilters, results: SearchResponse) -> String {
-    render(move || view! { <Layout><SearchPage filters results /></Layout> })
+pub fn search_page(
+    filters: SearchFilters,
+    results: SearchResponse,
+    category_names: Vec<(String, String)>,
+) -> String {
+    render(move || view! { <Layout><SearchPage filters results category_names /></Layout> })
 }

@@ -5,7 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use mercato_shared::api::listings::ListingSummary;
 use mercato_shared::validate::Slug;
-use sea_orm::{ConnectionTrait, FromQueryResult, Statement};
+use sea_orm::{ConnectionTrait, EntityTrait, FromQueryResult, Statement};
 
 use crate::error::ApiResult;
 use crate::pages::{self, seo, Head};
@@ -286,7 +286,13 @@ pub async fn search(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<H
         image: None,
         json_ld: None,
     };
-    let body = mercato_frontend::ssr::search_page(filters, results);
+    let category_names = crate::entities::categories::Entity::find()
+        .all(&state.db.read)
+        .await?
+        .into_iter()
+        .map(|c| (c.slug, c.name))
+        .collect();
+    let body = mercato_frontend::ssr::search_page(filters, results, category_names);
     Ok(pages::html(StatusCode::OK, pages::document(&head, &body)))
 }
 

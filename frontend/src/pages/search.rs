@@ -64,7 +64,13 @@ impl SearchFilters {
     }
 }
 
-fn label(facet: &str, value: &str) -> String {
+fn label(facet: &str, value: &str, names: &[(String, String)]) -> String {
+    if let Some((_, name)) = names
+        .iter()
+        .find(|(slug, _)| facet == "category" && slug == value)
+    {
+        return name.clone();
+    }
     match (facet, value) {
         ("pricing", "free") => "Free".into(),
         ("pricing", "freemium") => "Free plan".into(),
@@ -85,6 +91,9 @@ fn FacetGroup(
     facet: &'static str,
     counts: Vec<FacetCount>,
     filters: SearchFilters,
+    /// Category slugs and their names.
+    #[prop(optional)]
+    names: Vec<(String, String)>,
 ) -> impl IntoView {
     let selected = match facet {
         "category" => filters.category.clone(),
@@ -103,7 +112,7 @@ fn FacetGroup(
                             <li>
                                 <a class=if on { "facet__link facet__link--on" } else { "facet__link" } href=href
                                     aria-current=on.then_some("true")>
-                                    <span>{label(facet, &c.value)}</span>
+                                    <span>{label(facet, &c.value, &names)}</span>
                                     <span class="facet__count">{c.count}</span>
                                 </a>
                             </li>
@@ -136,7 +145,12 @@ fn Hit(hit: SearchHit) -> impl IntoView {
 }
 
 #[component]
-pub fn SearchPage(filters: SearchFilters, results: SearchResponse) -> impl IntoView {
+pub fn SearchPage(
+    filters: SearchFilters,
+    results: SearchResponse,
+    /// Category slugs and their names, for the category facet.
+    category_names: Vec<(String, String)>,
+) -> impl IntoView {
     let title = if filters.q.trim().is_empty() {
         "All integrations".to_string()
     } else {
@@ -186,7 +200,7 @@ pub fn SearchPage(filters: SearchFilters, results: SearchResponse) -> impl IntoV
             </div>
             <aside class="listing__side" aria-label="Filters">
                 {filtered.then(|| view! { <p><a href=clear>"Clear the filters"</a></p> })}
-                <FacetGroup title="Category" facet="category" counts=facets.category filters=filters.clone() />
+                <FacetGroup title="Category" facet="category" counts=facets.category filters=filters.clone() names=category_names />
                 <FacetGroup title="Pricing" facet="pricing" counts=facets.pricing filters=filters.clone() />
                 <FacetGroup title="Badges" facet="badge" counts=facets.badge filters=filters />
             </aside>
