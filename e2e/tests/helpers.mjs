@@ -79,3 +79,26 @@ export function homeRegions(page) {
     search: page.getByRole('searchbox', { name: 'Search integrations' }),
   };
 }
+
+/// Signs in as the marketplace admin the harness created; returns a bearer token.
+export async function adminToken() {
+  const response = await fetch(BASE_URL + '/api/v1/auth/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      email: process.env.MERCATO_E2E_ADMIN_EMAIL,
+      password: process.env.MERCATO_E2E_ADMIN_PASSWORD,
+    }),
+  });
+  if (!response.ok) throw new Error(`admin sign-in: HTTP ${response.status}`);
+  return (await response.json()).access_token;
+}
+
+/// GETs a JSON document from the API with a bearer token.
+export async function apiGetAs(token, path) {
+  const response = await fetch(BASE_URL + path, {
+    headers: { accept: 'application/json', authorization: `Bearer ${token}` },
+  });
+  if (!response.ok) throw new Error(`GET ${path}: HTTP ${response.status}`);
+  return response.json();
+}

@@ -5,7 +5,15 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 
-import { BASE_URL, apiGet, homeRegions, launchBrowser, openPage } from './helpers.mjs';
+import {
+  BASE_URL,
+  adminToken,
+  apiGet,
+  apiGetAs,
+  homeRegions,
+  launchBrowser,
+  openPage,
+} from './helpers.mjs';
 
 const T = { timeout: 30_000 };
 const ARTIFACTS = process.env.MERCATO_E2E_ARTIFACTS ?? new URL('../artifacts/', import.meta.url).pathname;
@@ -69,6 +77,39 @@ describe('listing page', { timeout: 120_000 }, () => {
     );
     assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
     await page.screenshot({ path: `${ARTIFACTS}/listing-phone.png`, fullPage: true });
+    await page.close();
+  });
+
+  test('a visitor asks to talk to an expert and the partner gets the lead', T, async () => {
+    const { page } = await openPage(browser.context, `/integrations/${first.slug}`);
+    await page.getByRole('link', { name: 'Talk to an expert' }).click();
+    const form = page.locator('#contact');
+    // Sending it empty shows each error at its field.
+    await form.getByRole('button', { name: 'Send request' }).click();
+    await page.waitForLoadState();
+    assert.ok(await page.getByText('Please correct the fields marked below.').isVisible());
+    assert.equal(await page.getByLabel('Work email').getAttribute('aria-invalid'), 'true');
+
+    const email = `e2e-${Date.now()}@customer.example`;
+    await page.getByLabel('What do you need?').selectOption('intro');
+    await page.getByLabel('Your name').fill('Casey Jones');
+    await page.getByLabel('Work email').fill(email);
+    await page.getByLabel('Company', { exact: true }).fill('Customer Co');
+    await page.getByLabel(/Company website/).fill('customer.example');
+    await page.getByLabel('What would you like to achieve?').fill('Set this up for our finance team.');
+    await page.getByLabel(/may contact me/).check();
+    await page.getByRole('button', { name: 'Send request' }).click();
+    await page.waitForURL(`${BASE_URL}/integrations/${first.slug}?sent=1#contact`);
+    assert.ok(await page.getByText('Thanks — your request is on its way.').isVisible());
+    await page.screenshot({ path: `${ARTIFACTS}/listing-contact-sent.png` });
+
+    // The request went to the listing's partner: it is in the partner's leads.
+    const token = await adminToken();
+    const leads = await apiGetAs(token, `/api/v1/partners/${first.partner.slug}/leads`);
+    const lead = leads.find((l) => l.email === email);
+    assert.ok(lead, `the partner's leads include the request from ${email}`);
+    assert.equal(lead.listing, first.slug);
+    assert.equal(lead.contact_name, 'Casey Jones');
     await page.close();
   });
 

@@ -8,6 +8,7 @@ use mercato_shared::api::listings::{Listing, ListingSummary};
 use mercato_shared::api::partners::Partner;
 use mercato_shared::api::search::SearchResponse;
 
+use crate::components::ContactForm;
 use crate::layout::Layout;
 use crate::pages::category::CategoryPage;
 use crate::pages::listing::ListingPage;
@@ -23,9 +24,9 @@ fn render<V: IntoView + 'static>(page: impl FnOnce() -> V + 'static) -> String {
     html
 }
 
-/// The body of a listing's page.
-pub fn listing_page(listing: Listing) -> String {
-    render(move || view! { <Layout><ListingPage listing /></Layout> })
+/// The body of a listing's page, with its contact form as last submitted.
+pub fn listing_page(listing: Listing, form: ContactForm) -> String {
+    render(move || view! { <Layout><ListingPage listing form /></Layout> })
 }
 
 /// The body of the 404 page.

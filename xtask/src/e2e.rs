@@ -39,6 +39,8 @@ const FOREIGN_ENV: [&str; 4] = [
     "MEILISEARCH_API_KEY",
 ];
 
+const E2E_ADMIN_EMAIL: &str = "e2e-admin@mercato.test";
+
 pub fn run(chromium: &Path, dev_web: bool, server_build: ServerBuild) -> Result<()> {
     build_web::run(&build_web::Options { dev: dev_web })?;
     let build = match server_build {
@@ -58,6 +60,24 @@ pub fn run(chromium: &Path, dev_web: bool, server_build: ServerBuild) -> Result<
         .arg("seed-demo")
         .run()
         .context("seeding the demo data")?;
+    // A marketplace admin the tests sign in as, to check what the API recorded.
+    let admin_password = format!(
+        "e2e-{}-{}",
+        std::process::id(),
+        chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0)
+    );
+    isolated(Cmd::new(&server))
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .args([
+            "create-admin",
+            "--email",
+            E2E_ADMIN_EMAIL,
+            "--password",
+            &admin_password,
+        ])
+        .run()
+        .context("creating the e2e admin")?;
 
     let addr = free_local_addr()?;
     let log_path = temp.path().join("server.log");
@@ -88,6 +108,8 @@ pub fn run(chromium: &Path, dev_web: bool, server_build: ServerBuild) -> Result<
         .arg("--test")
         .args(test_files()?)
         .env("MERCATO_BASE_URL", &base_url)
+        .env("MERCATO_E2E_ADMIN_EMAIL", E2E_ADMIN_EMAIL)
+        .env("MERCATO_E2E_ADMIN_PASSWORD", &admin_password)
         .env("CHROMIUM_PATH", chromium)
         .current_dir(paths::e2e_dir())
         .run();

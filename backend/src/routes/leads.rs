@@ -43,14 +43,26 @@ pub async fn create(
     MaybeUser(user): MaybeUser,
     ApiJson(body): ApiJson<CreateLead>,
 ) -> ApiResult<HttpResponse> {
+    let receipt = capture(&state, &req, user.as_ref(), body).await?;
+    Ok(HttpResponse::Accepted().json(receipt))
+}
+
+/// Validates, rate-limits, merges or stores and routes a lead (for the API and the listing
+/// page's form alike).
+pub(crate) async fn capture(
+    state: &AppState,
+    req: &HttpRequest,
+    user: Option<&CurrentUser>,
+    body: CreateLead,
+) -> ApiResult<LeadReceipt> {
     // Bots fill every field; people never see this one. They get an answer that looks the same.
     if body.website.as_ref().is_some_and(|w| !w.trim().is_empty()) {
-        return Ok(HttpResponse::Accepted().json(LeadReceipt {
+        return Ok(LeadReceipt {
             id: 0,
             status: LeadStatus::Routed,
             partner_name: None,
             merged: false,
-        }));
+        });
     }
     let db = &state.db.read;
     let mut v = Validator::new();
@@ -122,7 +134,7 @@ pub async fn create(
 
     let now = state.settings.clock.now();
     let hour_ago = now - Duration::hours(1);
-    let ip_hash = client_address_hash(&req);
+    let ip_hash = client_address_hash(req);
     let from_address = leads::Entity::find()
         .filter(leads::Column::IpHash.eq(ip_hash.as_str()))
         .filter(leads::Column::CreatedAt.gt(hour_ago))
@@ -169,12 +181,12 @@ pub async fn create(
                 .map(|p| p.name),
             None => None,
         };
-        return Ok(HttpResponse::Accepted().json(LeadReceipt {
+        return Ok(LeadReceipt {
             id: merged.id,
             status: LeadStatus::parse(&merged.status).unwrap_or(LeadStatus::Routed),
             partner_name,
             merged: true,
-        }));
+        });
     }
 
     let (lead, partner) = crate::leads::submit(
@@ -189,19 +201,19 @@ pub async fn create(
             company_name,
             company_domain,
             message,
-            submitted_by: user.as_ref().map(|u| u.id),
+            submitted_by: user.map(|u| u.id),
             ip_hash,
         },
         now,
     )
     .await?;
     txn.commit().await?;
-    Ok(HttpResponse::Accepted().json(LeadReceipt {
+    Ok(LeadReceipt {
         id: lead.id,
         status: LeadStatus::parse(&lead.status).unwrap_or(LeadStatus::Unroutable),
         partner_name: partner.map(|p| p.name),
         merged: false,
-    }))
+    })
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -266,6 +266,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         // server-rendered public pages
         .service(resource("/integrations/{slug}").route(get().to(pages::listing)))
+        .service(
+            resource("/integrations/{slug}/contact")
+                .app_data(web::PayloadConfig::new(64 * 1024))
+                .route(post().to(pages::contact)),
+        )
         .service(resource("/partners/{slug}").route(get().to(pages::partner)))
         .service(resource("/categories/{slug}").route(get().to(pages::category)))
         .service(resource("/search").route(get().to(pages::search)))

@@ -3,11 +3,14 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use mercato_shared::api::listings::ListingSummary;
+use mercato_frontend::components::ContactForm;
+use mercato_shared::api::leads::{CreateLead, LeadKind};
+use mercato_shared::api::listings::{Listing, ListingSummary};
 use mercato_shared::validate::Slug;
+use mercato_shared::ErrorCode;
 use sea_orm::{ConnectionTrait, EntityTrait, FromQueryResult, Statement};
 
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::pages::{self, seo, Head};
 use crate::state::AppState;
 use crate::{store, views};
@@ -20,24 +23,27 @@ fn plain(markdown: &str) -> String {
         .collect()
 }
 
-/// A published listing's page; anything else answers the 404 page.
-pub async fn listing(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    let Ok(slug) = Slug::parse(&path) else {
-        return Ok(pages::not_found(&req, &state));
+/// The public listing of a slug, as the API shows it.
+async fn public_listing(state: &AppState, raw: &str) -> ApiResult<Option<Listing>> {
+    let Ok(slug) = Slug::parse(raw) else {
+        return Ok(None);
     };
-    let Some((listing, partner, categories)) =
+    Ok(
         store::listings::with_partner_and_categories(&state.db.read, slug.as_str())
             .await?
             .filter(|(l, p, _)| store::listings::is_public(l, p))
-    else {
-        return Ok(pages::not_found(&req, &state));
-    };
-    let listing = views::listing(&listing, &partner, categories);
-    let origin = pages::origin(&req, &state);
+            .map(|(l, p, c)| views::listing(&l, &p, c)),
+    )
+}
+
+fn listing_document(
+    req: &HttpRequest,
+    state: &AppState,
+    status: StatusCode,
+    listing: Listing,
+    form: ContactForm,
+) -> HttpResponse {
+    let origin = pages::origin(req, state);
     let url = format!("{origin}/integrations/{}", listing.slug);
     let head = Head {
         title: format!(
@@ -53,8 +59,143 @@ pub async fn listing(
         image: listing.screenshots.first().map(|s| s.url.clone()),
         json_ld: Some(seo::listing_json_ld(&listing, &url, &origin).to_string()),
     };
-    let body = mercato_frontend::ssr::listing_page(listing);
-    Ok(pages::html(StatusCode::OK, pages::document(&head, &body)))
+    let body = mercato_frontend::ssr::listing_page(listing, form);
+    let mut res = pages::html(status, pages::document(&head, &body));
+    if status != StatusCode::OK || req.query_string().contains("sent=") {
+        // An answer to one visitor's form is not for shared caches.
+        res.headers_mut().insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
+    }
+    res
+}
+
+/// A published listing's page; anything else answers the 404 page.
+pub async fn listing(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let Some(listing) = public_listing(&state, &path).await? else {
+        return Ok(pages::not_found(&req, &state));
+    };
+    let form = ContactForm {
+        sent: req.query_string().split('&').any(|p| p == "sent=1"),
+        ..Default::default()
+    };
+    Ok(listing_document(
+        &req,
+        &state,
+        StatusCode::OK,
+        listing,
+        form,
+    ))
+}
+
+/// The contact form as posted (`application/x-www-form-urlencoded`).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct ContactFormBody {
+    kind: String,
+    contact_name: String,
+    email: String,
+    company_name: String,
+    company_domain: String,
+    message: String,
+    consent: Option<String>,
+    website: Option<String>,
+}
+
+/// The listing page's "request an intro / talk to an expert" form, working without
+/// JavaScript: a lead through the same capture as `POST /api/v1/leads`, then a redirect to the
+/// page with a confirmation; refused input re-renders the form with each error at its field.
+pub async fn contact(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    let Some(listing) = public_listing(&state, &path).await? else {
+        return Ok(pages::not_found(&req, &state));
+    };
+    let posted: ContactFormBody = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let kind = match posted.kind.as_str() {
+        "implementation_help" => LeadKind::ImplementationHelp,
+        _ => LeadKind::Intro,
+    };
+    let mut form = ContactForm {
+        kind: kind.as_str().to_string(),
+        contact_name: posted.contact_name.clone(),
+        email: posted.email.clone(),
+        company_name: posted.company_name.clone(),
+        company_domain: posted.company_domain.clone(),
+        message: posted.message.clone(),
+        consent: posted.consent.is_some(),
+        ..Default::default()
+    };
+    let lead = CreateLead {
+        kind,
+        listing: Some(listing.slug.clone()),
+        category: None,
+        region: None,
+        contact_name: posted.contact_name,
+        email: posted.email,
+        company_name: posted.company_name,
+        company_domain: posted.company_domain,
+        message: posted.message,
+        consent: posted.consent.is_some(),
+        website: posted.website,
+    };
+    match super::leads::capture(&state, &req, None, lead).await {
+        Ok(_) => Ok(HttpResponse::SeeOther()
+            .insert_header((
+                header::LOCATION,
+                format!("/integrations/{}?sent=1#contact", listing.slug),
+            ))
+            .finish()),
+        Err(ApiError::Validation(errors)) => {
+            form.errors = errors
+                .into_iter()
+                .map(|e| (e.field, capitalised(&e.message)))
+                .collect();
+            Ok(listing_document(
+                &req,
+                &state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                listing,
+                form,
+            ))
+        }
+        Err(ApiError::Conflict {
+            code: ErrorCode::RateLimited,
+            ..
+        }) => {
+            form.problem = Some(
+                "Too many requests came from here in the last hour. Please try again later.".into(),
+            );
+            Ok(listing_document(
+                &req,
+                &state,
+                StatusCode::TOO_MANY_REQUESTS,
+                listing,
+                form,
+            ))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// "must not be empty" → "Must not be empty."
+fn capitalised(message: &str) -> String {
+    let mut out = message.to_string();
+    if let Some(first) = out.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
+    if !out.ends_with('.') {
+        out.push('.');
+    }
+    out
 }
 
 /// Listings shown per page of a partner or category.
@@ -103,9 +244,7 @@ pub async fn partner(
     };
     let partner = match store::partners::by_slug(&state.db.read, slug.as_str()).await {
         Ok(p) if p.status == "active" => p,
-        Ok(_) | Err(crate::error::ApiError::NotFound(_)) => {
-            return Ok(pages::not_found(&req, &state))
-        }
+        Ok(_) | Err(ApiError::NotFound(_)) => return Ok(pages::not_found(&req, &state)),
         Err(e) => return Err(e),
     };
     let base_path = format!("/partners/{}", partner.slug);
@@ -163,7 +302,7 @@ pub async fn category(
     };
     let category = match store::categories::by_slug(&state.db.read, slug.as_str()).await {
         Ok(c) => c,
-        Err(crate::error::ApiError::NotFound(_)) => return Ok(pages::not_found(&req, &state)),
+        Err(ApiError::NotFound(_)) => return Ok(pages::not_found(&req, &state)),
         Err(e) => return Err(e),
     };
     let base_path = format!("/categories/{}", category.slug);
@@ -248,7 +387,7 @@ pub async fn search(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<H
     let results = match super::search::execute(&state, &params, None).await {
         Ok(r) => r,
         // A filter from an old link that names nothing any more: search without filters.
-        Err(crate::error::ApiError::InvalidQuery(_)) => {
+        Err(ApiError::InvalidQuery(_)) => {
             params.category = None;
             params.badge = None;
             params.cursor = None;

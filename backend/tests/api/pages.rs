@@ -348,3 +348,97 @@ async fn the_search_page_finds_with_typos_and_keeps_filters_in_the_url() {
     let (_, _, none) = page(&app, "/search?q=zzzzqqqq").await;
     assert!(none.contains("No integrations match"));
 }
+
+async fn post_form(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(serde_urlencoded::to_string(fields).unwrap())
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_contact_form_works_without_javascript_and_reaches_the_partner() {
+    let (app, owner) = marketplace().await;
+    let path = "/integrations/acme-sync/contact";
+    let good = [
+        ("kind", "intro"),
+        ("contact_name", "Casey Jones"),
+        ("email", "casey@customer.example"),
+        ("company_name", "Customer Co"),
+        ("company_domain", "customer.example"),
+        ("message", "We would like an introduction."),
+        ("consent", "yes"),
+        ("website", ""),
+    ];
+    let res = post_form(&app, path, &good).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        res.headers()["location"],
+        "/integrations/acme-sync?sent=1#contact"
+    );
+    let (status, _, html) = page(&app, "/integrations/acme-sync?sent=1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Thanks — your request is on its way."));
+    // The partner has the lead, routed to it.
+    let leads = expect_json(
+        app.get("/api/v1/partners/acme/leads", Some(&owner.token))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let items = leads.as_array().unwrap();
+    assert_eq!(items.len(), 1, "{leads}");
+    assert_eq!(items[0]["email"], "casey@customer.example");
+    assert_eq!(items[0]["kind"], "intro");
+    assert_eq!(items[0]["listing"], "acme-sync");
+
+    // Refused input comes back with each error at its field and the values kept.
+    let res = post_form(
+        &app,
+        path,
+        &[
+            ("kind", "implementation_help"),
+            ("contact_name", ""),
+            ("email", "not-an-email"),
+            ("company_name", "Customer <Co>"),
+            ("company_domain", "customer.example"),
+            ("message", "Help"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Please correct the fields marked below."));
+    assert!(html.contains("id=\"contact-email-error\""), "{html}");
+    assert!(html.contains("id=\"contact-contact_name-error\""));
+    assert!(html.contains("id=\"contact-consent-error\""));
+    assert!(html.contains("aria-invalid=\"true\""));
+    assert!(html.contains("value=\"not-an-email\""), "values are kept");
+    assert!(
+        html.contains("value=\"Customer &lt;Co&gt;\""),
+        "and escaped"
+    );
+    assert!(!html.contains("id=\"contact-company_name-error\""));
+    assert!(html.contains("<option value=\"implementation_help\" selected"));
+
+    // A bot filling the hidden field gets the same answer and leaves no lead.
+    let mut bot = good.to_vec();
+    bot.retain(|(k, _)| *k != "website" && *k != "email");
+    bot.push(("website", "http://spam.example"));
+    bot.push(("email", "bot@spam.example"));
+    let res = post_form(&app, path, &bot).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let leads = expect_json(
+        app.get("/api/v1/partners/acme/leads", Some(&owner.token))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(leads.as_array().unwrap().len(), 1);
+    // No such listing: the 404 page.
+    let res = post_form(&app, "/integrations/nothing/contact", &good).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}

@@ -6,6 +6,8 @@ use leptos::prelude::*;
 use mercato_shared::api::listings::{Listing, PricingModel};
 use mercato_shared::api::partners::Tier;
 
+use crate::components::{ContactForm, ContactFormView};
+
 /// "4.5 out of 5 from 12 reviews", or that there are none yet.
 pub fn rating_text(rating: f64, count: i64) -> String {
     match count {
@@ -48,9 +50,9 @@ fn badge_label(badge: &str) -> String {
 }
 
 #[component]
-pub fn ListingPage(listing: Listing) -> impl IntoView {
+pub fn ListingPage(listing: Listing, form: ContactForm) -> impl IntoView {
     let Listing {
-        slug: _,
+        slug,
         partner,
         name,
         tagline,
@@ -148,8 +150,13 @@ pub fn ListingPage(listing: Listing) -> impl IntoView {
                             </ul>
                         </section>
                     })}
+                    <section id="contact" class="panel contact" aria-labelledby="contact-title">
+                        <h2 id="contact-title">"Request an intro or talk to an expert"</h2>
+                        <ContactFormView slug partner_name=partner.name.clone() form />
+                    </section>
                 </div>
                 <aside class="listing__side" aria-label="Details">
+                    <p><a class="button listing__cta" href="#contact">"Talk to an expert"</a></p>
                     {video_url.map(|url| view! {
                         <section class="panel">
                             <h2 class="panel__title">"Value in 10 minutes"</h2>
