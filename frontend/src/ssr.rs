@@ -15,6 +15,7 @@ use crate::pages::listing::ListingPage;
 use crate::pages::not_found::NotFoundPage;
 use crate::pages::partner::PartnerPage;
 use crate::pages::search::{SearchFilters, SearchPage};
+use crate::pages::use_case::UseCasePage;
 
 fn render<V: IntoView + 'static>(page: impl FnOnce() -> V + 'static) -> String {
     // No shared context: server pages carry their data as props, without resources.
@@ -59,4 +60,9 @@ pub fn search_page(
     category_names: Vec<(String, String)>,
 ) -> String {
     render(move || view! { <Layout><SearchPage filters results category_names /></Layout> })
+}
+
+/// The body of a use case's page.
+pub fn use_case_page(phrase: String, listings: Vec<ListingSummary>) -> String {
+    render(move || view! { <Layout><UseCasePage phrase listings /></Layout> })
 }

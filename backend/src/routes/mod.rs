@@ -274,6 +274,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/partners/{slug}").route(get().to(pages::partner)))
         .service(resource("/categories/{slug}").route(get().to(pages::category)))
         .service(resource("/search").route(get().to(pages::search)))
+        .service(resource("/use-cases/{slug}").route(get().to(pages::use_case)))
         .service(resource("/sitemap.xml").route(get().to(pages::sitemap)))
         .service(resource("/sitemaps/{file}").route(get().to(pages::sitemap_part)))
         .service(resource("/robots.txt").route(get().to(pages::robots)))

@@ -8,8 +8,9 @@ use mercato_shared::api::leads::{CreateLead, LeadKind};
 use mercato_shared::api::listings::{Listing, ListingSummary};
 use mercato_shared::validate::Slug;
 use mercato_shared::ErrorCode;
-use sea_orm::{ConnectionTrait, EntityTrait, FromQueryResult, Statement};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, Statement};
 
+use crate::entities::{listings, partners};
 use crate::error::{ApiError, ApiResult};
 use crate::pages::{self, seo, Head};
 use crate::state::AppState;
@@ -432,6 +433,111 @@ pub async fn search(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<H
         .map(|c| (c.slug, c.name))
         .collect();
     let body = mercato_frontend::ssr::search_page(filters, results, category_names);
+    Ok(pages::html(StatusCode::OK, pages::document(&head, &body)))
+}
+
+/// Listings a use-case page considers: the best search hits for its words.
+const USE_CASE_CANDIDATES: u32 = 100;
+
+/// `/use-cases/{slug}`: the public listings that name this use case (its slug is the use-case
+/// phrase slugified), most relevant first. Candidates come from the search index; only those
+/// whose own use cases include the phrase are shown. A use case nobody names is the 404 page.
+pub async fn use_case(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let Ok(slug) = Slug::parse(&path) else {
+        return Ok(pages::not_found(&req, &state));
+    };
+    let params = super::search::SearchParams {
+        q: slug.as_str().replace('-', " "),
+        category: None,
+        pricing: None,
+        partner: None,
+        badge: None,
+        limit: Some(USE_CASE_CANDIDATES),
+        cursor: None,
+        explain: false,
+    };
+    let hits = match super::search::execute(&state, &params, None).await {
+        Ok(r) => r.hits,
+        Err(ApiError::InvalidQuery(_)) => return Ok(pages::not_found(&req, &state)),
+        Err(e) => return Err(e),
+    };
+    let order: Vec<String> = hits.into_iter().map(|h| h.slug).collect();
+    let mut rows: Vec<_> = listings::Entity::find()
+        .find_also_related(partners::Entity)
+        .filter(listings::Column::Slug.is_in(order.iter().map(String::as_str)))
+        .filter(listings::Column::Status.eq("published"))
+        .all(&state.db.read)
+        .await?
+        .into_iter()
+        .filter_map(|(l, p)| p.filter(|p| p.status == "active").map(|p| (l, p)))
+        .filter(|(l, _)| {
+            l.use_cases
+                .0
+                .iter()
+                .any(|u| Slug::slugify(u).is_some_and(|s| s == slug))
+        })
+        .collect();
+    rows.sort_by_key(|(l, _)| order.iter().position(|s| *s == l.slug));
+    let Some(phrase) = rows.first().and_then(|(l, _)| {
+        l.use_cases
+            .0
+            .iter()
+            .find(|u| Slug::slugify(u).is_some_and(|s| s == slug))
+            .cloned()
+    }) else {
+        return Ok(pages::not_found(&req, &state));
+    };
+    let ids: Vec<i64> = rows.iter().map(|(l, _)| l.id).collect();
+    let mut cats = store::listings::category_refs(&state.db.read, &ids).await?;
+    let listings: Vec<ListingSummary> = rows
+        .iter()
+        .map(|(l, p)| {
+            let slugs = cats
+                .remove(&l.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|c| c.slug)
+                .collect();
+            views::listing_summary(l, p, slugs)
+        })
+        .collect();
+    let origin = pages::origin(&req, &state);
+    let canonical = format!("{origin}/use-cases/{}", slug.as_str());
+    let title_phrase = mercato_frontend::pages::use_case::sentence_case(&phrase);
+    let json_ld = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "CollectionPage",
+        "name": title_phrase,
+        "url": canonical,
+        "mainEntity": {
+            "@type": "ItemList",
+            "itemListElement": listings.iter().enumerate().map(|(i, l)| serde_json::json!({
+                "@type": "ListItem",
+                "position": i + 1,
+                "url": format!("{origin}/integrations/{}", l.slug),
+                "name": l.name,
+            })).collect::<Vec<_>>(),
+        },
+    });
+    let head = Head {
+        title: format!("{title_phrase}: {} integrations · Mercato", listings.len()),
+        description: pages::summary(
+            &format!(
+                "Integrations that {phrase}: compare {} options by rating, pricing and partner, and install in minutes.",
+                listings.len()
+            ),
+            155,
+        ),
+        canonical,
+        og_type: "website",
+        image: None,
+        json_ld: Some(json_ld.to_string()),
+    };
+    let body = mercato_frontend::ssr::use_case_page(phrase, listings);
     Ok(pages::html(StatusCode::OK, pages::document(&head, &body)))
 }
 

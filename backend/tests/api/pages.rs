@@ -442,3 +442,54 @@ async fn the_contact_form_works_without_javascript_and_reaches_the_partner() {
     let res = post_form(&app, "/integrations/nothing/contact", &good).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_use_case_page_lists_the_integrations_that_name_it() {
+    let (app, owner) = marketplace().await;
+    app.published_listing(&owner, "acme", "acme-alerts", "crm")
+        .await;
+    let res = app
+        .create_listing(&owner, "acme", "acme-draft", "crm")
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    app.wait_for_search().await;
+
+    // Listing pages link their use cases.
+    let (_, _, listing) = page(&app, "/integrations/acme-sync").await;
+    assert!(
+        listing.contains("href=\"/use-cases/sync-invoices-to-slack\""),
+        "{listing}"
+    );
+
+    let (status, _, html) = page(&app, "/use-cases/sync-invoices-to-slack").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains(">Sync invoices to slack: the integrations that do it</h1>"),
+        "{html}"
+    );
+    assert!(html.contains("2 integrations on Mercato help you sync invoices to slack"));
+    assert!(html.contains("href=\"/integrations/acme-sync\""));
+    assert!(html.contains("href=\"/integrations/acme-alerts\""));
+    assert!(!html.contains("acme-draft"), "drafts are not public");
+    assert!(html.contains(&format!(
+        "<link rel=\"canonical\" href=\"{}/use-cases/sync-invoices-to-slack\">",
+        app.address
+    )));
+    let ld = json_ld(&html);
+    assert_eq!(
+        ld["mainEntity"]["itemListElement"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    // Words that match listings but are nobody's use case are no page.
+    for path in [
+        "/use-cases/sync-invoices",
+        "/use-cases/nothing-like-this",
+        "/use-cases/Bad_Slug",
+    ] {
+        let (status, _, _) = page(&app, path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
+}

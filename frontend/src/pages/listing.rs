@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 use mercato_shared::api::listings::{Listing, PricingModel};
 use mercato_shared::api::partners::Tier;
+use mercato_shared::validate::Slug;
 
 use crate::components::{ContactForm, ContactFormView};
 
@@ -146,7 +147,14 @@ pub fn ListingPage(listing: Listing, form: ContactForm) -> impl IntoView {
                         <section aria-labelledby="use-cases-title">
                             <h2 id="use-cases-title">"Use cases"</h2>
                             <ul class="use-cases">
-                                {use_cases.into_iter().map(|u| view! { <li>{u}</li> }).collect_view()}
+                                {use_cases.into_iter().map(|u| {
+                                    match Slug::slugify(&u) {
+                                        Some(slug) => view! {
+                                            <li><a href=format!("/use-cases/{}", slug.as_str())>{u}</a></li>
+                                        }.into_any(),
+                                        None => view! { <li>{u}</li> }.into_any(),
+                                    }
+                                }).collect_view()}
                             </ul>
                         </section>
                     })}

@@ -6,3 +6,4 @@ pub mod listing;
 pub mod not_found;
 pub mod partner;
 pub mod search;
+pub mod use_case;
