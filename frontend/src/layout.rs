@@ -21,8 +21,11 @@ pub fn Layout(children: Children) -> impl IntoView {
             {children()}
         </main>
         <footer class="site-footer">
-            <div class="container">
+            <div class="container site-footer__inner">
                 <p>"Mercato — the integration marketplace for partner ecosystems."</p>
+                <nav aria-label="More">
+                    <a href="/requests">"Ask for an integration"</a>
+                </nav>
             </div>
         </footer>
     }

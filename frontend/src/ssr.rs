@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos::tachys::view::RenderHtml;
 use mercato_shared::api::categories::Category;
+use mercato_shared::api::integration_requests::IntegrationRequest;
 use mercato_shared::api::listings::{Listing, ListingSummary};
 use mercato_shared::api::partners::Partner;
 use mercato_shared::api::search::SearchResponse;
@@ -14,6 +15,7 @@ use crate::pages::category::CategoryPage;
 use crate::pages::listing::ListingPage;
 use crate::pages::not_found::NotFoundPage;
 use crate::pages::partner::PartnerPage;
+use crate::pages::requests::{RequestsPage, RequestsState};
 use crate::pages::search::{SearchFilters, SearchPage};
 use crate::pages::use_case::UseCasePage;
 
@@ -65,4 +67,13 @@ pub fn search_page(
 /// The body of a use case's page.
 pub fn use_case_page(phrase: String, listings: Vec<ListingSummary>) -> String {
     render(move || view! { <Layout><UseCasePage phrase listings /></Layout> })
+}
+
+/// The body of the "ask for an integration" page.
+pub fn requests_page(
+    open: Vec<IntegrationRequest>,
+    shipped: Vec<IntegrationRequest>,
+    state: RequestsState,
+) -> String {
+    render(move || view! { <Layout><RequestsPage open shipped state /></Layout> })
 }

@@ -210,15 +210,31 @@ pub async fn create(
     MaybeUser(user): MaybeUser,
     ApiJson(body): ApiJson<CreateIntegrationRequest>,
 ) -> ApiResult<HttpResponse> {
+    let (body, created) = ask(&state, &req, user.as_ref(), body).await?;
+    Ok(if created {
+        respond::created(&format!("/api/v1/integration-requests/{}", body.id), &body)
+    } else {
+        respond::ok(&body)
+    })
+}
+
+/// Asks for an integration (for the API and the requests page): a new open request, or a vote
+/// for the open request for the same tool (`false`).
+pub(crate) async fn ask(
+    state: &AppState,
+    req: &HttpRequest,
+    user: Option<&CurrentUser>,
+    body: CreateIntegrationRequest,
+) -> ApiResult<(IntegrationRequest, bool)> {
     let mut v = Validator::new();
     let tool = v.check("tool", validate::line(&body.tool, 1, 100));
     let use_case = v.check("use_case", validate::text(&body.use_case, 1, 2000));
-    let voter = voter(&mut v, &body.vote, user.as_ref(), "vote.");
+    let voter = voter(&mut v, &body.vote, user, "vote.");
     let (tool, use_case, voter) = v
         .finish(|| Some((tool?, use_case?, voter?)))
         .map_err(ApiError::Validation)?;
-    let ip_hash = client_address_hash(&req);
-    check_rate(&state, &ip_hash).await?;
+    let ip_hash = client_address_hash(req);
+    check_rate(state, &ip_hash).await?;
     let now = state.settings.clock.now();
     let key = tool_key(&tool);
     let txn = state.db.write.begin().await?;
@@ -237,7 +253,7 @@ pub async fn create(
                 votes: Set(0),
                 status: Set("open".into()),
                 listing_id: Set(None),
-                created_by: Set(user.as_ref().map(|u| u.id)),
+                created_by: Set(user.map(|u| u.id)),
                 created_at: Set(now),
                 shipped_at: Set(None),
                 ..Default::default()
@@ -249,15 +265,7 @@ pub async fn create(
     };
     let request = cast(&txn, &request, voter, ip_hash, now).await?;
     txn.commit().await?;
-    let body = view(&state.db.write, &request).await?;
-    Ok(if created {
-        respond::created(
-            &format!("/api/v1/integration-requests/{}", request.id),
-            &body,
-        )
-    } else {
-        respond::ok(&body)
-    })
+    Ok((view(&state.db.write, &request).await?, created))
 }
 
 /// Votes for an open request (anyone; once per account or email).
@@ -273,11 +281,24 @@ pub async fn vote(
     ApiJson(body): ApiJson<Vote>,
 ) -> ApiResult<HttpResponse> {
     let id = respond::path_id(&path, "integration request")?;
+    Ok(respond::ok(
+        &vote_for(&state, &req, user.as_ref(), id, body).await?,
+    ))
+}
+
+/// Votes for open request `id` (for the API and the requests page).
+pub(crate) async fn vote_for(
+    state: &AppState,
+    req: &HttpRequest,
+    user: Option<&CurrentUser>,
+    id: i64,
+    body: Vote,
+) -> ApiResult<IntegrationRequest> {
     let mut v = Validator::new();
-    let voter = voter(&mut v, &body, user.as_ref(), "");
+    let voter = voter(&mut v, &body, user, "");
     let voter = v.finish(|| voter).map_err(ApiError::Validation)?;
-    let ip_hash = client_address_hash(&req);
-    check_rate(&state, &ip_hash).await?;
+    let ip_hash = client_address_hash(req);
+    check_rate(state, &ip_hash).await?;
     let txn = state.db.write.begin().await?;
     let request = requests::Entity::find_by_id(id)
         .one(&txn)
@@ -292,7 +313,7 @@ pub async fn vote(
     }
     let request = cast(&txn, &request, voter, ip_hash, state.settings.clock.now()).await?;
     txn.commit().await?;
-    Ok(respond::ok(&view(&state.db.write, &request).await?))
+    view(&state.db.write, &request).await
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -334,6 +355,20 @@ pub async fn list(
         })?,
     };
     let status = q.status.unwrap_or(RequestStatus::Open);
+    let (items, more) = ranked(&state, status, offset, limit).await?;
+    Ok(respond::ok(&mercato_shared::api::Page {
+        items,
+        next_cursor: more.then(|| (offset + u64::from(limit)).to_string()),
+    }))
+}
+
+/// Requests of `status`, most votes first, from `offset`; and whether more follow.
+pub(crate) async fn ranked(
+    state: &AppState,
+    status: RequestStatus,
+    offset: u64,
+    limit: u32,
+) -> ApiResult<(Vec<IntegrationRequest>, bool)> {
     let rows = requests::Entity::find()
         .filter(requests::Column::Status.eq(status.as_str()))
         .order_by_desc(requests::Column::Votes)
@@ -347,10 +382,7 @@ pub async fn list(
     for r in rows.iter().take(limit as usize) {
         items.push(view(&state.db.read, r).await?);
     }
-    Ok(respond::ok(&mercato_shared::api::Page {
-        items,
-        next_cursor: more.then(|| (offset + u64::from(limit)).to_string()),
-    }))
+    Ok((items, more))
 }
 
 /// Links a request to the listing that now does it (admins): the request is shipped, and each

@@ -275,6 +275,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/categories/{slug}").route(get().to(pages::category)))
         .service(resource("/search").route(get().to(pages::search)))
         .service(resource("/use-cases/{slug}").route(get().to(pages::use_case)))
+        .service(
+            resource("/requests")
+                .app_data(web::PayloadConfig::new(64 * 1024))
+                .route(get().to(pages::requests))
+                .route(post().to(pages::ask)),
+        )
+        .service(
+            resource("/requests/{id}/vote")
+                .app_data(web::PayloadConfig::new(16 * 1024))
+                .route(post().to(pages::vote)),
+        )
         .service(resource("/sitemap.xml").route(get().to(pages::sitemap)))
         .service(resource("/sitemaps/{file}").route(get().to(pages::sitemap_part)))
         .service(resource("/robots.txt").route(get().to(pages::robots)))

@@ -4,6 +4,8 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use mercato_frontend::components::ContactForm;
+use mercato_frontend::pages::requests::RequestsState;
+use mercato_shared::api::integration_requests::{CreateIntegrationRequest, RequestStatus, Vote};
 use mercato_shared::api::leads::{CreateLead, LeadKind};
 use mercato_shared::api::listings::{Listing, ListingSummary};
 use mercato_shared::validate::Slug;
@@ -436,6 +438,182 @@ pub async fn search(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<H
     Ok(pages::html(StatusCode::OK, pages::document(&head, &body)))
 }
 
+/// Open requests the page shows, and shipped ones.
+const REQUESTS_SHOWN: u32 = 50;
+const SHIPPED_SHOWN: u32 = 20;
+
+async fn requests_document(
+    req: &HttpRequest,
+    state: &AppState,
+    status: StatusCode,
+    page_state: RequestsState,
+) -> ApiResult<HttpResponse> {
+    let (open, _) =
+        super::integration_requests::ranked(state, RequestStatus::Open, 0, REQUESTS_SHOWN).await?;
+    let (shipped, _) =
+        super::integration_requests::ranked(state, RequestStatus::Shipped, 0, SHIPPED_SHOWN)
+            .await?;
+    let head = Head {
+        title: "Ask for an integration · Mercato".into(),
+        description: "The integrations people want that do not exist yet, most votes first. Ask for one, or vote, and hear first when it ships.".into(),
+        canonical: format!("{}/requests", pages::origin(req, state)),
+        og_type: "website",
+        image: None,
+        json_ld: None,
+    };
+    let body = mercato_frontend::ssr::requests_page(open, shipped, page_state);
+    let mut res = pages::html(status, pages::document(&head, &body));
+    if status != StatusCode::OK || !req.query_string().is_empty() {
+        res.headers_mut().insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
+    }
+    Ok(res)
+}
+
+/// `/requests`: "ask for an integration", with votes.
+pub async fn requests(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let notice = match req.query_string() {
+        "asked=1" => {
+            Some("Thanks — your request is listed. We will tell you when it ships.".to_string())
+        }
+        "voted=1" => Some("Thanks — your vote is counted.".to_string()),
+        _ => None,
+    };
+    let page_state = RequestsState {
+        notice,
+        ..Default::default()
+    };
+    requests_document(&req, &state, StatusCode::OK, page_state).await
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct AskBody {
+    tool: String,
+    use_case: String,
+    email: String,
+}
+
+fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+/// The "ask for one" form: the API's own request capture, then back to the list.
+pub async fn ask(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    let posted: AskBody = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let request = CreateIntegrationRequest {
+        tool: posted.tool.clone(),
+        use_case: posted.use_case.clone(),
+        vote: Vote {
+            email: Some(posted.email.clone()),
+            ..Default::default()
+        },
+    };
+    let mut page_state = RequestsState {
+        tool: posted.tool,
+        use_case: posted.use_case,
+        email: posted.email,
+        ..Default::default()
+    };
+    match super::integration_requests::ask(&state, &req, None, request).await {
+        Ok(_) => Ok(see_other("/requests?asked=1")),
+        Err(ApiError::Validation(errors)) => {
+            page_state.ask_errors = errors
+                .into_iter()
+                .map(|e| (e.field, capitalised(&e.message)))
+                .collect();
+            requests_document(&req, &state, StatusCode::UNPROCESSABLE_ENTITY, page_state).await
+        }
+        Err(ApiError::Conflict { code, detail, .. }) => {
+            page_state.ask_errors = vec![("vote.email".into(), capitalised(&detail))];
+            let status = if code == ErrorCode::RateLimited {
+                StatusCode::TOO_MANY_REQUESTS
+            } else {
+                StatusCode::CONFLICT
+            };
+            requests_document(&req, &state, status, page_state).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct VoteBody {
+    email: String,
+}
+
+/// A vote button's form.
+pub async fn vote(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    let Ok(id) = path.parse::<i64>() else {
+        return Ok(pages::not_found(&req, &state));
+    };
+    let posted: VoteBody = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let ballot = Vote {
+        email: Some(posted.email),
+        ..Default::default()
+    };
+    let refused = |message: String| RequestsState {
+        vote_error: Some((id, message)),
+        ..Default::default()
+    };
+    match super::integration_requests::vote_for(&state, &req, None, id, ballot).await {
+        Ok(_) => Ok(see_other("/requests?voted=1")),
+        Err(ApiError::NotFound(_)) => Ok(pages::not_found(&req, &state)),
+        Err(ApiError::Validation(errors)) => {
+            let message = errors
+                .into_iter()
+                .next()
+                .map_or("Please give a valid email.".into(), |e| {
+                    format!("Your email {}", e.message.trim_end_matches('.')) + "."
+                });
+            requests_document(
+                &req,
+                &state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                refused(message),
+            )
+            .await
+        }
+        Err(ApiError::Conflict { code, detail, .. }) => {
+            let message = if code == ErrorCode::AlreadyVoted {
+                "You already voted for this one.".to_string()
+            } else {
+                capitalised(&detail)
+            };
+            let status = if code == ErrorCode::RateLimited {
+                StatusCode::TOO_MANY_REQUESTS
+            } else {
+                StatusCode::CONFLICT
+            };
+            requests_document(&req, &state, status, refused(message)).await
+        }
+        Err(ApiError::InvalidTransition { .. }) => {
+            requests_document(
+                &req,
+                &state,
+                StatusCode::CONFLICT,
+                refused("This one has shipped: no more votes needed.".into()),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Listings a use-case page considers: the best search hits for its words.
 const USE_CASE_CANDIDATES: u32 = 100;
 
@@ -610,10 +788,16 @@ async fn other_pages(db: &impl ConnectionTrait, origin: &str) -> ApiResult<Vec<s
         ))
         .await?
         .and_then(|r| r.try_get::<Option<DateTime<Utc>>>("", "t").ok().flatten());
-    let mut urls = vec![seo::SitemapUrl {
-        loc: format!("{origin}/"),
-        lastmod: latest,
-    }];
+    let mut urls = vec![
+        seo::SitemapUrl {
+            loc: format!("{origin}/"),
+            lastmod: latest,
+        },
+        seo::SitemapUrl {
+            loc: format!("{origin}/requests"),
+            lastmod: None,
+        },
+    ];
     for (prefix, sql) in [
         (
             "categories",

@@ -493,3 +493,67 @@ async fn a_use_case_page_lists_the_integrations_that_name_it() {
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn people_ask_for_integrations_and_vote_without_javascript() {
+    let app = TestApp::spawn().await;
+    let (status, _, html) = page(&app, "/requests").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Nobody has asked yet."));
+
+    let ask = [
+        ("tool", "Pipedrive"),
+        ("use_case", "Sync deals both ways"),
+        ("email", "first@customer.example"),
+    ];
+    let res = post_form(&app, "/requests", &ask).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/requests?asked=1");
+    let (_, _, html) = page(&app, "/requests?asked=1").await;
+    assert!(html.contains("Thanks — your request is listed."));
+    assert!(html.contains(">Pipedrive</h3>"));
+    let listed = expect_json(
+        app.get("/api/v1/integration-requests", None).await,
+        StatusCode::OK,
+    )
+    .await;
+    let id = listed["items"][0]["id"].as_i64().unwrap();
+    assert_eq!(listed["items"][0]["votes"], 1);
+
+    // Another person votes; the same person cannot vote twice.
+    let path = format!("/requests/{id}/vote");
+    let res = post_form(&app, &path, &[("email", "second@customer.example")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = post_form(&app, &path, &[("email", "second@customer.example")]).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("You already voted for this one."));
+    let listed = expect_json(
+        app.get("/api/v1/integration-requests", None).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(listed["items"][0]["votes"], 2);
+
+    // Bad input comes back at its field, with what was typed.
+    let res = post_form(
+        &app,
+        "/requests",
+        &[("tool", ""), ("use_case", "Something"), ("email", "nope")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("id=\"ask-tool-error\""), "{html}");
+    assert!(html.contains("id=\"ask-email-error\""));
+    assert!(html.contains("value=\"nope\""));
+    let res = post_form(&app, &path, &[("email", "")]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    for path in ["/requests/999999/vote", "/requests/abc/vote"] {
+        let res = post_form(&app, path, &[("email", "x@customer.example")]).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+}

@@ -5,5 +5,6 @@ pub mod home;
 pub mod listing;
 pub mod not_found;
 pub mod partner;
+pub mod requests;
 pub mod search;
 pub mod use_case;
