@@ -139,42 +139,4 @@ describe('home page', { timeout: 120_000 }, () => {
     assert.deepEqual(overflow.wide, [], 'elements reaching past the right edge');
     await page.close();
   });
-
-  test('says clearly when integrations cannot be loaded, and can try again', T, async () => {
-    const page = await browser.context.newPage();
-    let failNext = true;
-    await page.route('**/api/v1/listings?*', async (route) => {
-      if (!failNext) return route.continue();
-      failNext = false;
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      return route.fulfill({
-        status: 503,
-        contentType: 'application/problem+json',
-        body: JSON.stringify({
-          type: 'about:blank',
-          title: 'Service unavailable',
-          status: 503,
-          code: 'service_unavailable',
-          detail: 'The database is not available.',
-        }),
-      });
-    });
-    await page.goto(BASE_URL + '/');
-    const { popular } = homeRegions(page);
-
-    await popular.getByRole('status').waitFor();
-    assert.match(await popular.getByRole('status').textContent(), /Loading popular integrations/);
-
-    const alert = popular.getByRole('alert');
-    await alert.waitFor();
-    const text = await alert.textContent();
-    assert.match(text, /couldn’t load popular integrations/);
-    assert.match(text, /503/);
-    assert.match(text, /The database is not available\./);
-
-    await alert.getByRole('button', { name: 'Try again' }).click();
-    await popular.getByRole('listitem').first().waitFor();
-    assert.equal(await popular.getByRole('alert').count(), 0);
-    await page.close();
-  });
 });

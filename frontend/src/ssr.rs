@@ -12,6 +12,7 @@ use mercato_shared::api::search::SearchResponse;
 use crate::components::ContactForm;
 use crate::layout::Layout;
 use crate::pages::category::CategoryPage;
+use crate::pages::home::HomePage;
 use crate::pages::listing::ListingPage;
 use crate::pages::not_found::NotFoundPage;
 use crate::pages::partner::PartnerPage;
@@ -76,4 +77,9 @@ pub fn requests_page(
     state: RequestsState,
 ) -> String {
     render(move || view! { <Layout><RequestsPage open shipped state /></Layout> })
+}
+
+/// The body of the home page.
+pub fn home_page(popular: Vec<ListingSummary>, categories: Vec<Category>) -> String {
+    render(move || view! { <Layout><HomePage popular categories /></Layout> })
 }

@@ -64,16 +64,7 @@ pub(crate) async fn public_counts(db: &impl ConnectionTrait) -> ApiResult<HashMa
 #[utoipa::path(get, path = "/api/v1/categories", tag = "categories",
     responses((status = 200, body = Page<Category>)))]
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    let rows = categories::Entity::find()
-        .order_by_asc(categories::Column::Position)
-        .order_by_asc(categories::Column::Name)
-        .all(&state.db.read)
-        .await?;
-    let counts = public_counts(&state.db.read).await?;
-    let items = rows
-        .iter()
-        .map(|c| views::category(c, counts.get(&c.id).copied().unwrap_or(0)))
-        .collect();
+    let items = all(&state).await?;
     Ok(respond::cacheable(
         &req,
         &Page {
@@ -81,6 +72,20 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<Htt
             next_cursor: None,
         },
     ))
+}
+
+/// Every category in display order, with its public listing count.
+pub(crate) async fn all(state: &AppState) -> ApiResult<Vec<Category>> {
+    let rows = categories::Entity::find()
+        .order_by_asc(categories::Column::Position)
+        .order_by_asc(categories::Column::Name)
+        .all(&state.db.read)
+        .await?;
+    let counts = public_counts(&state.db.read).await?;
+    Ok(rows
+        .iter()
+        .map(|c| views::category(c, counts.get(&c.id).copied().unwrap_or(0)))
+        .collect())
 }
 
 /// One category.

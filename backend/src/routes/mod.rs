@@ -265,6 +265,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .default_service(web::to(api_route_not_found)),
         )
         // server-rendered public pages
+        .service(resource("/").route(get().to(pages::home)))
         .service(resource("/integrations/{slug}").route(get().to(pages::listing)))
         .service(
             resource("/integrations/{slug}/contact")

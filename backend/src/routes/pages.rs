@@ -26,6 +26,40 @@ fn plain(markdown: &str) -> String {
         .collect()
 }
 
+/// The home page: popular integrations and the categories, with the site's search as
+/// structured data (a search box in search results).
+pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let filter = store::listings::ListFilter {
+        public_only: true,
+        limit: u64::from(mercato_frontend::pages::home::POPULAR_LIMIT),
+        ..Default::default()
+    };
+    let popular = super::listings::page(&state, &filter).await?.items;
+    let categories = super::categories::all(&state).await?;
+    let origin = pages::origin(&req, &state);
+    let json_ld = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "WebSite",
+        "name": "Mercato",
+        "url": format!("{origin}/"),
+        "potentialAction": {
+            "@type": "SearchAction",
+            "target": format!("{origin}/search?q={{search_term_string}}"),
+            "query-input": "required name=search_term_string",
+        },
+    });
+    let head = Head {
+        title: "Mercato — integration marketplace".into(),
+        description: "Find, compare and install integrations built by Mercato partners for the tools your team already uses.".into(),
+        canonical: format!("{origin}/"),
+        og_type: "website",
+        image: None,
+        json_ld: Some(json_ld.to_string()),
+    };
+    let body = mercato_frontend::ssr::home_page(popular, categories);
+    Ok(pages::html(StatusCode::OK, pages::document(&head, &body)))
+}
+
 /// The public listing of a slug, as the API shows it.
 async fn public_listing(state: &AppState, raw: &str) -> ApiResult<Option<Listing>> {
     let Ok(slug) = Slug::parse(raw) else {

@@ -124,7 +124,7 @@ async fn the_web_app_bundle_is_served() {
     )
     .unwrap();
     std::fs::write(app.settings.web_dir.join("pkg/app.wasm"), b"\0asm").unwrap();
-    let res = app.get("/", None).await;
+    let res = app.get("/index.html", None).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.headers()["content-type"]
         .to_str()
@@ -135,7 +135,7 @@ async fn the_web_app_bundle_is_served() {
     assert_eq!(res.headers()["content-type"], "application/wasm");
     let res = app
         .client
-        .get(app.url("/"))
+        .get(app.url("/index.html"))
         .header("if-none-match", etag)
         .send()
         .await

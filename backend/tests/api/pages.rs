@@ -557,3 +557,25 @@ async fn people_ask_for_integrations_and_vote_without_javascript() {
         assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_home_page_is_server_rendered_with_popular_listings_and_categories() {
+    let (app, _) = marketplace().await;
+    let (status, content_type, html) = page(&app, "/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.starts_with("text/html"));
+    assert!(html.contains(">Find the integrations your team runs on</h1>"));
+    assert!(html.contains("href=\"/integrations/acme-sync\""), "{html}");
+    assert!(html.contains("href=\"/categories/crm\""));
+    assert!(html.contains("1 integration"));
+    assert!(html.contains(&format!(
+        "<link rel=\"canonical\" href=\"{}/\">",
+        app.address
+    )));
+    let ld = json_ld(&html);
+    assert_eq!(ld["@type"], "WebSite");
+    assert_eq!(
+        ld["potentialAction"]["target"],
+        format!("{}/search?q={{search_term_string}}", app.address)
+    );
+}

@@ -1,56 +1,18 @@
 //! The marketplace home page: popular integrations and the category list.
 
 use leptos::prelude::*;
+use mercato_shared::api::categories::Category;
+use mercato_shared::api::listings::ListingSummary;
 
-use crate::api;
-use crate::components::{CategoryList, ErrorNotice, ListingCard, Loading};
+use crate::components::{CategoryList, ListingCard};
 
 /// How many listings the "Popular integrations" grid shows.
 pub const POPULAR_LIMIT: u32 = 12;
 
+/// The page itself, from its data (the server renders it; the browser-rendered app loads the
+/// data first, see `app.rs`).
 #[component]
-pub fn HomePage() -> impl IntoView {
-    let popular = LocalResource::new(|| api::listings(POPULAR_LIMIT));
-    let categories = LocalResource::new(api::categories);
-
-    let popular_view = move || match popular.get() {
-        None => view! { <Loading what="popular integrations" /> }.into_any(),
-        Some(Err(error)) => view! {
-            <ErrorNotice
-                what="popular integrations"
-                error
-                on_retry=Callback::new(move |()| popular.refetch())
-            />
-        }
-        .into_any(),
-        Some(Ok(page)) if page.items.is_empty() => {
-            view! { <p class="empty">"No integrations are published yet."</p> }.into_any()
-        }
-        Some(Ok(page)) => view! {
-            <ul class="card-grid" role="list">
-                {page
-                    .items
-                    .into_iter()
-                    .map(|listing| view! { <ListingCard listing /> })
-                    .collect_view()}
-            </ul>
-        }
-        .into_any(),
-    };
-
-    let categories_view = move || match categories.get() {
-        None => view! { <Loading what="categories" /> }.into_any(),
-        Some(Err(error)) => view! {
-            <ErrorNotice
-                what="categories"
-                error
-                on_retry=Callback::new(move |()| categories.refetch())
-            />
-        }
-        .into_any(),
-        Some(Ok(page)) => view! { <CategoryList categories=page.items /> }.into_any(),
-    };
-
+pub fn HomePage(popular: Vec<ListingSummary>, categories: Vec<Category>) -> impl IntoView {
     view! {
         <section class="hero" aria-labelledby="hero-title">
             <h1 id="hero-title">"Find the integrations your team runs on"</h1>
@@ -61,12 +23,25 @@ pub fn HomePage() -> impl IntoView {
         <div class="home-layout">
             <section class="home-layout__main" aria-labelledby="popular-title">
                 <h2 id="popular-title">"Popular integrations"</h2>
-                {popular_view}
+                <PopularGrid popular />
             </section>
             <aside class="home-layout__side" aria-labelledby="categories-title">
                 <h2 id="categories-title">"Browse by category"</h2>
-                {categories_view}
+                <CategoryList categories />
             </aside>
         </div>
     }
+}
+
+#[component]
+pub fn PopularGrid(popular: Vec<ListingSummary>) -> impl IntoView {
+    if popular.is_empty() {
+        return view! { <p class="empty">"No integrations are published yet."</p> }.into_any();
+    }
+    view! {
+        <ul class="card-grid" role="list">
+            {popular.into_iter().map(|listing| view! { <ListingCard listing /> }).collect_view()}
+        </ul>
+    }
+    .into_any()
 }
