@@ -5,7 +5,12 @@ use leptos::prelude::*;
 use crate::components::SearchForm;
 
 #[component]
-pub fn Layout(children: Children) -> impl IntoView {
+pub fn Layout(
+    children: Children,
+    /// The search query of the page, shown in the header's search box.
+    #[prop(optional)]
+    query: String,
+) -> impl IntoView {
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="site-header">
@@ -14,7 +19,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                     <span class="brand__mark" aria-hidden="true">"M"</span>
                     <span class="brand__name">"Mercato"</span>
                 </a>
-                <SearchForm />
+                <SearchForm value=query />
             </div>
         </header>
         <main id="main" class="container" tabindex="-1">

@@ -62,7 +62,8 @@ pub fn search_page(
     results: SearchResponse,
     category_names: Vec<(String, String)>,
 ) -> String {
-    render(move || view! { <Layout><SearchPage filters results category_names /></Layout> })
+    let query = filters.q.clone();
+    render(move || view! { <Layout query><SearchPage filters results category_names /></Layout> })
 }
 
 /// The body of a use case's page.

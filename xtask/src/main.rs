@@ -14,6 +14,7 @@ mod bench_webhooks;
 mod build_web;
 mod cli;
 mod e2e;
+mod lighthouse;
 mod paths;
 mod process;
 mod run;
@@ -46,6 +47,8 @@ Commands:
   bench-leads [options]    Routing and storing a lead end to end with --partners N (1000)
                            services partners and --open-leads N (100000): p50/p99 of
                            POST /api/v1/leads; --requests N (2000), --postgres URL
+  lighthouse               Lighthouse scores of the home, search and listing pages (release
+                           server, demo data) against the targets
   bench-webhooks [options] Webhook dispatch throughput: --deliveries N (20000) queued to a local
                            receiver, sent by --workers N (1) dispatch workers; --postgres URL
   bench-usage [options]    Usage ingestion rate, durability under SIGKILL, and analytics query
@@ -70,6 +73,7 @@ fn main() -> ExitCode {
         "run" => run::Options::parse(args).and_then(|o| run::run(&o)),
         "test" => test::Options::parse(args).and_then(|o| test::run(&o)),
         "bench" => bench::Options::parse(args).and_then(|o| bench::run(&o)),
+        "lighthouse" => lighthouse::parse(args).and_then(|()| lighthouse::run()),
         "bench-webhooks" => {
             bench_webhooks::Options::parse(args).and_then(|o| bench_webhooks::run(&o))
         }

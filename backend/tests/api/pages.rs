@@ -319,6 +319,10 @@ async fn the_search_page_finds_with_typos_and_keeps_filters_in_the_url() {
     let (status, _, html) = page(&app, "/search?q=invoise").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Results for “invoise”"), "{html}");
+    assert!(
+        html.contains("value=\"invoise\""),
+        "the header's box keeps the query"
+    );
     assert!(html.contains("href=\"/integrations/invoice-bridge\""));
     assert!(html.contains("<mark>"));
     assert!(!html.contains("href=\"/integrations/contact-sync\""));

@@ -1,0 +1,126 @@
+//! `cargo xtask lighthouse`: Lighthouse (the npm package, driving Debian's Chromium) on the home,
+//! search and listing pages of the release server with the demo data, against the issue's
+//! targets. Lighthouse is installed once into `~/.cache/mercato/lighthouse`.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use serde_json::Value;
+
+use crate::bench_usage::start_server_with;
+use crate::cli::Args;
+use crate::e2e::{isolated, TempDir};
+use crate::process::{which, Cmd};
+use crate::{build_web, paths, tools};
+
+const LIGHTHOUSE_VERSION: &str = "12";
+const CHROME_FLAGS: &str = "--headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+     --disable-background-networking --disable-component-update --disable-sync";
+/// (category, minimum score) the issue asks for.
+const TARGETS: [(&str, u32); 4] = [
+    ("performance", 95),
+    ("accessibility", 95),
+    ("best-practices", 95),
+    ("seo", 100),
+];
+
+pub fn parse(args: Args) -> Result<()> {
+    args.finish()
+}
+
+fn ensure_lighthouse() -> Result<PathBuf> {
+    let home = std::env::var_os("HOME").context("HOME is not set")?;
+    let dir = PathBuf::from(home).join(".cache/mercato/lighthouse");
+    let bin = dir.join("node_modules/.bin/lighthouse");
+    if bin.is_file() {
+        return Ok(bin);
+    }
+    if which("npm").is_none() {
+        bail!("npm is not on PATH; Lighthouse needs Node.js 20+ and npm");
+    }
+    println!(
+        "Installing lighthouse@{LIGHTHOUSE_VERSION} into {} (once; about a minute).",
+        dir.display()
+    );
+    std::fs::create_dir_all(&dir)?;
+    Cmd::new("npm")
+        .args(["install", "--no-audit", "--no-fund", "--prefix"])
+        .arg(&dir)
+        .arg(format!("lighthouse@{LIGHTHOUSE_VERSION}"))
+        .run()?;
+    Ok(bin)
+}
+
+pub fn run() -> Result<()> {
+    let chromium = tools::ensure_chromium()?;
+    let lighthouse = ensure_lighthouse()?;
+    build_web::run(&build_web::Options { dev: false })?;
+    Cmd::cargo()
+        .args(["build", "--release", "-p", "mercato", "--bin", "mercato"])
+        .run()
+        .context("building the release server")?;
+    let server_bin = paths::server_binary("release");
+    let temp = TempDir::new("mercato-lighthouse")?;
+    let data_dir = temp.path().join("data");
+    isolated(Cmd::new(&server_bin))
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .arg("seed-demo")
+        .run()?;
+    let web_dir = paths::web_dist_dir();
+    let server = start_server_with(
+        &server_bin,
+        &data_dir,
+        None,
+        &temp.path().join("serve.log"),
+        &[
+            ("MERCATO_SEARCH_WORKER", "true"),
+            ("MERCATO_WEB_DIR", web_dir.to_str().unwrap_or_default()),
+        ],
+    )?;
+    let listings: Value = serde_json::from_str(
+        &Cmd::new("curl")
+            .args(["-sf", &format!("{}/api/v1/listings?limit=1", server.base)])
+            .read()?,
+    )?;
+    let slug = listings["items"][0]["slug"]
+        .as_str()
+        .context("the demo data has no listing")?;
+    // The search index catches up with the seeded data in the background.
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let pages = [
+        ("home", "/".to_string()),
+        ("search", "/search?q=quickbooks".to_string()),
+        ("listing", format!("/integrations/{slug}")),
+    ];
+    println!(
+        "\n== Lighthouse {LIGHTHOUSE_VERSION} (release server, demo data, Chromium headless) =="
+    );
+    for (name, path) in pages {
+        let report = temp.path().join(format!("{name}.json"));
+        Cmd::new(&lighthouse)
+            .arg(format!("{}{path}", server.base))
+            .args(["--quiet", "--output=json"])
+            .arg(format!("--output-path={}", report.display()))
+            .arg(format!(
+                "--chrome-flags={CHROME_FLAGS} --user-data-dir={}",
+                temp.path().join(format!("chrome-{name}")).display()
+            ))
+            .env("CHROME_PATH", &chromium)
+            .run()
+            .with_context(|| format!("lighthouse on {path}"))?;
+        let json: Value = serde_json::from_str(&std::fs::read_to_string(&report)?)?;
+        let scores: Vec<String> = TARGETS
+            .iter()
+            .map(|(category, target)| {
+                let score = json["categories"][category]["score"]
+                    .as_f64()
+                    .map_or(0, |s| (s * 100.0).round() as u32);
+                format!("{category} {score} (target >= {target})")
+            })
+            .collect();
+        println!("{name:<8} {path:<45} {}", scores.join(", "));
+    }
+    drop(server);
+    Ok(())
+}
