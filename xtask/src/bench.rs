@@ -70,11 +70,7 @@ pub fn run(options: &Options) -> Result<()> {
         );
     }
     let wrk = tools::ensure_wrk()?;
-    Cmd::cargo()
-        .args(["build", "--release", "-p", "mercato", "--bin", "mercato"])
-        .run()
-        .context("building the release server")?;
-    let server = paths::server_binary("release");
+    let server = paths::release_server()?;
     let temp = TempDir::new("mercato-bench")?;
     let data_dir = temp.path().join("data");
 

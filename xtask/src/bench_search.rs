@@ -83,11 +83,7 @@ fn read_queries(path: &Path) -> Result<Vec<Query>> {
 pub fn run(options: &Options) -> Result<()> {
     let queries = read_queries(&options.queries)?;
     let wrk = tools::ensure_wrk()?;
-    Cmd::cargo()
-        .args(["build", "--release", "-p", "mercato", "--bin", "mercato"])
-        .run()
-        .context("building the release server")?;
-    let server = paths::server_binary("release");
+    let server = paths::release_server()?;
     let temp = TempDir::new("mercato-bench-search")?;
     let data_dir = temp.path().join("data");
 

@@ -189,11 +189,7 @@ pub fn percentile(sorted: &[Duration], p: f64) -> f64 {
 }
 
 pub fn run(options: &Options) -> Result<()> {
-    Cmd::cargo()
-        .args(["build", "--release", "-p", "mercato", "--bin", "mercato"])
-        .run()
-        .context("building the release server")?;
-    let server_bin = paths::server_binary("release");
+    let server_bin = paths::release_server()?;
     let temp = TempDir::new("mercato-bench-usage")?;
     let data_dir = temp.path().join("data");
     let database_url = match &options.postgres {

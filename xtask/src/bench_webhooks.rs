@@ -55,11 +55,7 @@ struct Seen {
 }
 
 pub fn run(options: &Options) -> Result<()> {
-    Cmd::cargo()
-        .args(["build", "--release", "-p", "mercato", "--bin", "mercato"])
-        .run()
-        .context("building the release server")?;
-    let server_bin = paths::server_binary("release");
+    let server_bin = paths::release_server()?;
     let temp = TempDir::new("mercato-bench-webhooks")?;
     let data_dir = temp.path().join("data");
     let database_url = match &options.postgres {

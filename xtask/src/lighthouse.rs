@@ -55,11 +55,7 @@ pub fn run() -> Result<()> {
     let chromium = tools::ensure_chromium()?;
     let lighthouse = ensure_lighthouse()?;
     build_web::run(&build_web::Options { dev: false })?;
-    Cmd::cargo()
-        .args(["build", "--release", "-p", "mercato", "--bin", "mercato"])
-        .run()
-        .context("building the release server")?;
-    let server_bin = paths::server_binary("release");
+    let server_bin = paths::release_server()?;
     let temp = TempDir::new("mercato-lighthouse")?;
     let data_dir = temp.path().join("data");
     isolated(Cmd::new(&server_bin))

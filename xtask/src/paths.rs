@@ -48,3 +48,13 @@ pub fn server_binary(profile_dir: &str) -> PathBuf {
         .join(profile_dir)
         .join(format!("mercato{}", env::consts::EXE_SUFFIX))
 }
+
+/// Builds the release server and returns its binary (the benchmarks and Lighthouse run it).
+pub fn release_server() -> anyhow::Result<PathBuf> {
+    use anyhow::Context;
+    crate::process::Cmd::cargo()
+        .args(["build", "--release", "-p", "mercato", "--bin", "mercato"])
+        .run()
+        .context("building the release server")?;
+    Ok(server_binary("release"))
+}
