@@ -81,6 +81,10 @@ pub fn requests_page(
 }
 
 /// The body of the home page.
-pub fn home_page(popular: Vec<ListingSummary>, categories: Vec<Category>) -> String {
-    render(move || view! { <Layout><HomePage popular categories /></Layout> })
+pub fn home_page(
+    featured: Vec<ListingSummary>,
+    popular: Vec<ListingSummary>,
+    categories: Vec<Category>,
+) -> String {
+    render(move || view! { <Layout><HomePage featured popular categories /></Layout> })
 }

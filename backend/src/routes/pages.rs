@@ -26,7 +26,11 @@ fn plain(markdown: &str) -> String {
         .collect()
 }
 
-/// The home page: popular integrations and the categories, with the site's search as
+/// The badge of the home page's featured collection, and how many it shows.
+const FEATURED_BADGE: &str = "staff-pick";
+const FEATURED_SHOWN: u32 = 6;
+
+/// The home page: staff picks, popular integrations and the categories, with the site's search as
 /// structured data (a search box in search results).
 pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     let filter = store::listings::ListFilter {
@@ -36,6 +40,23 @@ pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<Htt
     };
     let popular = super::listings::page(&state, &filter).await?.items;
     let categories = super::categories::all(&state).await?;
+    let picks = super::search::SearchParams {
+        q: String::new(),
+        category: None,
+        pricing: None,
+        partner: None,
+        badge: Some(FEATURED_BADGE.into()),
+        limit: Some(FEATURED_SHOWN),
+        cursor: None,
+        explain: false,
+    };
+    let order: Vec<String> = super::search::execute(&state, &picks, None)
+        .await?
+        .hits
+        .into_iter()
+        .map(|h| h.slug)
+        .collect();
+    let featured = summaries(&state, public_rows(&state, &order, |_| true).await?).await?;
     let origin = pages::origin(&req, &state);
     let json_ld = serde_json::json!({
         "@context": "https://schema.org",
@@ -56,7 +77,7 @@ pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<Htt
         image: None,
         json_ld: Some(json_ld.to_string()),
     };
-    let body = mercato_frontend::ssr::home_page(popular, categories);
+    let body = mercato_frontend::ssr::home_page(featured, popular, categories);
     Ok(pages::html(StatusCode::OK, pages::document(&head, &body)))
 }
 
@@ -648,6 +669,47 @@ pub async fn vote(
     }
 }
 
+/// The public listings of `slugs` that `keep` accepts, in the order of `slugs`.
+async fn public_rows(
+    state: &AppState,
+    slugs: &[String],
+    keep: impl Fn(&listings::Model) -> bool,
+) -> ApiResult<Vec<(listings::Model, partners::Model)>> {
+    let mut rows: Vec<_> = listings::Entity::find()
+        .find_also_related(partners::Entity)
+        .filter(listings::Column::Slug.is_in(slugs.iter().map(String::as_str)))
+        .filter(listings::Column::Status.eq("published"))
+        .all(&state.db.read)
+        .await?
+        .into_iter()
+        .filter_map(|(l, p)| p.filter(|p| p.status == "active").map(|p| (l, p)))
+        .filter(|(l, _)| keep(l))
+        .collect();
+    rows.sort_by_key(|(l, _)| slugs.iter().position(|s| *s == l.slug));
+    Ok(rows)
+}
+
+/// Listing rows as the cards show them.
+async fn summaries(
+    state: &AppState,
+    rows: Vec<(listings::Model, partners::Model)>,
+) -> ApiResult<Vec<ListingSummary>> {
+    let ids: Vec<i64> = rows.iter().map(|(l, _)| l.id).collect();
+    let mut cats = store::listings::category_refs(&state.db.read, &ids).await?;
+    Ok(rows
+        .iter()
+        .map(|(l, p)| {
+            let slugs = cats
+                .remove(&l.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|c| c.slug)
+                .collect();
+            views::listing_summary(l, p, slugs)
+        })
+        .collect())
+}
+
 /// Listings a use-case page considers: the best search hits for its words.
 const USE_CASE_CANDIDATES: u32 = 100;
 
@@ -678,45 +740,18 @@ pub async fn use_case(
         Err(e) => return Err(e),
     };
     let order: Vec<String> = hits.into_iter().map(|h| h.slug).collect();
-    let mut rows: Vec<_> = listings::Entity::find()
-        .find_also_related(partners::Entity)
-        .filter(listings::Column::Slug.is_in(order.iter().map(String::as_str)))
-        .filter(listings::Column::Status.eq("published"))
-        .all(&state.db.read)
-        .await?
-        .into_iter()
-        .filter_map(|(l, p)| p.filter(|p| p.status == "active").map(|p| (l, p)))
-        .filter(|(l, _)| {
-            l.use_cases
-                .0
-                .iter()
-                .any(|u| Slug::slugify(u).is_some_and(|s| s == slug))
-        })
-        .collect();
-    rows.sort_by_key(|(l, _)| order.iter().position(|s| *s == l.slug));
-    let Some(phrase) = rows.first().and_then(|(l, _)| {
+    let named = |l: &listings::Model| {
         l.use_cases
             .0
             .iter()
             .find(|u| Slug::slugify(u).is_some_and(|s| s == slug))
             .cloned()
-    }) else {
+    };
+    let rows = public_rows(&state, &order, |l| named(l).is_some()).await?;
+    let Some(phrase) = rows.first().and_then(|(l, _)| named(l)) else {
         return Ok(pages::not_found(&req, &state));
     };
-    let ids: Vec<i64> = rows.iter().map(|(l, _)| l.id).collect();
-    let mut cats = store::listings::category_refs(&state.db.read, &ids).await?;
-    let listings: Vec<ListingSummary> = rows
-        .iter()
-        .map(|(l, p)| {
-            let slugs = cats
-                .remove(&l.id)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|c| c.slug)
-                .collect();
-            views::listing_summary(l, p, slugs)
-        })
-        .collect();
+    let listings = summaries(&state, rows).await?;
     let origin = pages::origin(&req, &state);
     let canonical = format!("{origin}/use-cases/{}", slug.as_str());
     let title_phrase = mercato_frontend::pages::use_case::sentence_case(&phrase);

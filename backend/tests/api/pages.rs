@@ -569,6 +569,10 @@ async fn the_home_page_is_server_rendered_with_popular_listings_and_categories()
     assert_eq!(status, StatusCode::OK);
     assert!(content_type.starts_with("text/html"));
     assert!(html.contains(">Find the integrations your team runs on</h1>"));
+    assert!(
+        !html.contains("Staff picks"),
+        "no staff picks yet, no section"
+    );
     assert!(html.contains("href=\"/integrations/acme-sync\""), "{html}");
     assert!(html.contains("href=\"/categories/crm\""));
     assert!(html.contains("1 integration"));
@@ -582,4 +586,34 @@ async fn the_home_page_is_server_rendered_with_popular_listings_and_categories()
         ld["potentialAction"]["target"],
         format!("{}/search?q={{search_term_string}}", app.address)
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_picks_are_featured_on_the_home_page() {
+    let (app, owner) = marketplace().await;
+    app.published_listing(&owner, "acme", "acme-picked", "crm")
+        .await;
+    let admin = app.admin().await;
+    let res = app
+        .put(
+            "/api/v1/listings/acme-picked/badges",
+            Some(&admin.token),
+            &json!({"badges": ["staff-pick"]}),
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
+    app.wait_for_search().await;
+    let (_, _, html) = page(&app, "/").await;
+    let featured = &html[html.find("Staff picks").expect("a featured section")..];
+    let featured = &featured[..featured.find("Popular integrations").unwrap()];
+    assert!(
+        featured.contains("href=\"/integrations/acme-picked\""),
+        "{featured}"
+    );
+    assert!(!featured.contains("href=\"/integrations/acme-sync\""));
 }

@@ -12,7 +12,12 @@ pub const POPULAR_LIMIT: u32 = 12;
 /// The page itself, from its data (the server renders it; the browser-rendered app loads the
 /// data first, see `app.rs`).
 #[component]
-pub fn HomePage(popular: Vec<ListingSummary>, categories: Vec<Category>) -> impl IntoView {
+pub fn HomePage(
+    /// Staff picks; the section is left out when there are none.
+    featured: Vec<ListingSummary>,
+    popular: Vec<ListingSummary>,
+    categories: Vec<Category>,
+) -> impl IntoView {
     view! {
         <section class="hero" aria-labelledby="hero-title">
             <h1 id="hero-title">"Find the integrations your team runs on"</h1>
@@ -20,6 +25,12 @@ pub fn HomePage(popular: Vec<ListingSummary>, categories: Vec<Category>) -> impl
                 "Connect the tools you already use. Every listing is built and supported by a Mercato partner."
             </p>
         </section>
+        {(!featured.is_empty()).then(|| view! {
+            <section class="featured" aria-labelledby="featured-title">
+                <h2 id="featured-title">"Staff picks"</h2>
+                <PopularGrid popular=featured />
+            </section>
+        })}
         <div class="home-layout">
             <section class="home-layout__main" aria-labelledby="popular-title">
                 <h2 id="popular-title">"Popular integrations"</h2>
