@@ -166,9 +166,18 @@ pub async fn page(
         let (last, _) = rows.last().expect("a full page has a last row");
         pagination::encode(&(last.monthly_installs, last.id))
     });
+    let items = summaries(state, rows).await?;
+    Ok(Page { items, next_cursor })
+}
+
+/// Listing rows (with their partners) as cards show them, with their category slugs.
+pub(crate) async fn summaries(
+    state: &AppState,
+    rows: Vec<(listings::Model, partners::Model)>,
+) -> ApiResult<Vec<ListingSummary>> {
     let ids: Vec<i64> = rows.iter().map(|(l, _)| l.id).collect();
     let mut cats = store::listings::category_refs(&state.db.read, &ids).await?;
-    let items = rows
+    Ok(rows
         .iter()
         .map(|(l, p)| {
             let slugs = cats
@@ -179,8 +188,7 @@ pub async fn page(
                 .collect();
             views::listing_summary(l, p, slugs)
         })
-        .collect();
-    Ok(Page { items, next_cursor })
+        .collect())
 }
 
 /// Published listings of active partners, most installed first.

@@ -56,7 +56,8 @@ pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<Htt
         .into_iter()
         .map(|h| h.slug)
         .collect();
-    let featured = summaries(&state, public_rows(&state, &order, |_| true).await?).await?;
+    let featured =
+        super::listings::summaries(&state, public_rows(&state, &order, |_| true).await?).await?;
     let origin = pages::origin(&req, &state);
     let json_ld = serde_json::json!({
         "@context": "https://schema.org",
@@ -689,27 +690,6 @@ async fn public_rows(
     Ok(rows)
 }
 
-/// Listing rows as the cards show them.
-async fn summaries(
-    state: &AppState,
-    rows: Vec<(listings::Model, partners::Model)>,
-) -> ApiResult<Vec<ListingSummary>> {
-    let ids: Vec<i64> = rows.iter().map(|(l, _)| l.id).collect();
-    let mut cats = store::listings::category_refs(&state.db.read, &ids).await?;
-    Ok(rows
-        .iter()
-        .map(|(l, p)| {
-            let slugs = cats
-                .remove(&l.id)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|c| c.slug)
-                .collect();
-            views::listing_summary(l, p, slugs)
-        })
-        .collect())
-}
-
 /// Listings a use-case page considers: the best search hits for its words.
 const USE_CASE_CANDIDATES: u32 = 100;
 
@@ -751,7 +731,7 @@ pub async fn use_case(
     let Some(phrase) = rows.first().and_then(|(l, _)| named(l)) else {
         return Ok(pages::not_found(&req, &state));
     };
-    let listings = summaries(&state, rows).await?;
+    let listings = super::listings::summaries(&state, rows).await?;
     let origin = pages::origin(&req, &state);
     let canonical = format!("{origin}/use-cases/{}", slug.as_str());
     let title_phrase = mercato_frontend::pages::use_case::sentence_case(&phrase);
