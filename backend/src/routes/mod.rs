@@ -35,6 +35,12 @@ fn resource(path: &str) -> Resource {
     web::resource(path).default_service(web::to(method_not_allowed))
 }
 
+/// GET, and HEAD (crawlers and link checkers ask it; actix sends the headers without the body).
+fn page_read() -> actix_web::Route {
+    use actix_web::guard;
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+}
+
 async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
     Err(ApiError::MethodNotAllowed)
 }
@@ -265,21 +271,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .default_service(web::to(api_route_not_found)),
         )
         // server-rendered public pages
-        .service(resource("/").route(get().to(pages::home)))
-        .service(resource("/integrations/{slug}").route(get().to(pages::listing)))
+        .service(resource("/").route(page_read().to(pages::home)))
+        .service(resource("/integrations/{slug}").route(page_read().to(pages::listing)))
         .service(
             resource("/integrations/{slug}/contact")
                 .app_data(web::PayloadConfig::new(64 * 1024))
                 .route(post().to(pages::contact)),
         )
-        .service(resource("/partners/{slug}").route(get().to(pages::partner)))
-        .service(resource("/categories/{slug}").route(get().to(pages::category)))
-        .service(resource("/search").route(get().to(pages::search)))
-        .service(resource("/use-cases/{slug}").route(get().to(pages::use_case)))
+        .service(resource("/partners/{slug}").route(page_read().to(pages::partner)))
+        .service(resource("/categories/{slug}").route(page_read().to(pages::category)))
+        .service(resource("/search").route(page_read().to(pages::search)))
+        .service(resource("/use-cases/{slug}").route(page_read().to(pages::use_case)))
         .service(
             resource("/requests")
                 .app_data(web::PayloadConfig::new(64 * 1024))
-                .route(get().to(pages::requests))
+                .route(page_read().to(pages::requests))
                 .route(post().to(pages::ask)),
         )
         .service(
@@ -287,8 +293,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .app_data(web::PayloadConfig::new(16 * 1024))
                 .route(post().to(pages::vote)),
         )
-        .service(resource("/sitemap.xml").route(get().to(pages::sitemap)))
-        .service(resource("/sitemaps/{file}").route(get().to(pages::sitemap_part)))
-        .service(resource("/robots.txt").route(get().to(pages::robots)))
+        .service(resource("/sitemap.xml").route(page_read().to(pages::sitemap)))
+        .service(resource("/sitemaps/{file}").route(page_read().to(pages::sitemap_part)))
+        .service(resource("/robots.txt").route(page_read().to(pages::robots)))
         .default_service(web::to(web_app::serve));
 }

@@ -617,3 +617,29 @@ async fn staff_picks_are_featured_on_the_home_page() {
     );
     assert!(!featured.contains("href=\"/integrations/acme-sync\""));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_answer_head_requests_without_a_body() {
+    let (app, _) = marketplace().await;
+    for path in [
+        "/",
+        "/integrations/acme-sync",
+        "/sitemap.xml",
+        "/robots.txt",
+        "/search?q=slack",
+    ] {
+        let res = app.call(reqwest::Method::HEAD, path, None, None).await;
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert!(res.headers().contains_key("content-type"), "{path}");
+        assert!(res.text().await.unwrap().is_empty(), "{path}");
+    }
+    let res = app
+        .call(
+            reqwest::Method::DELETE,
+            "/integrations/acme-sync",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+}
