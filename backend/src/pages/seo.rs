@@ -1,7 +1,7 @@
 //! Structured data and the sitemap.
 
 use chrono::{DateTime, Utc};
-use mercato_shared::api::listings::{Listing, PricingModel};
+use mercato_shared::api::listings::{Listing, ListingSummary, PricingModel};
 use serde_json::{json, Value};
 
 use super::escape;
@@ -43,6 +43,30 @@ pub fn listing_json_ld(listing: &Listing, url: &str, origin: &str) -> Value {
         });
     }
     app
+}
+
+/// schema.org `CollectionPage` whose main entity lists `listings` (category and use-case pages).
+pub fn collection_json_ld(
+    name: &str,
+    url: &str,
+    origin: &str,
+    listings: &[ListingSummary],
+) -> Value {
+    json!({
+        "@context": "https://schema.org",
+        "@type": "CollectionPage",
+        "name": name,
+        "url": url,
+        "mainEntity": {
+            "@type": "ItemList",
+            "itemListElement": listings.iter().enumerate().map(|(i, l)| json!({
+                "@type": "ListItem",
+                "position": i + 1,
+                "url": format!("{origin}/integrations/{}", l.slug),
+                "name": l.name,
+            })).collect::<Vec<_>>(),
+        },
+    })
 }
 
 /// One `<url>` of a sitemap.

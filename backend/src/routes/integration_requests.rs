@@ -24,6 +24,7 @@ use crate::entities::{
 };
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{client_address_hash, ApiJson, ApiQuery};
+use crate::pagination;
 use crate::state::AppState;
 use crate::store;
 
@@ -111,6 +112,26 @@ fn voter(
 }
 
 /// The tool's name folded, so "Pipe  Drive" and "pipe drive" are one request.
+/// Request `id`, which must still be open for `action`.
+async fn open_request(
+    db: &impl ConnectionTrait,
+    id: i64,
+    action: &'static str,
+) -> ApiResult<requests::Model> {
+    let request = requests::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("integration request"))?;
+    if request.status != "open" {
+        return Err(ApiError::InvalidTransition {
+            subject: "integration request",
+            action,
+            status: request.status,
+        });
+    }
+    Ok(request)
+}
+
 fn tool_key(tool: &str) -> String {
     tool.split_whitespace()
         .collect::<Vec<_>>()
@@ -300,17 +321,7 @@ pub(crate) async fn vote_for(
     let ip_hash = client_address_hash(req);
     check_rate(state, &ip_hash).await?;
     let txn = state.db.write.begin().await?;
-    let request = requests::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(ApiError::NotFound("integration request"))?;
-    if request.status != "open" {
-        return Err(ApiError::InvalidTransition {
-            subject: "integration request",
-            action: "vote for",
-            status: request.status,
-        });
-    }
+    let request = open_request(&txn, id, "vote for").await?;
     let request = cast(&txn, &request, voter, ip_hash, state.settings.clock.now()).await?;
     txn.commit().await?;
     view(&state.db.write, &request).await
@@ -335,23 +346,12 @@ pub async fn list(
     state: web::Data<AppState>,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<HttpResponse> {
-    let limit = q.limit.unwrap_or(mercato_shared::api::DEFAULT_LIMIT);
-    if !(1..=mercato_shared::api::MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::InvalidQuery(vec![mercato_shared::FieldError {
-            field: "limit".into(),
-            code: "out_of_range".into(),
-            message: "must be between 1 and 100".into(),
-        }]));
-    }
+    let limit = pagination::limit(q.limit)? as u32;
     // Votes change under a reader, so the cursor is a position, not a key.
     let offset: u64 = match &q.cursor {
         None => 0,
         Some(c) => c.parse().map_err(|_| {
-            ApiError::InvalidQuery(vec![mercato_shared::FieldError {
-                field: "cursor".into(),
-                code: "invalid_value".into(),
-                message: "not a cursor this list gave".into(),
-            }])
+            pagination::invalid("cursor", "invalid_value", "not a cursor this list gave")
         })?,
     };
     let status = q.status.unwrap_or(RequestStatus::Open);
@@ -414,17 +414,7 @@ pub async fn ship(
         .next();
     let now = state.settings.clock.now();
     let txn = state.db.write.begin().await?;
-    let request = requests::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(ApiError::NotFound("integration request"))?;
-    if request.status != "open" {
-        return Err(ApiError::InvalidTransition {
-            subject: "integration request",
-            action: "ship",
-            status: request.status,
-        });
-    }
+    let request = open_request(&txn, id, "ship").await?;
     let consenting = votes::Entity::find()
         .filter(votes::Column::RequestId.eq(request.id))
         .filter(votes::Column::Consent.eq(true))

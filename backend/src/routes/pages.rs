@@ -380,21 +380,12 @@ pub async fn category(
         .unwrap_or(0);
     let category = views::category(&category, count);
     let origin = pages::origin(&req, &state);
-    let json_ld = serde_json::json!({
-        "@context": "https://schema.org",
-        "@type": "CollectionPage",
-        "name": format!("{} integrations", category.name),
-        "url": canonical,
-        "mainEntity": {
-            "@type": "ItemList",
-            "itemListElement": listings.iter().enumerate().map(|(i, l)| serde_json::json!({
-                "@type": "ListItem",
-                "position": i + 1,
-                "url": format!("{origin}/integrations/{}", l.slug),
-                "name": l.name,
-            })).collect::<Vec<_>>(),
-        },
-    });
+    let json_ld = seo::collection_json_ld(
+        &format!("{} integrations", category.name),
+        &canonical,
+        &origin,
+        &listings,
+    );
     let head = Head {
         title: format!("{} integrations · Mercato", category.name),
         description: pages::summary(
@@ -590,11 +581,7 @@ pub async fn ask(
         }
         Err(ApiError::Conflict { code, detail, .. }) => {
             page_state.ask_errors = vec![("vote.email".into(), capitalised(&detail))];
-            let status = if code == ErrorCode::RateLimited {
-                StatusCode::TOO_MANY_REQUESTS
-            } else {
-                StatusCode::CONFLICT
-            };
+            let status = StatusCode::from_u16(code.status()).unwrap_or(StatusCode::CONFLICT);
             requests_document(&req, &state, status, page_state).await
         }
         Err(e) => Err(e),
@@ -650,11 +637,7 @@ pub async fn vote(
             } else {
                 capitalised(&detail)
             };
-            let status = if code == ErrorCode::RateLimited {
-                StatusCode::TOO_MANY_REQUESTS
-            } else {
-                StatusCode::CONFLICT
-            };
+            let status = StatusCode::from_u16(code.status()).unwrap_or(StatusCode::CONFLICT);
             requests_document(&req, &state, status, refused(message)).await
         }
         Err(ApiError::InvalidTransition { .. }) => {
@@ -735,21 +718,7 @@ pub async fn use_case(
     let origin = pages::origin(&req, &state);
     let canonical = format!("{origin}/use-cases/{}", slug.as_str());
     let title_phrase = mercato_frontend::pages::use_case::sentence_case(&phrase);
-    let json_ld = serde_json::json!({
-        "@context": "https://schema.org",
-        "@type": "CollectionPage",
-        "name": title_phrase,
-        "url": canonical,
-        "mainEntity": {
-            "@type": "ItemList",
-            "itemListElement": listings.iter().enumerate().map(|(i, l)| serde_json::json!({
-                "@type": "ListItem",
-                "position": i + 1,
-                "url": format!("{origin}/integrations/{}", l.slug),
-                "name": l.name,
-            })).collect::<Vec<_>>(),
-        },
-    });
+    let json_ld = seo::collection_json_ld(&title_phrase, &canonical, &origin, &listings);
     let head = Head {
         title: format!("{title_phrase}: {} integrations · Mercato", listings.len()),
         description: pages::summary(
