@@ -1,10 +1,20 @@
-// Starts the web app: loads the wasm-bindgen module that `cargo xtask build-web` puts in /pkg/
-// (an external file, not an inline script, so the server's Content-Security-Policy can stay
-// `script-src 'self'`).
-//
-// Under `trunk serve` Trunk replaces the `<link data-trunk rel="rust">` in index.html with its
-// own loader; the link is then gone and this script does nothing.
-if (document.querySelector('link[data-trunk][rel="rust"]')) {
-  const { default: init } = await import('/pkg/mercato_frontend.js');
-  await init();
+// Makes the server-rendered page interactive: loads the WASM bundle that `cargo xtask
+// build-web` puts in /pkg/, sets up leptos's islands runtime, then hydrates each
+// `<leptos-island>` in document order with the function of the same name the bundle exports
+// (nested islands after their parent). An external module, not an inline script, so the
+// server's Content-Security-Policy stays `script-src 'self'`.
+const islands = document.getElementsByTagName('leptos-island');
+if (islands.length > 0) {
+  const bundle = await import('/pkg/mercato_frontend.js');
+  await bundle.default();
+  bundle.hydrate();
+  for (const island of Array.from(islands)) {
+    const hydrateIsland = bundle[island.dataset.component];
+    if (typeof hydrateIsland === 'function') {
+      hydrateIsland(island);
+    } else {
+      console.warn(`Mercato: no code for the island ${island.dataset.component}`);
+    }
+  }
+  document.documentElement.dataset.hydrated = 'true';
 }

@@ -26,7 +26,7 @@ pub struct Settings {
     /// `postgres://…` to use PostgreSQL; `sqlite://…` for a specific SQLite file. Unset: the
     /// SQLite file `mercato.db` in the data directory.
     pub database_url: Option<String>,
-    /// The built web app (index.html, pkg/, style.css).
+    /// The built web app (style.css, boot.js, pkg/).
     pub web_dir: PathBuf,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,

@@ -1,8 +1,8 @@
-//! The frame of every page: skip link, header with brand and search, the page, footer.
+//! The frame of every page: skip link, header with brand, search and account, the page, footer.
 
 use leptos::prelude::*;
 
-use crate::components::SearchForm;
+use crate::islands::{AccountMenu, SearchBox};
 
 #[component]
 pub fn Layout(
@@ -19,7 +19,8 @@ pub fn Layout(
                     <span class="brand__mark" aria-hidden="true">"M"</span>
                     <span class="brand__name">"Mercato"</span>
                 </a>
-                <SearchForm value=query />
+                <SearchBox value=query input_id="site-search".to_string() large=false />
+                <AccountMenu />
             </div>
         </header>
         <main id="main" class="container" tabindex="-1">
@@ -30,6 +31,7 @@ pub fn Layout(
                 <p>"Mercato — the integration marketplace for partner ecosystems."</p>
                 <nav aria-label="More">
                     <a href="/requests">"Ask for an integration"</a>
+                    <a href="/sign-up">"Create an account"</a>
                 </nav>
             </div>
         </footer>

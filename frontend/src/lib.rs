@@ -1,35 +1,34 @@
-//! The Mercato web app: leptos components and pages, compiled to WebAssembly.
+//! The Mercato web app: leptos components and pages.
 //!
-//! Today the app is client-side rendered (feature `csr`): `cargo xtask build-web` compiles this
-//! crate for `wasm32-unknown-unknown`, runs wasm-bindgen on it and puts the bundle under
-//! `frontend/dist/pkg/`, which the backend serves next to `index.html` and `style.css`.
-//! The `hydrate` and `ssr` features are there for server-side rendering with hydration.
+//! The backend renders every public page on the server with these components (feature `ssr`,
+//! see [`ssr`]), so pages arrive complete and readable without JavaScript. The interactive
+//! parts are [`islands`]: `cargo xtask build-web` compiles this crate for
+//! `wasm32-unknown-unknown` with the `hydrate` feature, and the browser hydrates each island
+//! where the server rendered it (`boot.js` finds them and calls their entry points).
 //!
 //! Layout: [`api`] is the typed HTTP client (one function per endpoint, using the
-//! `mercato-shared` types), [`app`] the shell (header, main, footer), [`pages`] one module per
-//! page, [`components`] the pieces pages share.
+//! `mercato-shared` types), [`session`] the signed-in session kept in the browser, [`layout`]
+//! the frame of every page, [`pages`] one module per page, [`components`] the static pieces
+//! pages share, [`islands`] the interactive ones.
+
+// leptos views are deeply nested types; the home page (with its hero search island) needs more
+// than the default 128 to compute their layout.
+#![recursion_limit = "256"]
 
 pub mod api;
-pub mod app;
 pub mod components;
+pub mod islands;
 pub mod layout;
 pub mod pages;
+pub mod session;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
-pub use app::App;
-
-/// Entry point of the client-side rendered bundle: wasm-bindgen runs it once the module is
-/// instantiated.
-#[cfg(feature = "csr")]
-#[wasm_bindgen::prelude::wasm_bindgen(start)]
-pub fn start() {
-    leptos::mount::mount_to_body(App);
-}
-
-/// Entry point of the hydrating bundle, for pages the server rendered.
+/// Entry point of the browser bundle: sets up the reactive runtime for islands. `boot.js`
+/// calls it once the module is instantiated, then hydrates each `<leptos-island>` with the
+/// function of the same name that the `#[island]` macro exports.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
-    leptos::mount::hydrate_body(App);
+    leptos::mount::hydrate_islands();
 }

@@ -1,5 +1,5 @@
 //! Server rendering (feature `ssr`, used by the backend): a page's `<body>` content as HTML,
-//! from the data the server already has. The same components will hydrate in the browser.
+//! from the data the server already has. The islands in it hydrate in the browser.
 
 use leptos::prelude::*;
 use leptos::tachys::view::RenderHtml;
@@ -7,10 +7,12 @@ use mercato_shared::api::categories::Category;
 use mercato_shared::api::integration_requests::IntegrationRequest;
 use mercato_shared::api::listings::{Listing, ListingSummary};
 use mercato_shared::api::partners::Partner;
+use mercato_shared::api::reviews::Review;
 use mercato_shared::api::search::SearchResponse;
 
 use crate::components::ContactForm;
 use crate::layout::Layout;
+use crate::pages::auth::AuthPage;
 use crate::pages::category::CategoryPage;
 use crate::pages::home::HomePage;
 use crate::pages::listing::ListingPage;
@@ -28,9 +30,15 @@ fn render<V: IntoView + 'static>(page: impl FnOnce() -> V + 'static) -> String {
     html
 }
 
-/// The body of a listing's page, with its contact form as last submitted.
-pub fn listing_page(listing: Listing, form: ContactForm) -> String {
-    render(move || view! { <Layout><ListingPage listing form /></Layout> })
+/// The body of a listing's page, with its contact form as last submitted and its newest
+/// reviews.
+pub fn listing_page(listing: Listing, form: ContactForm, reviews: Vec<Review>) -> String {
+    render(move || view! { <Layout><ListingPage listing form reviews /></Layout> })
+}
+
+/// The body of the sign-in (or, with `register`, sign-up) page.
+pub fn auth_page(register: bool, next: String) -> String {
+    render(move || view! { <Layout><AuthPage register next /></Layout> })
 }
 
 /// The body of the 404 page.

@@ -3,9 +3,8 @@
 //! wasm-opt when one is available, and lays out `frontend/dist/`:
 //!
 //! ```text
-//! frontend/dist/index.html
 //! frontend/dist/style.css
-//! frontend/dist/boot.js          (loads the bundle)
+//! frontend/dist/boot.js          (loads the bundle, hydrates the islands)
 //! frontend/dist/pkg/mercato_frontend.js
 //! frontend/dist/pkg/mercato_frontend_bg.wasm
 //! ```
@@ -25,11 +24,11 @@ use crate::paths;
 use crate::process::Cmd;
 use crate::tools;
 
-/// The file stem of the bundle; `index.html` loads `/pkg/{STEM}.js`.
+/// The file stem of the bundle; `boot.js` loads `/pkg/{STEM}.js`.
 pub const STEM: &str = "mercato_frontend";
 const PROFILE: &str = "wasm-release";
 /// Files copied from `frontend/` into `frontend/dist/` as they are.
-const ASSETS: [&str; 3] = ["index.html", "style.css", "boot.js"];
+const ASSETS: [&str; 2] = ["style.css", "boot.js"];
 /// Oldest binaryen trusted with current Rust output (Debian's 108 breaks it).
 const MIN_WASM_OPT: u32 = 116;
 
@@ -59,7 +58,7 @@ pub fn run(options: &Options) -> Result<()> {
         "--target",
         tools::WASM_TARGET,
         "--features",
-        "csr",
+        "hydrate",
     ]);
     if !options.dev {
         cargo = cargo.args(["--profile", PROFILE]);
@@ -85,7 +84,7 @@ pub fn run(options: &Options) -> Result<()> {
         .out_name(STEM)
         .web(true)?
         // The library's default (unlike the CLI's) leaves out the `new URL('…_bg.wasm',
-        // import.meta.url)` fallback, and index.html calls `init()` without a path.
+        // import.meta.url)` fallback, and boot.js calls `init()` without a path.
         .omit_default_module_path(false)
         .debug(options.dev)
         .keep_debug(options.dev)

@@ -83,7 +83,8 @@ pub fn document(head: &Head, body: &str) -> String {
          <title>{title}</title>\n<meta name=\"description\" content=\"{description}\">\n\
          <link rel=\"canonical\" href=\"{canonical}\">\n{meta}\
          <meta name=\"theme-color\" content=\"#1f4fd1\">\n{ICON}\n\
-         <link rel=\"stylesheet\" href=\"/style.css\">\n</head>\n<body>\n{body}\n</body>\n</html>\n",
+         <link rel=\"stylesheet\" href=\"/style.css\">\n\
+         <script type=\"module\" src=\"/boot.js\"></script>\n</head>\n<body>\n{body}\n</body>\n</html>\n",
         title = escape(&head.title),
         description = escape(&head.description),
         canonical = escape(&head.canonical),

@@ -82,8 +82,14 @@ pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<Htt
     Ok(pages::html(StatusCode::OK, pages::document(&head, &body)))
 }
 
+/// A published listing: its row id and the API's view of it.
+struct PublicListing {
+    id: i64,
+    listing: Listing,
+}
+
 /// The public listing of a slug, as the API shows it.
-async fn public_listing(state: &AppState, raw: &str) -> ApiResult<Option<Listing>> {
+async fn public_listing(state: &AppState, raw: &str) -> ApiResult<Option<PublicListing>> {
     let Ok(slug) = Slug::parse(raw) else {
         return Ok(None);
     };
@@ -91,17 +97,32 @@ async fn public_listing(state: &AppState, raw: &str) -> ApiResult<Option<Listing
         store::listings::with_partner_and_categories(&state.db.read, slug.as_str())
             .await?
             .filter(|(l, p, _)| store::listings::is_public(l, p))
-            .map(|(l, p, c)| views::listing(&l, &p, c)),
+            .map(|(l, p, c)| PublicListing {
+                id: l.id,
+                listing: views::listing(&l, &p, c),
+            }),
     )
 }
 
-fn listing_document(
+/// How many reviews a listing's page shows.
+const REVIEWS_SHOWN: u64 = 10;
+
+async fn listing_document(
     req: &HttpRequest,
     state: &AppState,
     status: StatusCode,
-    listing: Listing,
+    PublicListing { id, listing }: PublicListing,
     form: ContactForm,
-) -> HttpResponse {
+) -> ApiResult<HttpResponse> {
+    let (reviews, _) = super::reviews::newest(
+        &state.db.read,
+        id,
+        &listing.slug,
+        false,
+        None,
+        REVIEWS_SHOWN,
+    )
+    .await?;
     let origin = pages::origin(req, state);
     let url = format!("{origin}/integrations/{}", listing.slug);
     let head = Head {
@@ -118,7 +139,7 @@ fn listing_document(
         image: listing.screenshots.first().map(|s| s.url.clone()),
         json_ld: Some(seo::listing_json_ld(&listing, &url, &origin).to_string()),
     };
-    let body = mercato_frontend::ssr::listing_page(listing, form);
+    let body = mercato_frontend::ssr::listing_page(listing, form, reviews);
     let mut res = pages::html(status, pages::document(&head, &body));
     if status != StatusCode::OK || req.query_string().contains("sent=") {
         // An answer to one visitor's form is not for shared caches.
@@ -127,7 +148,7 @@ fn listing_document(
             header::HeaderValue::from_static("no-store"),
         );
     }
-    res
+    Ok(res)
 }
 
 /// A published listing's page; anything else answers the 404 page.
@@ -143,13 +164,7 @@ pub async fn listing(
         sent: req.query_string().split('&').any(|p| p == "sent=1"),
         ..Default::default()
     };
-    Ok(listing_document(
-        &req,
-        &state,
-        StatusCode::OK,
-        listing,
-        form,
-    ))
+    listing_document(&req, &state, StatusCode::OK, listing, form).await
 }
 
 /// The contact form as posted (`application/x-www-form-urlencoded`).
@@ -195,7 +210,7 @@ pub async fn contact(
     };
     let lead = CreateLead {
         kind,
-        listing: Some(listing.slug.clone()),
+        listing: Some(listing.listing.slug.clone()),
         category: None,
         region: None,
         contact_name: posted.contact_name,
@@ -210,7 +225,7 @@ pub async fn contact(
         Ok(_) => Ok(HttpResponse::SeeOther()
             .insert_header((
                 header::LOCATION,
-                format!("/integrations/{}?sent=1#contact", listing.slug),
+                format!("/integrations/{}?sent=1#contact", listing.listing.slug),
             ))
             .finish()),
         Err(ApiError::Validation(errors)) => {
@@ -218,13 +233,14 @@ pub async fn contact(
                 .into_iter()
                 .map(|e| (e.field, capitalised(&e.message)))
                 .collect();
-            Ok(listing_document(
+            listing_document(
                 &req,
                 &state,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 listing,
                 form,
-            ))
+            )
+            .await
         }
         Err(ApiError::Conflict {
             code: ErrorCode::RateLimited,
@@ -233,13 +249,7 @@ pub async fn contact(
             form.problem = Some(
                 "Too many requests came from here in the last hour. Please try again later.".into(),
             );
-            Ok(listing_document(
-                &req,
-                &state,
-                StatusCode::TOO_MANY_REQUESTS,
-                listing,
-                form,
-            ))
+            listing_document(&req, &state, StatusCode::TOO_MANY_REQUESTS, listing, form).await
         }
         Err(e) => Err(e),
     }
@@ -882,12 +892,53 @@ pub async fn sitemap_part(
     Ok(xml(seo::urlset(&listing_urls(&origin, rows))))
 }
 
+/// `?next=` of the sign-in and sign-up pages: where to return afterwards.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct AuthQuery {
+    next: String,
+}
+
+/// The sign-in page.
+pub async fn sign_in(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    auth_page(&req, &state, false)
+}
+
+/// The sign-up page.
+pub async fn sign_up(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    auth_page(&req, &state, true)
+}
+
+fn auth_page(req: &HttpRequest, state: &AppState, register: bool) -> HttpResponse {
+    // A garbled query string is not worth an error page: it only loses `next`.
+    let AuthQuery { next } = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    let (title, path) = if register {
+        ("Create your account · Mercato", "/sign-up")
+    } else {
+        ("Sign in · Mercato", "/sign-in")
+    };
+    let head = Head {
+        title: title.into(),
+        description:
+            "Sign in to Mercato to install, manage and review integrations for your workspaces."
+                .into(),
+        canonical: format!("{}{path}", pages::origin(req, state)),
+        og_type: "website",
+        image: None,
+        json_ld: None,
+    };
+    let next = mercato_frontend::session::safe_next(&next);
+    let body = mercato_frontend::ssr::auth_page(register, next);
+    pages::html(StatusCode::OK, pages::document(&head, &body))
+}
+
 pub async fn robots(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let origin = pages::origin(&req, &state);
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
         .content_type("text/plain; charset=utf-8")
         .body(format!(
-            "User-agent: *\nAllow: /\nDisallow: /api/\n\nSitemap: {origin}/sitemap.xml\n"
+            "User-agent: *\nAllow: /\nDisallow: /api/\nDisallow: /sign-in\nDisallow: /sign-up\n\n\
+             Sitemap: {origin}/sitemap.xml\n"
         ))
 }

@@ -15,6 +15,7 @@ use sea_orm::{
     IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde::Deserialize;
+use std::collections::HashMap;
 
 use super::respond::{self, path_slug};
 use crate::auth::{CurrentUser, MaybeUser};
@@ -34,26 +35,85 @@ async fn view(
     r: &reviews::Model,
     listing_slug: &str,
 ) -> ApiResult<Review> {
-    let workspace = workspaces::Entity::find_by_id(r.workspace_id)
-        .one(db)
-        .await?;
-    let author = match r.author_id {
-        Some(id) => users::Entity::find_by_id(id).one(db).await?,
-        None => None,
+    let mut one = views_of(db, std::slice::from_ref(r), listing_slug).await?;
+    Ok(one.remove(0))
+}
+
+/// The API's view of reviews of one listing, with workspace and author names read in one query
+/// each (not one per review).
+async fn views_of(
+    db: &impl ConnectionTrait,
+    rows: &[reviews::Model],
+    listing_slug: &str,
+) -> ApiResult<Vec<Review>> {
+    let workspace_ids: Vec<i64> = rows.iter().map(|r| r.workspace_id).collect();
+    let author_ids: Vec<i64> = rows.iter().filter_map(|r| r.author_id).collect();
+    let workspace_names: HashMap<i64, String> = workspaces::Entity::find()
+        .filter(workspaces::Column::Id.is_in(workspace_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|w| (w.id, w.name))
+        .collect();
+    let author_names: HashMap<i64, String> = if author_ids.is_empty() {
+        HashMap::new()
+    } else {
+        users::Entity::find()
+            .filter(users::Column::Id.is_in(author_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.display_name))
+            .collect()
     };
-    Ok(Review {
-        id: r.id,
-        listing: listing_slug.to_string(),
-        workspace_name: workspace.map(|w| w.name).unwrap_or_default(),
-        author_name: author.map(|u| u.display_name),
-        rating: r.rating as u8,
-        body: r.body.clone(),
-        reply: r.reply.clone(),
-        replied_at: r.replied_at,
-        hidden: r.hidden,
-        created_at: r.created_at,
-        updated_at: r.updated_at,
-    })
+    Ok(rows
+        .iter()
+        .map(|r| Review {
+            id: r.id,
+            listing: listing_slug.to_string(),
+            workspace_name: workspace_names
+                .get(&r.workspace_id)
+                .cloned()
+                .unwrap_or_default(),
+            author_name: r.author_id.and_then(|id| author_names.get(&id).cloned()),
+            rating: r.rating as u8,
+            body: r.body.clone(),
+            reply: r.reply.clone(),
+            replied_at: r.replied_at,
+            hidden: r.hidden,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+        .collect())
+}
+
+/// One page of a listing's reviews, newest first, and the cursor of the next page. Hidden
+/// reviews only for admins.
+pub async fn newest(
+    db: &impl ConnectionTrait,
+    listing_id: i64,
+    listing_slug: &str,
+    include_hidden: bool,
+    before: Option<i64>,
+    limit: u64,
+) -> ApiResult<(Vec<Review>, Option<String>)> {
+    let mut query = reviews::Entity::find().filter(reviews::Column::ListingId.eq(listing_id));
+    if !include_hidden {
+        query = query.filter(reviews::Column::Hidden.eq(false));
+    }
+    if let Some(before) = before {
+        query = query.filter(reviews::Column::Id.lt(before));
+    }
+    let mut rows = query
+        .order_by_desc(reviews::Column::Id)
+        .limit(limit + 1)
+        .all(db)
+        .await?;
+    let next_cursor = (rows.len() as u64 > limit).then(|| {
+        rows.truncate(limit as usize);
+        pagination::encode(&rows.last().map_or(0, |r| r.id))
+    });
+    Ok((views_of(db, &rows, listing_slug).await?, next_cursor))
 }
 
 fn rating(value: u8) -> ApiResult<i16> {
@@ -195,27 +255,21 @@ pub async fn list(
         return Err(ApiError::NotFound("listing"));
     }
     let limit = pagination::limit(q.limit)?;
-    let mut query = reviews::Entity::find().filter(reviews::Column::ListingId.eq(listing.id));
-    if !user.as_ref().is_some_and(|u| u.is_admin()) {
-        query = query.filter(reviews::Column::Hidden.eq(false));
-    }
-    if let Some(c) = &q.cursor {
-        let before: i64 = pagination::decode(c)?;
-        query = query.filter(reviews::Column::Id.lt(before));
-    }
-    let mut rows = query
-        .order_by_desc(reviews::Column::Id)
-        .limit(limit + 1)
-        .all(&state.db.read)
-        .await?;
-    let next_cursor = (rows.len() as u64 > limit).then(|| {
-        rows.truncate(limit as usize);
-        pagination::encode(&rows.last().map_or(0, |r| r.id))
-    });
-    let mut items = Vec::with_capacity(rows.len());
-    for r in &rows {
-        items.push(view(&state.db.read, r, &listing.slug).await?);
-    }
+    let before = q
+        .cursor
+        .as_deref()
+        .map(pagination::decode::<i64>)
+        .transpose()?;
+    let include_hidden = user.as_ref().is_some_and(|u| u.is_admin());
+    let (items, next_cursor) = newest(
+        &state.db.read,
+        listing.id,
+        &listing.slug,
+        include_hidden,
+        before,
+        limit,
+    )
+    .await?;
     Ok(respond::ok(&Page { items, next_cursor }))
 }
 

@@ -1,5 +1,6 @@
-//! Serves the built web app (`MERCATO_WEB_DIR`): `/` is its index.html, other paths are files
-//! of the bundle. Unknown API paths answer a problem; other unknown paths a real 404 page.
+//! Serves the built web app's files (`MERCATO_WEB_DIR`): the stylesheet, `boot.js` and the WASM
+//! bundle (`pkg/`). Pages themselves are rendered by `routes::pages`. Unknown API paths answer a
+//! problem; other unknown paths a real 404 page.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -18,12 +19,7 @@ pub async fn serve(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
     {
         return Err(ApiError::MethodNotAllowed);
     }
-    let relative = if path == "/" {
-        "index.html"
-    } else {
-        path.trim_start_matches('/')
-    };
-    let Some(file) = safe_join(&state.settings.web_dir, relative) else {
+    let Some(file) = safe_join(&state.settings.web_dir, path.trim_start_matches('/')) else {
         return Ok(crate::pages::not_found(&req, &state));
     };
     match tokio::fs::read(&file).await {

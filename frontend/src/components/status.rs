@@ -2,13 +2,14 @@ use leptos::prelude::*;
 
 use crate::api::ApiError;
 
-/// Shown while a section's data loads; announced politely to screen readers.
+/// Shown while something loads or runs ("Checking your workspaces…"); announced politely to
+/// screen readers.
 #[component]
-pub fn Loading(what: &'static str) -> impl IntoView {
+pub fn Loading(#[prop(into)] message: String) -> impl IntoView {
     view! {
         <p class="status status--loading" role="status">
             <span class="spinner" aria-hidden="true"></span>
-            {format!("Loading {what}…")}
+            {message}
         </p>
     }
 }

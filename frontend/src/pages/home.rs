@@ -5,12 +5,12 @@ use mercato_shared::api::categories::Category;
 use mercato_shared::api::listings::ListingSummary;
 
 use crate::components::{CategoryList, ListingCard};
+use crate::islands::SearchBox;
 
 /// How many listings the "Popular integrations" grid shows.
 pub const POPULAR_LIMIT: u32 = 12;
 
-/// The page itself, from its data (the server renders it; the browser-rendered app loads the
-/// data first, see `app.rs`).
+/// The page itself, from its data (rendered by the server).
 #[component]
 pub fn HomePage(
     /// Staff picks; the section is left out when there are none.
@@ -24,6 +24,7 @@ pub fn HomePage(
             <p class="hero__lead">
                 "Connect the tools you already use. Every listing is built and supported by a Mercato partner."
             </p>
+            <SearchBox value=String::new() input_id="hero-search".to_string() large=true />
         </section>
         {(!featured.is_empty()).then(|| view! {
             <section class="featured" aria-labelledby="featured-title">

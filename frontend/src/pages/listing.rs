@@ -1,13 +1,15 @@
 //! A listing's page: what it does, screenshots, the setup video, use cases, pricing, the
-//! partner behind it, badges and rating. Rendered on the server from the listing itself (see
+//! partner behind it, badges, rating and reviews, the install panel (an island). Rendered on the server from the listing itself (see
 //! `ssr.rs`), so it is complete without JavaScript.
 
 use leptos::prelude::*;
 use mercato_shared::api::listings::{Listing, PricingModel};
 use mercato_shared::api::partners::Tier;
+use mercato_shared::api::reviews::Review;
 use mercato_shared::validate::Slug;
 
 use crate::components::{ContactForm, ContactFormView};
+use crate::islands::{stars, InstallPanel};
 
 /// "4.5 out of 5 from 12 reviews", or that there are none yet.
 pub fn rating_text(rating: f64, count: i64) -> String {
@@ -51,7 +53,12 @@ fn badge_label(badge: &str) -> String {
 }
 
 #[component]
-pub fn ListingPage(listing: Listing, form: ContactForm) -> impl IntoView {
+pub fn ListingPage(
+    listing: Listing,
+    form: ContactForm,
+    /// The newest visible reviews.
+    reviews: Vec<Review>,
+) -> impl IntoView {
     let Listing {
         slug,
         partner,
@@ -76,6 +83,7 @@ pub fn ListingPage(listing: Listing, form: ContactForm) -> impl IntoView {
         published_at: _,
         updated_at: _,
     } = listing;
+    let install_slug = slug.clone();
     let partner_href = format!("/partners/{}", partner.slug);
     let tier = match partner.tier {
         Tier::Premier => Some("Premier partner"),
@@ -158,13 +166,15 @@ pub fn ListingPage(listing: Listing, form: ContactForm) -> impl IntoView {
                             </ul>
                         </section>
                     })}
+                    <Reviews reviews rating review_count />
                     <section id="contact" class="panel contact" aria-labelledby="contact-title">
                         <h2 id="contact-title">"Request an intro or talk to an expert"</h2>
                         <ContactFormView slug partner_name=partner.name.clone() form />
                     </section>
                 </div>
                 <aside class="listing__side" aria-label="Details">
-                    <p><a class="button listing__cta" href="#contact">"Talk to an expert"</a></p>
+                    <InstallPanel listing=install_slug listing_name=name.clone() partner_name=partner.name.clone() />
+                    <p><a class="button button--secondary listing__cta" href="#contact">"Talk to an expert"</a></p>
                     {video_url.map(|url| view! {
                         <section class="panel">
                             <h2 class="panel__title">"Value in 10 minutes"</h2>
@@ -201,6 +211,53 @@ pub fn ListingPage(listing: Listing, form: ContactForm) -> impl IntoView {
                 </aside>
             </div>
         </article>
+    }
+}
+
+/// The reviews section: the average, then the newest reviews with the partner's replies.
+#[component]
+fn Reviews(reviews: Vec<Review>, rating: f64, review_count: i64) -> impl IntoView {
+    view! {
+        <section id="reviews" aria-labelledby="reviews-title">
+            <h2 id="reviews-title">"Reviews"</h2>
+            <p class="rating">{rating_text(rating, review_count)}</p>
+            {if reviews.is_empty() {
+                view! {
+                    <p class="empty">"Installed it? Be the first to review it from the install panel."</p>
+                }
+                .into_any()
+            } else {
+                view! {
+                    <ul class="reviews" role="list">
+                        {reviews.into_iter().map(|r| {
+                            let who = match &r.author_name {
+                                Some(author) => format!("{author}, {}", r.workspace_name),
+                                None => r.workspace_name.clone(),
+                            };
+                            view! {
+                                <li class="review">
+                                    <p class="review__stars" role="img" aria-label=format!("{} out of 5", r.rating)>
+                                        {stars(r.rating)}
+                                    </p>
+                                    <p class="review__body">{r.body}</p>
+                                    <p class="review__meta">
+                                        {who} " · "
+                                        <time datetime=r.created_at.to_rfc3339()>{r.created_at.format("%-d %B %Y").to_string()}</time>
+                                    </p>
+                                    {r.reply.map(|reply| view! {
+                                        <div class="review__reply">
+                                            <p class="review__reply-title">"Reply from the partner"</p>
+                                            <p>{reply}</p>
+                                        </div>
+                                    })}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }
+                .into_any()
+            }}
+        </section>
     }
 }
 

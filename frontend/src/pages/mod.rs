@@ -1,5 +1,6 @@
 //! One module per page.
 
+pub mod auth;
 pub mod category;
 pub mod home;
 pub mod listing;
