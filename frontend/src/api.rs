@@ -43,7 +43,7 @@ impl ApiError {
                 .errors
                 .iter()
                 .find(|e| e.field == name)
-                .map(|e| e.message.clone()),
+                .map(|e| mercato_shared::sentence(&e.message)),
             _ => None,
         }
     }

@@ -214,6 +214,18 @@ impl ErrorCode {
     }
 }
 
+/// A field message as a sentence for people ("must not be empty" → "Must not be empty.").
+pub fn sentence(message: &str) -> String {
+    let mut out = message.to_string();
+    if let Some(first) = out.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
+    if !out.ends_with('.') {
+        out.push('.');
+    }
+    out
+}
+
 impl std::fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())

@@ -8,4 +8,4 @@ pub mod api;
 pub mod error;
 pub mod validate;
 
-pub use error::{ErrorCode, FieldError, Problem};
+pub use error::{sentence, ErrorCode, FieldError, Problem};

@@ -1,5 +1,7 @@
 //! Server-rendered public pages (`/integrations/{slug}`), the sitemap and robots.txt.
 
+use std::collections::HashMap;
+
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -9,9 +11,10 @@ use mercato_shared::api::integration_requests::{CreateIntegrationRequest, Reques
 use mercato_shared::api::leads::{CreateLead, LeadKind};
 use mercato_shared::api::listings::{Listing, ListingSummary};
 use mercato_shared::validate::Slug;
-use mercato_shared::ErrorCode;
+use mercato_shared::{sentence, ErrorCode};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, Statement};
 
+use crate::entities::json::StringList;
 use crate::entities::{listings, partners};
 use crate::error::{ApiError, ApiResult};
 use crate::pages::{self, seo, Head};
@@ -231,7 +234,7 @@ pub async fn contact(
         Err(ApiError::Validation(errors)) => {
             form.errors = errors
                 .into_iter()
-                .map(|e| (e.field, capitalised(&e.message)))
+                .map(|e| (e.field, sentence(&e.message)))
                 .collect();
             listing_document(
                 &req,
@@ -253,18 +256,6 @@ pub async fn contact(
         }
         Err(e) => Err(e),
     }
-}
-
-/// "must not be empty" → "Must not be empty."
-fn capitalised(message: &str) -> String {
-    let mut out = message.to_string();
-    if let Some(first) = out.get_mut(0..1) {
-        first.make_ascii_uppercase();
-    }
-    if !out.ends_with('.') {
-        out.push('.');
-    }
-    out
 }
 
 /// Listings shown per page of a partner or category.
@@ -585,12 +576,12 @@ pub async fn ask(
         Err(ApiError::Validation(errors)) => {
             page_state.ask_errors = errors
                 .into_iter()
-                .map(|e| (e.field, capitalised(&e.message)))
+                .map(|e| (e.field, sentence(&e.message)))
                 .collect();
             requests_document(&req, &state, StatusCode::UNPROCESSABLE_ENTITY, page_state).await
         }
         Err(ApiError::Conflict { code, detail, .. }) => {
-            page_state.ask_errors = vec![("vote.email".into(), capitalised(&detail))];
+            page_state.ask_errors = vec![("vote.email".into(), sentence(&detail))];
             let status = StatusCode::from_u16(code.status()).unwrap_or(StatusCode::CONFLICT);
             requests_document(&req, &state, status, page_state).await
         }
@@ -645,7 +636,7 @@ pub async fn vote(
             let message = if code == ErrorCode::AlreadyVoted {
                 "You already voted for this one.".to_string()
             } else {
-                capitalised(&detail)
+                sentence(&detail)
             };
             let status = StatusCode::from_u16(code.status()).unwrap_or(StatusCode::CONFLICT);
             requests_document(&req, &state, status, refused(message)).await
@@ -806,8 +797,59 @@ fn listing_urls(origin: &str, rows: Vec<SitemapRow>) -> Vec<seo::SitemapUrl> {
         .collect()
 }
 
-/// The home page, the categories and the active partners.
-async fn other_pages(db: &impl ConnectionTrait, origin: &str) -> ApiResult<Vec<seo::SitemapUrl>> {
+#[derive(FromQueryResult)]
+struct UseCaseRow {
+    use_cases: StringList,
+    updated_at: DateTime<Utc>,
+}
+
+/// The use-case pages: every use case a public listing names, most named first, each with the
+/// latest change of a listing naming it; at most `room` of them.
+async fn use_case_urls(
+    db: &impl ConnectionTrait,
+    origin: &str,
+    room: usize,
+) -> ApiResult<Vec<seo::SitemapUrl>> {
+    let backend = db.get_database_backend();
+    let rows = UseCaseRow::find_by_statement(Statement::from_string(
+        backend,
+        format!("SELECT l.use_cases, l.updated_at {PUBLIC_LISTINGS}"),
+    ))
+    .all(db)
+    .await?;
+    let mut named: HashMap<Slug, (u32, DateTime<Utc>)> = HashMap::new();
+    for row in rows {
+        for phrase in &row.use_cases.0 {
+            if let Some(slug) = Slug::slugify(phrase) {
+                let entry = named.entry(slug).or_insert((0, row.updated_at));
+                entry.0 += 1;
+                entry.1 = entry.1.max(row.updated_at);
+            }
+        }
+    }
+    let mut named: Vec<_> = named.into_iter().collect();
+    named.sort_by(|a, b| {
+        b.1 .0
+            .cmp(&a.1 .0)
+            .then_with(|| a.0.as_str().cmp(b.0.as_str()))
+    });
+    named.truncate(room);
+    Ok(named
+        .into_iter()
+        .map(|(slug, (_, lastmod))| seo::SitemapUrl {
+            loc: format!("{origin}/use-cases/{}", slug.as_str()),
+            lastmod: Some(lastmod),
+        })
+        .collect())
+}
+
+/// The home page, the categories, the active partners and the use cases (as many as fit in one
+/// sitemap file).
+async fn other_pages(
+    db: &impl ConnectionTrait,
+    origin: &str,
+    per_file: u64,
+) -> ApiResult<Vec<seo::SitemapUrl>> {
     let backend = db.get_database_backend();
     let latest = db
         .query_one(Statement::from_string(
@@ -844,16 +886,24 @@ async fn other_pages(db: &impl ConnectionTrait, origin: &str) -> ApiResult<Vec<s
             lastmod: Some(r.updated_at),
         }));
     }
+    let room = (per_file as usize).saturating_sub(urls.len());
+    urls.extend(use_case_urls(db, origin, room).await?);
     Ok(urls)
 }
 
 /// `/sitemap.xml`: every public page — or, past `sitemap_urls_per_file` (50,000) URLs, an
-/// index of `/sitemaps/pages.xml` (home, categories, partners) and `/sitemaps/listings-{n}.xml`.
+/// index of `/sitemaps/pages.xml` (home, categories, partners, use cases) and
+/// `/sitemaps/listings-{n}.xml`.
 pub async fn sitemap(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     let origin = pages::origin(&req, &state);
     let per_file = state.settings.sitemap_urls_per_file;
     let total = public_listing_count(&state.db.read).await?;
-    let mut urls = other_pages(&state.db.read, &origin).await?;
+    let mut urls = other_pages(
+        &state.db.read,
+        &origin,
+        state.settings.sitemap_urls_per_file,
+    )
+    .await?;
     if total + (urls.len() as u64) <= per_file {
         let rows = sitemap_rows(&state.db.read, 0, per_file).await?;
         urls.extend(listing_urls(&origin, rows));
@@ -875,7 +925,12 @@ pub async fn sitemap_part(
 ) -> ApiResult<HttpResponse> {
     let origin = pages::origin(&req, &state);
     if path.as_str() == "pages.xml" {
-        let urls = other_pages(&state.db.read, &origin).await?;
+        let urls = other_pages(
+            &state.db.read,
+            &origin,
+            state.settings.sitemap_urls_per_file,
+        )
+        .await?;
         return Ok(xml(seo::urlset(&urls)));
     }
     let part = path

@@ -78,8 +78,13 @@ async fn a_listing_page_is_complete_html_without_javascript() {
     );
     assert_eq!(ld["offers"]["price"], "0", "freemium has a free offer");
     assert!(ld.get("aggregateRating").is_none(), "no reviews yet");
-    // Readable as it is: no script is needed to see it.
-    assert!(!html.contains("<script type=\"module\""));
+    // Readable as it is: the only script is the deferred module that hydrates the islands,
+    // never one that the content needs.
+    assert_eq!(
+        html.matches("<script").count(),
+        2,
+        "JSON-LD and the bundle's loader"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -122,6 +127,90 @@ async fn reviews_give_the_listing_an_aggregate_rating() {
     assert_eq!(ld["aggregateRating"]["ratingValue"], "4.5");
     assert_eq!(ld["aggregateRating"]["reviewCount"], 2);
     assert!(html.contains("4.5 out of 5 from 2 reviews"));
+    // The reviews themselves, newest first, as text (never as markup).
+    let newest = html.find("Team 1").expect("the newest review");
+    let older = html.find("Team 0").expect("the older review");
+    assert!(newest < older);
+    assert!(html.contains("Useful &lt;b&gt;daily&lt;/b&gt;."), "{html}");
+    assert!(!html.contains("Useful <b>daily</b>"));
+    assert!(html.contains("aria-label=\"4 out of 5\""));
+
+    // A review hidden by an admin leaves the page.
+    let admin = app.admin().await;
+    let reviews = expect_json(
+        app.get("/api/v1/listings/acme-sync/reviews", None).await,
+        StatusCode::OK,
+    )
+    .await;
+    let id = reviews["items"][0]["id"].as_i64().unwrap();
+    let res = app
+        .post(
+            &format!("/api/v1/reviews/{id}/hide"),
+            Some(&admin.token),
+            &json!({"reason": "spam"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let (_, _, html) = page(&app, "/integrations/acme-sync").await;
+    assert!(!html.contains("Team 1"));
+    assert!(html.contains("Team 0"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listing_pages_carry_the_install_island_and_load_the_bundle() {
+    let (app, _) = marketplace().await;
+    let (_, _, html) = page(&app, "/integrations/acme-sync").await;
+    assert!(html.contains("<script type=\"module\" src=\"/boot.js\"></script>"));
+    // The islands the bundle hydrates, with their props; the page around them is plain HTML.
+    assert!(html.contains("<leptos-island data-component=\"InstallPanel_"));
+    assert!(
+        html.contains("&quot;listing&quot;:&quot;acme-sync&quot;"),
+        "{html}"
+    );
+    assert!(html.contains("<leptos-island data-component=\"SearchBox_"));
+    assert!(html.contains("<leptos-island data-component=\"AccountMenu_"));
+    // Before the bundle runs (or without JavaScript), "Install" leads to sign-in and back.
+    assert!(html.contains("href=\"/sign-in?next=%2Fintegrations%2Facme-sync%23install\""));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_and_sign_up_pages_return_only_to_this_site() {
+    let app = TestApp::spawn().await;
+    for (path, title) in [
+        ("/sign-in", "<title>Sign in · Mercato</title>"),
+        ("/sign-up", "<title>Create your account · Mercato</title>"),
+    ] {
+        let (status, _, html) = page(&app, &format!("{path}?next=%2Fintegrations%2Fx")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains(title), "{html}");
+        assert!(html.contains("<leptos-island data-component=\"AuthForm_"));
+        assert!(
+            html.contains("&quot;next&quot;:&quot;/integrations/x&quot;"),
+            "{html}"
+        );
+        assert!(
+            html.contains("Signing in needs JavaScript"),
+            "a note for visitors without it"
+        );
+        // Another origin is never a place to go afterwards.
+        for evil in [
+            "%2F%2Fevil.example",
+            "https%3A%2F%2Fevil.example",
+            "javascript%3Aalert(1)",
+        ] {
+            let (status, _, html) = page(&app, &format!("{path}?next={evil}")).await;
+            assert_eq!(status, StatusCode::OK);
+            assert!(
+                html.contains("&quot;next&quot;:&quot;/&quot;"),
+                "{evil}: {html}"
+            );
+            assert!(!html.contains("evil.example"));
+        }
+        // A garbled query string only loses `next`.
+        let (status, _, html) = page(&app, &format!("{path}?next=%ZZ&&=")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("&quot;next&quot;:&quot;/&quot;"));
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -174,6 +263,12 @@ async fn the_sitemap_lists_public_listings_and_robots_points_to_it() {
     assert!(!xml.contains("acme-draft"), "drafts are not public");
     assert!(xml.contains("<url><loc>https://market.example/categories/crm</loc><lastmod>"));
     assert!(xml.contains("<url><loc>https://market.example/partners/acme</loc><lastmod>"));
+    assert!(
+        xml.contains(
+            "<url><loc>https://market.example/use-cases/sync-invoices-to-slack</loc><lastmod>"
+        ),
+        "{xml}"
+    );
     // The configured public origin is the canonical one.
     let (_, _, html) = page(&app, "/integrations/acme-sync").await;
     assert!(html.contains(
@@ -183,6 +278,7 @@ async fn the_sitemap_lists_public_listings_and_robots_points_to_it() {
     let (status, _, robots) = page(&app, "/robots.txt").await;
     assert_eq!(status, StatusCode::OK);
     assert!(robots.contains("Disallow: /api/"));
+    assert!(robots.contains("Disallow: /sign-in"));
     assert!(robots.contains("Sitemap: https://market.example/sitemap.xml"));
 }
 

@@ -253,9 +253,9 @@ fn InstallForm(
     let has_candidates = !candidates.is_empty();
     let creating = move || choice.get() == NEW_WORKSPACE;
 
-    view! {
+    let form = view! {
         <form class="install__form" on:submit=submit novalidate>
-            <p class="install__heading">{heading}</p>
+            {(!installed_somewhere).then(|| view! { <p class="install__heading">{heading}</p> })}
             <FormProblem failure fields=&["name"] />
             {has_candidates.then(|| view! {
                 <div class="field">
@@ -281,6 +281,18 @@ fn InstallForm(
                 {move || if busy.get() { "Installing…".to_string() } else { format!("Install {listing_name}") }}
             </button>
         </form>
+    };
+    // Once installed, installing elsewhere is the exception: keep it folded away.
+    if installed_somewhere {
+        view! {
+            <details class="install__more">
+                <summary>{heading}</summary>
+                {form}
+            </details>
+        }
+        .into_any()
+    } else {
+        form.into_any()
     }
 }
 
