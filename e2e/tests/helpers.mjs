@@ -64,6 +64,11 @@ export async function openPage(context, path = '/', { viewport } = {}) {
   return { page, problems };
 }
 
+/// Waits until boot.js has hydrated the page's islands (search suggestions, account, install).
+export async function hydrated(page) {
+  await page.waitForSelector('html[data-hydrated="true"]', { state: 'attached' });
+}
+
 /// GETs a JSON document from the API under test.
 export async function apiGet(path) {
   const response = await fetch(BASE_URL + path, { headers: { accept: 'application/json' } });
@@ -76,7 +81,8 @@ export function homeRegions(page) {
   return {
     popular: page.getByRole('region', { name: 'Popular integrations' }),
     categories: page.getByRole('complementary', { name: 'Browse by category' }),
-    search: page.getByRole('searchbox', { name: 'Search integrations' }),
+    // The header's search box (the home page's hero has a second one).
+    search: page.getByRole('combobox', { name: 'Search integrations', exact: true }),
   };
 }
 

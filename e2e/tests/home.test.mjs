@@ -37,7 +37,8 @@ describe('home page', { timeout: 120_000 }, () => {
     const { search } = homeRegions(page);
     await search.waitFor();
     assert.equal(await search.getAttribute('name'), 'q');
-    assert.equal(await page.getByRole('search').count(), 1, 'one search landmark');
+    assert.equal(await page.getByRole('search', { name: 'Site search' }).count(), 1);
+    assert.equal(await page.getByRole('search', { name: 'Search the marketplace' }).count(), 1);
     assert.ok(await page.getByRole('link', { name: 'Mercato home' }).isVisible(), 'brand link');
     await page.close();
   });
@@ -115,7 +116,7 @@ describe('home page', { timeout: 120_000 }, () => {
     );
 
     // The search box takes typing and submits with Enter as a GET form.
-    await page.getByRole('searchbox', { name: 'Search integrations' }).focus();
+    await homeRegions(page).search.focus();
     await page.keyboard.type('crm');
     await Promise.all([page.waitForURL(/\/search\?q=crm$/), page.keyboard.press('Enter')]);
     await page.close();

@@ -42,7 +42,7 @@ describe('search', { timeout: 120_000 }, () => {
   test('a visitor searches with a typo, filters by a facet and opens the listing', T, async () => {
     const { page } = await openPage(browser.context);
     const query = typo(word.toLowerCase());
-    await page.getByRole('searchbox', { name: 'Search integrations' }).fill(query);
+    await page.getByRole('combobox', { name: 'Search integrations', exact: true }).fill(query);
     await page.keyboard.press('Enter');
     await page.waitForURL((url) => url.pathname === '/search');
     assert.equal(new URL(page.url()).searchParams.get('q'), query);

@@ -111,7 +111,12 @@ pub fn SearchBox(
                     go(i);
                 }
             }
-            "Escape" => close(),
+            // The first Escape closes the list and keeps the text; the next one clears the box
+            // (the browser's own behaviour for search inputs).
+            "Escape" if open.get_untracked() => {
+                ev.prevent_default();
+                close();
+            }
             _ => {}
         }
     };
@@ -164,14 +169,17 @@ pub fn SearchBox(
     } else {
         "search"
     };
-    let label = if large {
-        "Search integrations by name, tool or use case"
+    let (label, landmark) = if large {
+        (
+            "Search integrations by name, tool or use case",
+            "Search the marketplace",
+        )
     } else {
-        "Search integrations"
+        ("Search integrations", "Site search")
     };
 
     view! {
-        <form class=class role="search" action="/search" method="get">
+        <form class=class role="search" aria-label=landmark action="/search" method="get">
             <label class="search__label" for=input_id.clone()>{label}</label>
             <div class="search__row">
                 <div class="suggest">
