@@ -3,9 +3,13 @@
 // `<leptos-island>` in document order with the function of the same name the bundle exports
 // (nested islands after their parent). An external module, not an inline script, so the
 // server's Content-Security-Policy stays `script-src 'self'`.
+//
+// Console pages (`<html data-bundle="portal">`) load the portal bundle, which holds the public
+// islands too; other pages load the smaller public one.
 const islands = document.getElementsByTagName('leptos-island');
 if (islands.length > 0) {
-  const bundle = await import('/pkg/mercato_frontend.js');
+  const name = document.documentElement.dataset.bundle === 'portal' ? 'mercato_portal' : 'mercato_frontend';
+  const bundle = await import(`/pkg/${name}.js`);
   await bundle.default();
   bundle.hydrate();
   for (const island of Array.from(islands)) {

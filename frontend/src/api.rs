@@ -5,6 +5,7 @@
 
 use std::fmt;
 
+use mercato_shared::api::analytics::{AdoptionRanking, ChurnReport};
 use mercato_shared::api::auth::{LoginRequest, RegisterRequest, TokenResponse};
 use mercato_shared::api::reviews::{CreateReview, Review};
 use mercato_shared::api::search::SuggestResponse;
@@ -80,6 +81,21 @@ pub async fn suggest(query: &str, limit: u32) -> Result<SuggestResponse, ApiErro
         String::from(js_sys::encode_uri_component(query))
     );
     send("GET", &path, None::<&()>, None).await
+}
+
+/// `GET /api/v1/analytics/adoption?limit=`: listings ranked by MAU (admins, analysts).
+pub async fn adoption(limit: u32) -> Result<AdoptionRanking, ApiError> {
+    authorized(
+        "GET",
+        &format!("/api/v1/analytics/adoption?limit={limit}"),
+        None::<&()>,
+    )
+    .await
+}
+
+/// `GET /api/v1/analytics/churn`: churn by number of active integrations (admins, analysts).
+pub async fn churn() -> Result<ChurnReport, ApiError> {
+    authorized("GET", "/api/v1/analytics/churn", None::<&()>).await
 }
 
 /// `POST /api/v1/auth/login`.

@@ -20,6 +20,8 @@ pub mod components;
 pub mod islands;
 pub mod layout;
 pub mod pages;
+#[cfg(any(feature = "ssr", feature = "portal"))]
+pub mod portal;
 pub mod session;
 #[cfg(feature = "ssr")]
 pub mod ssr;

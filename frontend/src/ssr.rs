@@ -36,6 +36,11 @@ pub fn listing_page(listing: Listing, form: ContactForm, reviews: Vec<Review>) -
     render(move || view! { <Layout><ListingPage listing form reviews /></Layout> })
 }
 
+/// The body of the analyst view (filled in by its island in the browser).
+pub fn analytics_page() -> String {
+    render(|| view! { <Layout><crate::portal::AnalyticsPage /></Layout> })
+}
+
 /// The body of the sign-in (or, with `register`, sign-up) page.
 pub fn auth_page(register: bool, next: String) -> String {
     render(move || view! { <Layout><AuthPage register next /></Layout> })

@@ -24,8 +24,13 @@ use crate::paths;
 use crate::process::Cmd;
 use crate::tools;
 
-/// The file stem of the bundle; `boot.js` loads `/pkg/{STEM}.js`.
-pub const STEM: &str = "mercato_frontend";
+/// The bundles, by file stem (`boot.js` loads `/pkg/{stem}.js`) and the crate's features: the
+/// public islands, and the consoles' bundle for `/analytics`, `/partner` and `/admin`, so that
+/// public pages never download the consoles' code.
+pub const BUNDLES: [(&str, &str); 2] = [
+    ("mercato_frontend", "hydrate"),
+    ("mercato_portal", "hydrate portal"),
+];
 const PROFILE: &str = "wasm-release";
 /// Files copied from `frontend/` into `frontend/dist/` as they are.
 const ASSETS: [&str; 2] = ["style.css", "boot.js"];
@@ -50,51 +55,14 @@ pub fn run(options: &Options) -> Result<()> {
     let started = Instant::now();
     tools::ensure_wasm_target()?;
 
-    let mut cargo = Cmd::cargo().args([
-        "build",
-        "-p",
-        "mercato-frontend",
-        "--lib",
-        "--target",
-        tools::WASM_TARGET,
-        "--features",
-        "hydrate",
-    ]);
-    if !options.dev {
-        cargo = cargo.args(["--profile", PROFILE]);
-    }
-    cargo.run().context("building the web app for wasm32")?;
-
-    let profile_dir = if options.dev { "debug" } else { PROFILE };
-    let wasm = paths::target_dir()
-        .join(tools::WASM_TARGET)
-        .join(profile_dir)
-        .join(format!("{STEM}.wasm"));
-
     let dist = paths::web_dist_dir();
     let pkg = dist.join("pkg");
     if pkg.exists() {
         fs::remove_dir_all(&pkg).with_context(|| format!("removing {}", pkg.display()))?;
     }
     fs::create_dir_all(&pkg).with_context(|| format!("creating {}", pkg.display()))?;
-
-    println!("wasm-bindgen (web) {} -> {}", wasm.display(), pkg.display());
-    Bindgen::new()
-        .input_path(&wasm)
-        .out_name(STEM)
-        .web(true)?
-        // The library's default (unlike the CLI's) leaves out the `new URL('…_bg.wasm',
-        // import.meta.url)` fallback, and boot.js calls `init()` without a path.
-        .omit_default_module_path(false)
-        .debug(options.dev)
-        .keep_debug(options.dev)
-        .remove_name_section(!options.dev)
-        .remove_producers_section(!options.dev)
-        .generate(&pkg)
-        .with_context(|| format!("running wasm-bindgen on {}", wasm.display()))?;
-
-    if !options.dev {
-        optimise(&pkg.join(format!("{STEM}_bg.wasm")))?;
+    for (stem, features) in BUNDLES {
+        build_bundle(options, stem, features, &pkg)?;
     }
 
     for asset in ASSETS {
@@ -108,6 +76,51 @@ pub fn run(options: &Options) -> Result<()> {
         started.elapsed()
     );
     print_sizes(&dist)?;
+    Ok(())
+}
+
+/// Compiles the crate with `features` and writes `{stem}.js` and `{stem}_bg.wasm` into `pkg`.
+fn build_bundle(options: &Options, stem: &str, features: &str, pkg: &Path) -> Result<()> {
+    let mut cargo = Cmd::cargo().args([
+        "build",
+        "-p",
+        "mercato-frontend",
+        "--lib",
+        "--target",
+        tools::WASM_TARGET,
+        "--features",
+        features,
+    ]);
+    if !options.dev {
+        cargo = cargo.args(["--profile", PROFILE]);
+    }
+    cargo.run().context("building the web app for wasm32")?;
+
+    let profile_dir = if options.dev { "debug" } else { PROFILE };
+    let wasm = paths::target_dir()
+        .join(tools::WASM_TARGET)
+        .join(profile_dir)
+        // Cargo names the artifact after the crate, whatever the features.
+        .join("mercato_frontend.wasm");
+
+    println!("wasm-bindgen (web) {} -> {}", wasm.display(), pkg.display());
+    Bindgen::new()
+        .input_path(&wasm)
+        .out_name(stem)
+        .web(true)?
+        // The library's default (unlike the CLI's) leaves out the `new URL('…_bg.wasm',
+        // import.meta.url)` fallback, and boot.js calls `init()` without a path.
+        .omit_default_module_path(false)
+        .debug(options.dev)
+        .keep_debug(options.dev)
+        .remove_name_section(!options.dev)
+        .remove_producers_section(!options.dev)
+        .generate(pkg)
+        .with_context(|| format!("running wasm-bindgen on {}", wasm.display()))?;
+
+    if !options.dev {
+        optimise(&pkg.join(format!("{stem}_bg.wasm")))?;
+    }
     Ok(())
 }
 

@@ -46,9 +46,29 @@ pub fn origin(req: &HttpRequest, state: &AppState) -> String {
     }
 }
 
-/// A whole document around `body` (the rendered page).
+/// Which WASM bundle hydrates a page: the public islands, or those plus the consoles'.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bundle {
+    Public,
+    /// Console pages: `boot.js` loads the portal bundle; search engines are told to stay out.
+    Portal,
+}
+
+/// A whole public document around `body` (the rendered page).
 pub fn document(head: &Head, body: &str) -> String {
+    document_with(head, body, Bundle::Public)
+}
+
+/// A whole document around `body`, hydrated by `bundle`.
+pub fn document_with(head: &Head, body: &str, bundle: Bundle) -> String {
     let mut meta = String::new();
+    let html_attrs = match bundle {
+        Bundle::Public => "",
+        Bundle::Portal => {
+            meta.push_str("<meta name=\"robots\" content=\"noindex\">\n");
+            " data-bundle=\"portal\""
+        }
+    };
     let property = |meta: &mut String, key: &str, value: &str| {
         meta.push_str(&format!(
             "<meta property=\"{key}\" content=\"{}\">\n",
@@ -78,7 +98,7 @@ pub fn document(head: &Head, body: &str) -> String {
         ));
     }
     format!(
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+        "<!doctype html>\n<html lang=\"en\"{html_attrs}>\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>{title}</title>\n<meta name=\"description\" content=\"{description}\">\n\
          <link rel=\"canonical\" href=\"{canonical}\">\n{meta}\

@@ -293,6 +293,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .app_data(web::PayloadConfig::new(16 * 1024))
                 .route(post().to(pages::vote)),
         )
+        .service(resource("/analytics").route(page_read().to(pages::analytics)))
         .service(resource("/sign-in").route(page_read().to(pages::sign_in)))
         .service(resource("/sign-up").route(page_read().to(pages::sign_up)))
         .service(resource("/sitemap.xml").route(page_read().to(pages::sitemap)))

@@ -987,13 +987,36 @@ fn auth_page(req: &HttpRequest, state: &AppState, register: bool) -> HttpRespons
     pages::html(StatusCode::OK, pages::document(&head, &body))
 }
 
+/// `/analytics`: the analyst view (its island loads the data for admins and analysts).
+pub async fn analytics(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let head = Head {
+        title: "Marketplace analytics · Mercato".into(),
+        description: "Adoption and churn across the Mercato marketplace.".into(),
+        canonical: format!("{}/analytics", pages::origin(&req, &state)),
+        og_type: "website",
+        image: None,
+        json_ld: None,
+    };
+    let body = mercato_frontend::ssr::analytics_page();
+    let mut res = pages::html(
+        StatusCode::OK,
+        pages::document_with(&head, &body, pages::Bundle::Portal),
+    );
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    res
+}
+
 pub async fn robots(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let origin = pages::origin(&req, &state);
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
         .content_type("text/plain; charset=utf-8")
         .body(format!(
-            "User-agent: *\nAllow: /\nDisallow: /api/\nDisallow: /sign-in\nDisallow: /sign-up\n\n\
+            "User-agent: *\nAllow: /\nDisallow: /api/\nDisallow: /sign-in\nDisallow: /sign-up\n\
+             Disallow: /analytics\n\n\
              Sitemap: {origin}/sitemap.xml\n"
         ))
 }

@@ -739,3 +739,22 @@ async fn pages_answer_head_requests_without_a_body() {
         .await;
     assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_analytics_console_is_a_shell_for_its_island_and_not_for_search_engines() {
+    let app = TestApp::spawn().await;
+    let (status, _, html) = page(&app, "/analytics").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("<html lang=\"en\" data-bundle=\"portal\">"),
+        "{html}"
+    );
+    assert!(html.contains("<meta name=\"robots\" content=\"noindex\">"));
+    assert!(html.contains("<leptos-island data-component=\"AnalyticsConsole_"));
+    assert!(html.contains("Loading analytics…"));
+    let (_, _, robots) = page(&app, "/robots.txt").await;
+    assert!(robots.contains("Disallow: /analytics"));
+    // Public pages load the public bundle.
+    let (_, _, home) = page(&app, "/").await;
+    assert!(home.contains("<html lang=\"en\">"));
+}

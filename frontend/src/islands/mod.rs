@@ -8,7 +8,7 @@ mod fields;
 mod install_panel;
 mod search_box;
 
-pub use account_menu::{with_next, AccountMenu};
+pub use account_menu::{here, with_next, AccountMenu};
 pub use auth_form::AuthForm;
 pub use install_panel::{stars, InstallPanel};
 pub use search_box::{encode_query, SearchBox};

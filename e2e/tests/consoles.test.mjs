@@ -1,0 +1,118 @@
+// The consoles for signed-in staff: the analyst view's charts, and who may not open it. Uses the
+// demo accounts that `mercato seed-demo` creates.
+
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { after, before, describe, test } from 'node:test';
+
+import { BASE_URL, hydrated, launchBrowser, openPage } from './helpers.mjs';
+
+const T = { timeout: 60_000 };
+const ARTIFACTS = process.env.MERCATO_E2E_ARTIFACTS ?? new URL('../artifacts/', import.meta.url).pathname;
+
+async function api(method, path, token, body, headers = {}) {
+  const response = await fetch(BASE_URL + path, {
+    method,
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...headers,
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+async function login(email, password) {
+  return (await api('POST', '/api/v1/auth/login', null, { email, password })).access_token;
+}
+
+/// Real usage through the API: the demo customer installs a Northwind listing, Northwind reports
+/// an event for it with a partner API key, and the roll-ups count it (polled, not slept).
+async function seedUsage() {
+  const customer = await login('customer@acme.example', 'mercato-customer-demo');
+  const workspace = await api('POST', '/api/v1/workspaces', customer, { name: `Analytics ${Date.now()}` });
+  await api('POST', `/api/v1/workspaces/${workspace.id}/installs`, customer, { listing: 'northwind-invoice-sync' });
+  const partner = await login('partner@northwind-labs.example', 'mercato-partner-demo');
+  const { secret } = await api('POST', '/api/v1/partners/northwind-labs/api-keys', partner, { name: 'e2e usage' });
+  const occurred_at = new Date(Date.now() - 3_600_000).toISOString();
+  await api('POST', '/api/v1/usage', secret, {
+    events: [{ workspace: workspace.id, listing: 'northwind-invoice-sync', occurred_at, kind: 'sync' }],
+  }, { 'idempotency-key': `e2e-${Date.now()}` });
+  const analyst = await login('analyst@mercato.example', 'mercato-analyst-demo');
+  for (let i = 0; i < 60; i++) {
+    const ranking = await api('GET', '/api/v1/analytics/adoption', analyst);
+    if (ranking.rows.some((r) => r.listing === 'northwind-invoice-sync')) return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error('the usage never reached the roll-ups');
+}
+
+async function signIn(page, email, password) {
+  await hydrated(page);
+  await page.getByLabel('Work email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+describe('consoles', { timeout: 180_000 }, () => {
+  let browser;
+
+  before(async () => {
+    browser = await launchBrowser();
+    await seedUsage();
+    await mkdir(ARTIFACTS, { recursive: true });
+  });
+
+  after(async () => {
+    await browser?.close();
+  });
+
+  test('a signed-out visitor is sent to sign in, and an analyst comes back to the charts', T, async () => {
+    const { page, problems } = await openPage(browser.context, '/analytics');
+    await page.waitForURL((url) => url.pathname === '/sign-in');
+    assert.equal(new URL(page.url()).searchParams.get('next'), '/analytics');
+    await signIn(page, 'analyst@mercato.example', 'mercato-analyst-demo');
+    await page.waitForURL(`${BASE_URL}/analytics`);
+    await hydrated(page);
+
+    const mau = page.getByRole('figure', { name: 'Monthly active workspaces' });
+    await mau.waitFor();
+    const bars = mau.locator('svg [role="img"]');
+    assert.ok((await bars.count()) > 0, 'the listing with usage is ranked');
+    assert.ok(
+      (await mau.locator('svg').getAttribute('aria-label')) === 'Monthly active workspaces',
+      'the chart is named',
+    );
+    // Every bar says what it is and its value, on hover (title) and to assistive technology.
+    const label = await bars.first().getAttribute('aria-label');
+    assert.match(label, /^.+: [\d,]+$/);
+    assert.equal(await bars.first().locator('title').textContent(), label);
+    // Keyboard users reach the bars.
+    await bars.first().focus();
+    assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), label);
+    // The same data as a table.
+    await mau.getByText('Show the data as a table').click();
+    assert.ok((await mau.getByRole('row').count()) > 1);
+    await page.getByRole('figure', { name: 'Churn rate' }).waitFor();
+    await page.screenshot({ path: `${ARTIFACTS}/analytics.png`, fullPage: true });
+    assert.deepEqual(problems.filter((p) => p.includes(BASE_URL)), []);
+    await page.close();
+  });
+
+  test('a customer is told the page is not for them, and the API refuses too', T, async () => {
+    const { page } = await openPage(browser.context, '/sign-in?next=%2Fanalytics');
+    await signIn(page, 'customer@acme.example', 'mercato-customer-demo');
+    await page.waitForURL(`${BASE_URL}/analytics`);
+    await page.getByRole('heading', { name: 'You don’t have access to this page' }).waitFor();
+    const token = await page.evaluate(() => JSON.parse(localStorage.getItem('mercato.session')).access_token);
+    const refused = await fetch(`${BASE_URL}/api/v1/analytics/adoption`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(refused.status, 403);
+    assert.equal((await refused.json()).code, 'forbidden');
+    await page.close();
+  });
+});
