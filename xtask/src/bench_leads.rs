@@ -6,7 +6,7 @@
 
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde_json::json;
 
 use crate::bench_usage::{percentile, start_server_with};
@@ -24,14 +24,9 @@ pub struct Options {
 
 impl Options {
     pub fn parse(mut args: Args) -> Result<Self> {
-        let num = |v: Option<String>, default: usize| -> Result<usize> {
-            v.map(|s| s.replace('_', "").parse().context("a whole number"))
-                .transpose()
-                .map(|n| n.unwrap_or(default))
-        };
-        let partners = num(args.value("--partners")?, 1_000)?;
-        let open_leads = num(args.value("--open-leads")?, 100_000)?;
-        let requests = num(args.value("--requests")?, 2_000)?;
+        let partners = args.count("--partners", 1_000)?;
+        let open_leads = args.count("--open-leads", 100_000)?;
+        let requests = args.count("--requests", 2_000)?;
         let postgres = args.value("--postgres")?;
         args.finish()?;
         Ok(Options {

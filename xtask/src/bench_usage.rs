@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use serde_json::{json, Value};
 
 use crate::cli::Args;
@@ -37,15 +37,10 @@ pub struct Options {
 
 impl Options {
     pub fn parse(mut args: Args) -> Result<Self> {
-        let num = |v: Option<String>, default: usize| -> Result<usize> {
-            v.map(|s| s.replace('_', "").parse().context("a whole number"))
-                .transpose()
-                .map(|n| n.unwrap_or(default))
-        };
-        let events = num(args.value("--events")?, 10_000_000)?;
-        let workspaces = num(args.value("--workspaces")?, 50_000)?;
-        let listings = num(args.value("--listings")?, 1_000)?;
-        let connections = num(args.value("--connections")?, 8)?;
+        let events = args.count("--events", 10_000_000)?;
+        let workspaces = args.count("--workspaces", 50_000)?;
+        let listings = args.count("--listings", 1_000)?;
+        let connections = args.count("--connections", 8)?;
         let postgres = args.value("--postgres")?;
         args.finish()?;
         Ok(Options {

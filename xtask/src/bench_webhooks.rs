@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -28,13 +28,8 @@ pub struct Options {
 
 impl Options {
     pub fn parse(mut args: Args) -> Result<Self> {
-        let num = |v: Option<String>, default: usize| -> Result<usize> {
-            v.map(|s| s.replace('_', "").parse().context("a whole number"))
-                .transpose()
-                .map(|n| n.unwrap_or(default))
-        };
-        let deliveries = num(args.value("--deliveries")?, 20_000)?;
-        let workers = num(args.value("--workers")?, 1)?;
+        let deliveries = args.count("--deliveries", 20_000)?;
+        let workers = args.count("--workers", 1)?;
         let postgres = args.value("--postgres")?;
         args.finish()?;
         Ok(Options {

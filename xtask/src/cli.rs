@@ -47,6 +47,17 @@ impl Args {
         }
     }
 
+    /// Takes `--name N` as a whole number (`1_000` allowed), or `default` when absent.
+    pub fn count(&mut self, name: &str, default: usize) -> Result<usize> {
+        match self.value(name)? {
+            None => Ok(default),
+            Some(v) => v
+                .replace('_', "")
+                .parse()
+                .map_err(|_| anyhow::anyhow!("`{name}` needs a whole number, not `{v}`")),
+        }
+    }
+
     /// Fails on anything not taken yet.
     pub fn finish(self) -> Result<()> {
         if self.args.is_empty() {

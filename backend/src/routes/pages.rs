@@ -797,6 +797,62 @@ fn listing_urls(origin: &str, rows: Vec<SitemapRow>) -> Vec<seo::SitemapUrl> {
         .collect()
 }
 
+/// The one `t` timestamp a `SELECT MAX(…) AS t` answers.
+async fn latest_of(
+    db: &impl ConnectionTrait,
+    statement: Statement,
+) -> ApiResult<Option<DateTime<Utc>>> {
+    Ok(db
+        .query_one(statement)
+        .await?
+        .and_then(|r| r.try_get::<Option<DateTime<Utc>>>("", "t").ok().flatten()))
+}
+
+/// The last change among the pages of `/sitemaps/pages.xml`: a listing (which also dates its
+/// use cases and the home page), a category or an active partner — without building the file.
+async fn pages_lastmod(db: &impl ConnectionTrait) -> ApiResult<Option<DateTime<Utc>>> {
+    let backend = db.get_database_backend();
+    let mut latest = None;
+    for sql in [
+        format!("SELECT MAX(l.updated_at) AS t {PUBLIC_LISTINGS}"),
+        "SELECT MAX(updated_at) AS t FROM categories".to_string(),
+        "SELECT MAX(updated_at) AS t FROM partners WHERE status = 'active'".to_string(),
+    ] {
+        latest = latest.max(latest_of(db, Statement::from_string(backend, sql)).await?);
+    }
+    Ok(latest)
+}
+
+#[derive(FromQueryResult)]
+struct PartLastmod {
+    t: Option<DateTime<Utc>>,
+}
+
+/// The last change among the listings of each sitemap file, in order: one pass over the
+/// public listings (numbered in id order, `per_file` to a file), not one query per file.
+async fn parts_lastmod(
+    db: &impl ConnectionTrait,
+    per_file: u64,
+) -> ApiResult<Vec<Option<DateTime<Utc>>>> {
+    let backend = db.get_database_backend();
+    let sql = store::sql(
+        backend,
+        &format!(
+            "SELECT x.part, MAX(x.updated_at) AS t FROM (SELECT \
+             (ROW_NUMBER() OVER (ORDER BY l.id) - 1) / ? AS part, l.updated_at {PUBLIC_LISTINGS}) x \
+             GROUP BY x.part ORDER BY x.part"
+        ),
+    );
+    let rows = PartLastmod::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [(per_file as i64).into()],
+    ))
+    .all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.t).collect())
+}
+
 #[derive(FromQueryResult)]
 struct UseCaseRow {
     use_cases: StringList,
@@ -851,13 +907,14 @@ async fn other_pages(
     per_file: u64,
 ) -> ApiResult<Vec<seo::SitemapUrl>> {
     let backend = db.get_database_backend();
-    let latest = db
-        .query_one(Statement::from_string(
+    let latest = latest_of(
+        db,
+        Statement::from_string(
             backend,
             format!("SELECT MAX(l.updated_at) AS t {PUBLIC_LISTINGS}"),
-        ))
-        .await?
-        .and_then(|r| r.try_get::<Option<DateTime<Utc>>>("", "t").ok().flatten());
+        ),
+    )
+    .await?;
     let mut urls = vec![
         seo::SitemapUrl {
             loc: format!("{origin}/"),
@@ -898,22 +955,17 @@ pub async fn sitemap(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<
     let origin = pages::origin(&req, &state);
     let per_file = state.settings.sitemap_urls_per_file;
     let total = public_listing_count(&state.db.read).await?;
-    let mut urls = other_pages(
-        &state.db.read,
-        &origin,
-        state.settings.sitemap_urls_per_file,
-    )
-    .await?;
-    if total + (urls.len() as u64) <= per_file {
-        let rows = sitemap_rows(&state.db.read, 0, per_file).await?;
-        urls.extend(listing_urls(&origin, rows));
-        return Ok(xml(seo::urlset(&urls)));
+    // Past the limit the listings alone decide: no need to build the other pages to count them.
+    if total <= per_file {
+        let mut urls = other_pages(&state.db.read, &origin, per_file).await?;
+        if total + (urls.len() as u64) <= per_file {
+            let rows = sitemap_rows(&state.db.read, 0, per_file).await?;
+            urls.extend(listing_urls(&origin, rows));
+            return Ok(xml(seo::urlset(&urls)));
+        }
     }
-    let mut latest = vec![urls.iter().filter_map(|u| u.lastmod).max()];
-    for part in 0..seo::parts(total, per_file) {
-        let rows = sitemap_rows(&state.db.read, part, per_file).await?;
-        latest.push(rows.iter().map(|r| r.updated_at).max());
-    }
+    let mut latest = vec![pages_lastmod(&state.db.read).await?];
+    latest.extend(parts_lastmod(&state.db.read, per_file).await?);
     Ok(xml(seo::index(&origin, &latest)))
 }
 

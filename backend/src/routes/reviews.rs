@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use super::respond::{self, path_slug};
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::domain::access::PartnerAccess;
-use crate::entities::{installs, listings, reviews, users, workspace_members, workspaces};
+use crate::entities::{installs, listings, reviews, workspace_members, workspaces};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, OptionalJson};
 use crate::pagination;
@@ -46,6 +46,9 @@ async fn views_of(
     rows: &[reviews::Model],
     listing_slug: &str,
 ) -> ApiResult<Vec<Review>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
     let workspace_ids: Vec<i64> = rows.iter().map(|r| r.workspace_id).collect();
     let author_ids: Vec<i64> = rows.iter().filter_map(|r| r.author_id).collect();
     let workspace_names: HashMap<i64, String> = workspaces::Entity::find()
@@ -55,17 +58,7 @@ async fn views_of(
         .into_iter()
         .map(|w| (w.id, w.name))
         .collect();
-    let author_names: HashMap<i64, String> = if author_ids.is_empty() {
-        HashMap::new()
-    } else {
-        users::Entity::find()
-            .filter(users::Column::Id.is_in(author_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u.display_name))
-            .collect()
-    };
+    let author_names = store::users::display_names(db, author_ids).await?;
     Ok(rows
         .iter()
         .map(|r| Review {

@@ -6,9 +6,8 @@ use mercato_shared::api::webhooks::WebhookEvent;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
-use std::collections::HashMap;
 
-use crate::entities::{listings, status_changes, users};
+use crate::entities::{listings, status_changes};
 use crate::error::ApiResult;
 
 /// What changed status.
@@ -119,17 +118,7 @@ async fn views(
     rows: Vec<status_changes::Model>,
 ) -> ApiResult<Vec<StatusChange>> {
     let actor_ids: Vec<i64> = rows.iter().filter_map(|r| r.actor_id).collect();
-    let names: HashMap<i64, String> = if actor_ids.is_empty() {
-        HashMap::new()
-    } else {
-        users::Entity::find()
-            .filter(users::Column::Id.is_in(actor_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u.display_name))
-            .collect()
-    };
+    let names = super::users::display_names(db, actor_ids).await?;
     Ok(rows
         .into_iter()
         .map(|r| StatusChange {

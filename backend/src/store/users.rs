@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::entities::{partner_members, partners, users};
@@ -8,6 +10,23 @@ pub async fn by_email(db: &impl ConnectionTrait, email: &str) -> ApiResult<Optio
         .filter(users::Column::Email.eq(email))
         .one(db)
         .await?)
+}
+
+/// The display names of these accounts, in one query (none when `ids` is empty).
+pub async fn display_names(
+    db: &impl ConnectionTrait,
+    ids: Vec<i64>,
+) -> ApiResult<HashMap<i64, String>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(users::Entity::find()
+        .filter(users::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.display_name))
+        .collect())
 }
 
 /// The partners the user belongs to, with the user's role in each.

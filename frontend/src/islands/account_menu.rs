@@ -13,10 +13,7 @@ pub fn with_next(path: &str, next: &str) -> String {
     if next.is_empty() || next == "/" {
         path.to_string()
     } else {
-        format!(
-            "{path}?next={}",
-            crate::islands::search_box::encode_query(next)
-        )
+        format!("{path}?next={}", crate::pages::search::encode(next))
     }
 }
 

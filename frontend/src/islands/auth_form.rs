@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use mercato_shared::api::auth::{LoginRequest, RegisterRequest};
 
-use super::fields::{FormProblem, TextField};
+use super::fields::{start_submit, FormProblem, TextField};
 use crate::api;
 use crate::session;
 
@@ -28,12 +28,9 @@ pub fn AuthForm(
     let next = session::safe_next(&next);
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if busy.get_untracked() {
+        if !start_submit(&ev, busy, failure) {
             return;
         }
-        busy.set(true);
-        failure.set(None);
         let next = next.clone();
         spawn_local(async move {
             let answer = if register {

@@ -8,6 +8,19 @@ use crate::api::ApiError;
 /// The last failed submission of a form, if any.
 pub type Failure = RwSignal<Option<ApiError>>;
 
+/// Starts handling a form's submission in the app instead of the browser: `false` while an
+/// earlier one still runs (a double click sends once); otherwise marks the form busy and
+/// forgets the last failure.
+pub fn start_submit(ev: &leptos::ev::SubmitEvent, busy: RwSignal<bool>, failure: Failure) -> bool {
+    ev.prevent_default();
+    if busy.get_untracked() {
+        return false;
+    }
+    busy.set(true);
+    failure.set(None);
+    true
+}
+
 /// The message for `field` from the last failure.
 pub fn field_error(failure: Failure, field: &'static str) -> impl Fn() -> Option<String> + Copy {
     move || failure.with(|f| f.as_ref().and_then(|e| e.field(field)))

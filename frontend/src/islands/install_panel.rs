@@ -10,7 +10,7 @@ use mercato_shared::api::reviews::{CreateReview, Review};
 use mercato_shared::api::workspaces::{Install, Workspace, WorkspaceStatus};
 
 use super::account_menu::with_next;
-use super::fields::{field_error, Failure, FormProblem, TextField};
+use super::fields::{field_error, start_submit, Failure, FormProblem, TextField};
 use crate::api::{self, ApiError};
 use crate::components::{ErrorNotice, Loading};
 use crate::session;
@@ -213,12 +213,9 @@ fn InstallForm(
     let listing = StoredValue::new(listing);
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if busy.get_untracked() {
+        if !start_submit(&ev, busy, failure) {
             return;
         }
-        busy.set(true);
-        failure.set(None);
         spawn_local(async move {
             let workspace = match choice.get_untracked().parse::<i64>() {
                 Ok(id) => Ok(id),
@@ -310,12 +307,9 @@ fn ReviewForm(workspaces: Vec<Workspace>, listing: String) -> impl IntoView {
     let body_error = field_error(failure, "body");
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if busy.get_untracked() {
+        if !start_submit(&ev, busy, failure) {
             return;
         }
-        busy.set(true);
-        failure.set(None);
         spawn_local(async move {
             let review = CreateReview {
                 workspace: workspace.get_untracked(),

@@ -11,4 +11,4 @@ mod search_box;
 pub use account_menu::{here, with_next, AccountMenu};
 pub use auth_form::AuthForm;
 pub use install_panel::{stars, InstallPanel};
-pub use search_box::{encode_query, SearchBox};
+pub use search_box::SearchBox;

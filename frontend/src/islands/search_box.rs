@@ -9,6 +9,7 @@ use leptos::task::spawn_local;
 use mercato_shared::api::search::Suggestion;
 
 use crate::api;
+use crate::pages::search::encode;
 
 /// How many suggestions to show.
 const SUGGESTIONS: u32 = 6;
@@ -19,23 +20,8 @@ const DEBOUNCE: Duration = Duration::from_millis(120);
 pub fn suggestion_href(s: &Suggestion) -> String {
     match (&s.slug, s.kind.as_str()) {
         (Some(slug), "name") => format!("/integrations/{slug}"),
-        _ => format!("/search?q={}", encode_query(&s.text)),
+        _ => format!("/search?q={}", encode(&s.text)),
     }
-}
-
-/// `application/x-www-form-urlencoded` for one value, as a form would send it.
-pub fn encode_query(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => {
-                out.push(b as char)
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 #[island]
@@ -240,6 +226,6 @@ mod tests {
             suggestion_href(&suggestion("sync invoices & bills", "use_case", None)),
             "/search?q=sync+invoices+%26+bills"
         );
-        assert_eq!(encode_query("café/ü?"), "caf%C3%A9%2F%C3%BC%3F");
+        assert_eq!(encode("café/ü?"), "caf%C3%A9%2F%C3%BC%3F");
     }
 }

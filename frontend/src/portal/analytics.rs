@@ -37,6 +37,20 @@ fn count(n: f64) -> String {
     thousands(n.round() as i64)
 }
 
+/// A bar for a share: "12% · 3 of 25".
+fn share_bar(label: String, share: f64, part: i64, whole: i64) -> Bar {
+    Bar {
+        label,
+        value: share,
+        display: format!(
+            "{} · {} of {}",
+            percent(share),
+            thousands(part),
+            thousands(whole)
+        ),
+    }
+}
+
 #[island]
 pub fn AnalyticsConsole() -> impl IntoView {
     let console = RwSignal::new(Console::Checking);
@@ -79,35 +93,24 @@ pub fn AnalyticsConsole() -> impl IntoView {
                 .map(|r| Bar {
                     label: r.name.clone(),
                     value: r.mau as f64,
-                    display: count(r.mau as f64),
+                    display: thousands(r.mau),
                 })
                 .collect();
             let adoption: Vec<Bar> = ranking
                 .rows
                 .iter()
-                .map(|r| Bar {
-                    label: r.name.clone(),
-                    value: r.adoption,
-                    display: format!(
-                        "{} · {} of {}",
-                        percent(r.adoption),
-                        count(r.mau as f64),
-                        count(r.active_installs as f64)
-                    ),
-                })
+                .map(|r| share_bar(r.name.clone(), r.adoption, r.mau, r.active_installs))
                 .collect();
             let churn_bars: Vec<Bar> = churn
                 .buckets
                 .iter()
-                .map(|b| Bar {
-                    label: format!("{} integrations", b.integrations),
-                    value: b.churn_rate,
-                    display: format!(
-                        "{} · {} of {}",
-                        percent(b.churn_rate),
-                        count(b.churned as f64),
-                        count(b.workspaces as f64)
-                    ),
+                .map(|b| {
+                    share_bar(
+                        format!("{} integrations", b.integrations),
+                        b.churn_rate,
+                        b.churned,
+                        b.workspaces,
+                    )
                 })
                 .collect();
             view! {
