@@ -423,6 +423,31 @@ impl TestApp {
 
 impl TestApp {
     /// Waits until the search index has applied every change made so far.
+    /// A new workspace of `customer`'s, named `name`, with `listing` installed; its id.
+    pub async fn installed_workspace(&self, customer: &Session, name: &str, listing: &str) -> i64 {
+        let ws = expect_json(
+            self.post(
+                "/api/v1/workspaces",
+                Some(&customer.token),
+                &json!({ "name": name }),
+            )
+            .await,
+            StatusCode::CREATED,
+        )
+        .await["id"]
+            .as_i64()
+            .unwrap();
+        let res = self
+            .post(
+                &format!("/api/v1/workspaces/{ws}/installs"),
+                Some(&customer.token),
+                &json!({ "listing": listing }),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        ws
+    }
+
     pub async fn wait_for_search(&self) {
         let admin = self.search_admin.get_or_init(|| self.admin()).await;
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);

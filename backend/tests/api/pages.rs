@@ -92,26 +92,9 @@ async fn reviews_give_the_listing_an_aggregate_rating() {
     let (app, _) = marketplace().await;
     for (i, rating) in [5, 4].into_iter().enumerate() {
         let customer = app.register(&format!("c{i}@customer{i}.example")).await;
-        let ws = expect_json(
-            app.post(
-                "/api/v1/workspaces",
-                Some(&customer.token),
-                &json!({"name": format!("Team {i}")}),
-            )
-            .await,
-            StatusCode::CREATED,
-        )
-        .await["id"]
-            .as_i64()
-            .unwrap();
-        let res = app
-            .post(
-                &format!("/api/v1/workspaces/{ws}/installs"),
-                Some(&customer.token),
-                &json!({"listing": "acme-sync"}),
-            )
+        let ws = app
+            .installed_workspace(&customer, &format!("Team {i}"), "acme-sync")
             .await;
-        assert_eq!(res.status(), StatusCode::CREATED);
         let res = app
             .post(
                 "/api/v1/listings/acme-sync/reviews",

@@ -327,27 +327,10 @@ async fn installs_reviews_and_listing_changes_reach_the_partner() {
     app.published_listing(&owner, "acme", "acme-sync", "crm")
         .await;
     let customer = app.register("casey@customer.example").await;
-    let ws = expect_json(
-        app.post(
-            "/api/v1/workspaces",
-            Some(&customer.token),
-            &json!({"name": "Casey's team"}),
-        )
-        .await,
-        StatusCode::CREATED,
-    )
-    .await["id"]
-        .as_i64()
-        .unwrap();
-    let installs = format!("/api/v1/workspaces/{ws}/installs");
-    let res = app
-        .post(
-            &installs,
-            Some(&customer.token),
-            &json!({"listing": "acme-sync"}),
-        )
+    let ws = app
+        .installed_workspace(&customer, "Casey's team", "acme-sync")
         .await;
-    assert_eq!(res.status(), StatusCode::CREATED);
+    let installs = format!("/api/v1/workspaces/{ws}/installs");
     let res = app
         .post(
             "/api/v1/listings/acme-sync/reviews",
