@@ -111,13 +111,7 @@ pub async fn register(body: &RegisterRequest) -> Result<TokenResponse, ApiError>
 /// `POST /api/v1/auth/logout`: revokes the session on the server (best effort).
 pub async fn logout(session: &Session) {
     let body = serde_json::json!({ "refresh_token": session.refresh_token });
-    let _ = send::<serde_json::Value>(
-        "POST",
-        "/api/v1/auth/logout",
-        Some(&body),
-        Some(&session.access_token),
-    )
-    .await;
+    let _ = send::<serde_json::Value>("POST", "/api/v1/auth/logout", Some(&body), None).await;
 }
 
 /// `GET /api/v1/workspaces`: the signed-in account's workspaces.

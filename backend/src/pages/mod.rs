@@ -132,6 +132,16 @@ pub fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
         .body(body)
 }
 
+/// Marks an answer as not for any cache: it is for one visitor (a form's outcome, a console,
+/// a 404 that may not stay one).
+pub fn no_store(mut res: HttpResponse) -> HttpResponse {
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    res
+}
+
 /// The real 404 page, with the site's frame.
 pub fn not_found(req: &HttpRequest, state: &AppState) -> HttpResponse {
     let head = Head {
@@ -142,15 +152,10 @@ pub fn not_found(req: &HttpRequest, state: &AppState) -> HttpResponse {
         image: None,
         json_ld: None,
     };
-    let mut res = html(
+    no_store(html(
         actix_web::http::StatusCode::NOT_FOUND,
         document(&head, &mercato_frontend::ssr::not_found_page()),
-    );
-    res.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
-    res
+    ))
 }
 
 #[cfg(test)]

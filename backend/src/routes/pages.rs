@@ -143,13 +143,10 @@ async fn listing_document(
         json_ld: Some(seo::listing_json_ld(&listing, &url, &origin).to_string()),
     };
     let body = mercato_frontend::ssr::listing_page(listing, form, reviews);
-    let mut res = pages::html(status, pages::document(&head, &body));
+    let res = pages::html(status, pages::document(&head, &body));
+    // An answer to one visitor's form is not for shared caches.
     if status != StatusCode::OK || req.query_string().contains("sent=") {
-        // An answer to one visitor's form is not for shared caches.
-        res.headers_mut().insert(
-            header::CACHE_CONTROL,
-            header::HeaderValue::from_static("no-store"),
-        );
+        return Ok(pages::no_store(res));
     }
     Ok(res)
 }
@@ -510,12 +507,9 @@ async fn requests_document(
         json_ld: None,
     };
     let body = mercato_frontend::ssr::requests_page(open, shipped, page_state);
-    let mut res = pages::html(status, pages::document(&head, &body));
+    let res = pages::html(status, pages::document(&head, &body));
     if status != StatusCode::OK || !req.query_string().is_empty() {
-        res.headers_mut().insert(
-            header::CACHE_CONTROL,
-            header::HeaderValue::from_static("no-store"),
-        );
+        return Ok(pages::no_store(res));
     }
     Ok(res)
 }
@@ -1050,15 +1044,10 @@ pub async fn analytics(req: HttpRequest, state: web::Data<AppState>) -> HttpResp
         json_ld: None,
     };
     let body = mercato_frontend::ssr::analytics_page();
-    let mut res = pages::html(
+    pages::no_store(pages::html(
         StatusCode::OK,
         pages::document_with(&head, &body, pages::Bundle::Portal),
-    );
-    res.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
-    res
+    ))
 }
 
 pub async fn robots(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
