@@ -47,6 +47,7 @@ Errors are `application/problem+json` with a stable `code`; lists are paginated 
         routes::listings::manage,
         routes::listings::update,
         routes::listings::history,
+        routes::listings::preview_markdown,
         routes::review::submit,
         routes::review::approve,
         routes::review::request_changes,

@@ -178,6 +178,63 @@ pub async fn create_review(listing: &str, body: &CreateReview) -> Result<Review,
     .await
 }
 
+// The consoles' calls: many endpoints, each used in one place, so they go through these
+// generic helpers with the path spelled at the call site (see `seg` for path segments).
+
+/// `GET` on behalf of the signed-in account.
+pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    authorized("GET", path, None::<&()>).await
+}
+
+/// `POST` with a JSON body on behalf of the signed-in account.
+pub async fn post<T: DeserializeOwned>(path: &str, body: &impl Serialize) -> Result<T, ApiError> {
+    authorized("POST", path, Some(body)).await
+}
+
+/// `PATCH` with a JSON body on behalf of the signed-in account.
+pub async fn patch<T: DeserializeOwned>(path: &str, body: &impl Serialize) -> Result<T, ApiError> {
+    authorized("PATCH", path, Some(body)).await
+}
+
+/// `PUT` with a JSON body on behalf of the signed-in account.
+pub async fn put<T: DeserializeOwned>(path: &str, body: &impl Serialize) -> Result<T, ApiError> {
+    authorized("PUT", path, Some(body)).await
+}
+
+/// `DELETE` on behalf of the signed-in account.
+pub async fn delete(path: &str) -> Result<(), ApiError> {
+    authorized("DELETE", path, None::<&()>).await
+}
+
+/// A `GET` whose answer is text (the analytics' CSV exports).
+pub async fn get_text(path: &str) -> Result<String, ApiError> {
+    let current = session::load().ok_or(ApiError::SignedOut)?;
+    let current = if current.access_expired(js_sys::Date::now()) {
+        renew(&current).await?
+    } else {
+        current
+    };
+    let response = fetch(
+        "GET",
+        path,
+        None::<&()>,
+        Some(&current.access_token),
+        "text/csv",
+    )
+    .await?;
+    let body = text(&response).await?;
+    if response.ok() {
+        Ok(body)
+    } else {
+        Err(problem(&body, response.status()))
+    }
+}
+
+/// A value as one path segment (or query value) of an API URL.
+pub fn seg(value: &str) -> String {
+    String::from(js_sys::encode_uri_component(value))
+}
+
 /// A call on behalf of the signed-in account: renews an expired access token first, and once
 /// more if the server still refuses it; a session that cannot be renewed is cleared.
 async fn authorized<T: DeserializeOwned>(
@@ -216,9 +273,33 @@ async fn send<T: DeserializeOwned>(
     body: Option<&impl Serialize>,
     token: Option<&str>,
 ) -> Result<T, ApiError> {
+    let response = fetch(method, path, body, token, "application/json").await?;
+    let text = text(&response).await?;
+    if !response.ok() {
+        return Err(problem(&text, response.status()));
+    }
+    // 204 and other empty answers read as JSON `null`.
+    let text = if text.is_empty() { "null" } else { &text };
+    serde_json::from_str(text).map_err(|e| ApiError::Decode(e.to_string()))
+}
+
+fn problem(body: &str, status: u16) -> ApiError {
+    match serde_json::from_str::<Problem>(body) {
+        Ok(problem) => ApiError::Problem(Box::new(problem)),
+        Err(_) => ApiError::Status(status),
+    }
+}
+
+async fn fetch(
+    method: &str,
+    path: &str,
+    body: Option<&impl Serialize>,
+    token: Option<&str>,
+    accept: &str,
+) -> Result<Response, ApiError> {
     let window = web_sys::window().ok_or(ApiError::Network)?;
     let headers = Headers::new().map_err(|_| ApiError::Network)?;
-    let _ = headers.set("Accept", "application/json");
+    let _ = headers.set("Accept", accept);
     if let Some(token) = token {
         let _ = headers.set("Authorization", &format!("Bearer {token}"));
     }
@@ -231,20 +312,10 @@ async fn send<T: DeserializeOwned>(
     }
     init.set_headers(&headers);
     let request = Request::new_with_str_and_init(path, &init).map_err(|_| ApiError::Network)?;
-    let response: Response = JsFuture::from(window.fetch_with_request(&request))
+    JsFuture::from(window.fetch_with_request(&request))
         .await
         .and_then(JsValue::dyn_into)
-        .map_err(|_| ApiError::Network)?;
-    let text = text(&response).await?;
-    if !response.ok() {
-        return Err(match serde_json::from_str::<Problem>(&text) {
-            Ok(problem) => ApiError::Problem(Box::new(problem)),
-            Err(_) => ApiError::Status(response.status()),
-        });
-    }
-    // 204 and other empty answers read as JSON `null`.
-    let text = if text.is_empty() { "null" } else { &text };
-    serde_json::from_str(text).map_err(|e| ApiError::Decode(e.to_string()))
+        .map_err(|_| ApiError::Network)
 }
 
 async fn text(response: &Response) -> Result<String, ApiError> {

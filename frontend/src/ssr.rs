@@ -41,6 +41,16 @@ pub fn analytics_page() -> String {
     render(|| view! { <Layout><crate::portal::AnalyticsPage /></Layout> })
 }
 
+/// The body of a partner portal page (filled in by its island in the browser).
+pub fn partner_portal_page(path: String) -> String {
+    render(move || view! { <Layout><crate::portal::PartnerPortalPage path /></Layout> })
+}
+
+/// The body of an admin console page (filled in by its island in the browser).
+pub fn admin_console_page(path: String) -> String {
+    render(move || view! { <Layout><crate::portal::AdminConsolePage path /></Layout> })
+}
+
 /// The body of the sign-in (or, with `register`, sign-up) page.
 pub fn auth_page(register: bool, next: String) -> String {
     render(move || view! { <Layout><AuthPage register next /></Layout> })

@@ -3,8 +3,8 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use mercato_shared::api::listings::{
-    CreateListing, Listing, ListingPatch, ListingStatus, ListingSummary, ManagedListing,
-    PricingModel, RevisionState,
+    limits, CreateListing, Listing, ListingPatch, ListingStatus, ListingSummary, ManagedListing,
+    MarkdownPreview, PricingModel, RenderedMarkdown, RevisionState,
 };
 use mercato_shared::api::partners::StatusChange;
 use mercato_shared::api::Page;
@@ -300,6 +300,27 @@ pub async fn managed_view(
         categories,
         pending.as_ref(),
     ))
+}
+
+/// Renders a description as the listing page will show it (signed-in accounts; the editor's
+/// preview uses the server's own renderer and sanitiser, so what partners see is what ships).
+#[utoipa::path(post, path = "/api/v1/markdown/preview", tag = "listings", security(("bearer" = [])),
+    request_body = MarkdownPreview,
+    responses((status = 200, body = RenderedMarkdown), (status = 401, body = mercato_shared::Problem),
+        (status = 422, body = mercato_shared::Problem)))]
+pub async fn preview_markdown(
+    _user: CurrentUser,
+    ApiJson(body): ApiJson<MarkdownPreview>,
+) -> ApiResult<HttpResponse> {
+    let mut v = mercato_shared::validate::Validator::new();
+    v.check(
+        "markdown",
+        mercato_shared::validate::text(&body.markdown, 0, limits::DESCRIPTION_MAX),
+    );
+    v.finish(|| Some(())).map_err(ApiError::Validation)?;
+    Ok(respond::ok(&RenderedMarkdown {
+        html: crate::markdown::render(&body.markdown),
+    }))
 }
 
 /// A listing with its status and pending revision, for its partner and admins.

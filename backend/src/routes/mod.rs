@@ -106,6 +106,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .route(get().to(listings::get))
                         .route(patch().to(listings::update)),
                 )
+                .service(resource("/markdown/preview").route(post().to(listings::preview_markdown)))
                 .service(resource("/listings/{slug}/manage").route(get().to(listings::manage)))
                 .service(resource("/listings/{slug}/history").route(get().to(listings::history)))
                 .service(resource("/listings/{slug}/submit").route(post().to(review::submit)))
@@ -294,6 +295,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(post().to(pages::vote)),
         )
         .service(resource("/analytics").route(page_read().to(pages::analytics)))
+        .service(resource("/partner").route(page_read().to(pages::partner_portal)))
+        .service(resource("/partner/{rest:.*}").route(page_read().to(pages::partner_portal)))
+        .service(resource("/admin").route(page_read().to(pages::admin_console)))
+        .service(resource("/admin/{rest:.*}").route(page_read().to(pages::admin_console)))
         .service(resource("/sign-in").route(page_read().to(pages::sign_in)))
         .service(resource("/sign-up").route(page_read().to(pages::sign_up)))
         .service(resource("/sitemap.xml").route(page_read().to(pages::sitemap)))

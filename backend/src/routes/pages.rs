@@ -1033,21 +1033,39 @@ fn auth_page(req: &HttpRequest, state: &AppState, register: bool) -> HttpRespons
     pages::html(StatusCode::OK, pages::document(&head, &body))
 }
 
-/// `/analytics`: the analyst view (its island loads the data for admins and analysts).
-pub async fn analytics(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+/// A console page: a frame the server renders (not for search engines, never cached) whose
+/// island loads the data for the signed-in account.
+fn console(req: &HttpRequest, state: &AppState, title: &str, body: String) -> HttpResponse {
     let head = Head {
-        title: "Marketplace analytics · Mercato".into(),
-        description: "Adoption and churn across the Mercato marketplace.".into(),
-        canonical: format!("{}/analytics", pages::origin(&req, &state)),
+        title: format!("{title} · Mercato"),
+        description: format!("{title} on the Mercato marketplace."),
+        canonical: format!("{}{}", pages::origin(req, state), req.path()),
         og_type: "website",
         image: None,
         json_ld: None,
     };
-    let body = mercato_frontend::ssr::analytics_page();
     pages::no_store(pages::html(
         StatusCode::OK,
         pages::document_with(&head, &body, pages::Bundle::Portal),
     ))
+}
+
+/// `/analytics`: the analyst view (its island loads the data for admins and analysts).
+pub async fn analytics(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let body = mercato_frontend::ssr::analytics_page();
+    console(&req, &state, "Marketplace analytics", body)
+}
+
+/// `/partner/...`: the partner portal (its island routes by the path).
+pub async fn partner_portal(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let body = mercato_frontend::ssr::partner_portal_page(req.path().to_string());
+    console(&req, &state, "Partner portal", body)
+}
+
+/// `/admin/...`: the marketplace admin console (its island routes by the path).
+pub async fn admin_console(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let body = mercato_frontend::ssr::admin_console_page(req.path().to_string());
+    console(&req, &state, "Admin console", body)
 }
 
 pub async fn robots(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
@@ -1057,7 +1075,7 @@ pub async fn robots(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
         .content_type("text/plain; charset=utf-8")
         .body(format!(
             "User-agent: *\nAllow: /\nDisallow: /api/\nDisallow: /sign-in\nDisallow: /sign-up\n\
-             Disallow: /analytics\n\n\
+             Disallow: /analytics\nDisallow: /admin\nDisallow: /partner$\nDisallow: /partner/\n\n\
              Sitemap: {origin}/sitemap.xml\n"
         ))
 }

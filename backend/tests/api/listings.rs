@@ -396,3 +396,64 @@ async fn the_public_list_filters_and_pages_by_popularity() {
     }
     assert_eq!(seen, slugs(&all));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_editor_previews_markdown_with_the_pages_sanitiser() {
+    let app = TestApp::spawn().await;
+    let partner = app.active_partner("acme").await;
+    let md = "## Setup\n\n1. **Connect** [docs](https://example.com)\n\n<script>alert(1)</script>\n[x](javascript:alert(1))";
+    let res = app
+        .post(
+            "/api/v1/markdown/preview",
+            Some(&partner.token),
+            &json!({ "markdown": md }),
+        )
+        .await;
+    let html = expect_json(res, StatusCode::OK).await["html"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(html.contains("<h2>Setup</h2>"), "{html}");
+    assert!(html.contains("<strong>Connect</strong>"), "{html}");
+    assert!(html.contains("rel=\"nofollow ugc noopener\""), "{html}");
+    assert!(!html.contains("<script"), "{html}");
+    assert!(html.contains("&lt;script&gt;"), "{html}");
+    assert!(!html.contains("javascript:"), "{html}");
+
+    // Too long, wrong shape, not JSON, nobody signed in.
+    let res = app
+        .post(
+            "/api/v1/markdown/preview",
+            Some(&partner.token),
+            &json!({ "markdown": "x".repeat(20_001) }),
+        )
+        .await;
+    let problem = expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_eq!(fields(&problem), vec!["markdown"]);
+    let res = app
+        .post(
+            "/api/v1/markdown/preview",
+            Some(&partner.token),
+            &json!({ "markdown": 5 }),
+        )
+        .await;
+    let problem = expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_eq!(fields(&problem), vec!["markdown"]);
+    let res = app
+        .post(
+            "/api/v1/markdown/preview",
+            Some(&partner.token),
+            &json!({ "markdown": "", "html": true }),
+        )
+        .await;
+    let problem = expect_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_eq!(fields(&problem), vec!["html"]);
+    let res = app
+        .post(
+            "/api/v1/markdown/preview",
+            None,
+            &json!({ "markdown": "hi" }),
+        )
+        .await;
+    expect_problem(res, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+}

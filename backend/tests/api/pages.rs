@@ -734,10 +734,53 @@ async fn the_analytics_console_is_a_shell_for_its_island_and_not_for_search_engi
     );
     assert!(html.contains("<meta name=\"robots\" content=\"noindex\">"));
     assert!(html.contains("<leptos-island data-component=\"AnalyticsConsole_"));
-    assert!(html.contains("Loading analytics…"));
+    // The island checks the browser's session before it loads anything.
+    assert!(html.contains("Checking your access…"));
     let (_, _, robots) = page(&app, "/robots.txt").await;
     assert!(robots.contains("Disallow: /analytics"));
     // Public pages load the public bundle.
     let (_, _, home) = page(&app, "/").await;
     assert!(home.contains("<html lang=\"en\">"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_partner_portal_and_admin_console_are_shells_that_route_by_path() {
+    let app = TestApp::spawn().await;
+    for (path, island) in [
+        ("/partner", "PartnerPortal_"),
+        ("/partner/acme/listings/new", "PartnerPortal_"),
+        ("/partner/acme/leads", "PartnerPortal_"),
+        ("/admin", "AdminConsole_"),
+        ("/admin/review/invoice-sync", "AdminConsole_"),
+    ] {
+        let res = app.get(path, None).await;
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert_eq!(res.headers()["cache-control"], "no-store", "{path}");
+        let html = res.text().await.unwrap();
+        assert!(html.contains("data-bundle=\"portal\""), "{path}");
+        assert!(
+            html.contains("<meta name=\"robots\" content=\"noindex\">"),
+            "{path}"
+        );
+        assert!(
+            html.contains(&format!("<leptos-island data-component=\"{island}")),
+            "{path}: {html}"
+        );
+        // The island gets the path it routes by as a prop.
+        assert!(
+            html.contains(&path.replace('/', "\\/")) || html.contains(path),
+            "{path}"
+        );
+        assert!(html.contains("Checking your access…"), "{path}");
+    }
+    let (_, _, robots) = page(&app, "/robots.txt").await;
+    for rule in [
+        "Disallow: /admin",
+        "Disallow: /partner/",
+        "Disallow: /partner$",
+    ] {
+        assert!(robots.contains(rule), "{robots}");
+    }
+    // Partner profiles stay public and indexable.
+    assert!(!robots.contains("Disallow: /partners"));
 }

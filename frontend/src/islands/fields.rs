@@ -38,6 +38,7 @@ pub fn TextField(
     #[prop(default = "text")] kind: &'static str,
     #[prop(default = "off")] autocomplete: &'static str,
     #[prop(default = None)] hint: Option<&'static str>,
+    #[prop(default = true)] required: bool,
 ) -> impl IntoView {
     let error = field_error(failure, name);
     let error_id = format!("{id}-error");
@@ -59,7 +60,7 @@ pub fn TextField(
     view! {
         <div class="field">
             <label class="field__label" for=id>{label}</label>
-            <input class="field__input" id=id type=kind name=name required
+            <input class="field__input" id=id type=kind name=name required=required
                 autocomplete=autocomplete
                 prop:value=move || value.get()
                 on:input=move |ev| value.set(event_target_value(&ev))

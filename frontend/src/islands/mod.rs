@@ -10,5 +10,6 @@ mod search_box;
 
 pub use account_menu::{here, with_next, AccountMenu};
 pub use auth_form::AuthForm;
+pub use fields::{field_error, start_submit, Failure, FormProblem, TextField};
 pub use install_panel::{stars, InstallPanel};
 pub use search_box::SearchBox;

@@ -123,6 +123,215 @@ pub fn BarChart(
     .into_any()
 }
 
+/// How a series of a [`TimeChart`] is drawn. The two bar styles and the two line styles differ
+/// in shape (solid or hatched, solid or dashed with round or square markers), not only in
+/// colour.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Mark {
+    Bars,
+    HatchedBars,
+    Line,
+    DashedLine,
+}
+
+/// One named series of a time chart, a value per period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub name: &'static str,
+    pub mark: Mark,
+    pub values: Vec<f64>,
+}
+
+const T_HEIGHT: f64 = 240.0;
+const T_LEFT: f64 = 56.0;
+const T_RIGHT: f64 = 12.0;
+const T_TOP: f64 = 12.0;
+const T_BOTTOM: f64 = 28.0;
+
+/// A chart over time: a column per period (a day, week or month), bars and lines on one value
+/// axis. Each period is one keyboard stop whose name (and hover tooltip) reads every series'
+/// value for it; the legend names the series; the data is also a table.
+#[component]
+pub fn TimeChart(
+    title: String,
+    /// A label per period ("3 Nov").
+    periods: Vec<String>,
+    series: Vec<Series>,
+    tick: fn(f64) -> String,
+) -> impl IntoView {
+    let n = periods.len();
+    if n == 0 || series.is_empty() {
+        return view! {
+            <figure class="chart">
+                <figcaption class="chart__title">{title}</figcaption>
+                <p class="empty">"No data for this period yet."</p>
+            </figure>
+        }
+        .into_any();
+    }
+    let values = || series.iter().flat_map(|s| s.values.iter().copied());
+    let largest = values().fold(0.0, f64::max);
+    let whole = values().all(|v| v.fract() == 0.0);
+    let max = axis_max(if whole { largest.max(4.0) } else { largest });
+    let plot_w = WIDTH - T_LEFT - T_RIGHT;
+    let plot_h = T_HEIGHT - T_TOP - T_BOTTOM;
+    let band = plot_w / n as f64;
+    let y_of = move |v: f64| T_TOP + plot_h - plot_h * v / max;
+    let x_mid = move |i: usize| T_LEFT + band * (i as f64 + 0.5);
+    let bar_series: Vec<&Series> = series
+        .iter()
+        .filter(|s| matches!(s.mark, Mark::Bars | Mark::HatchedBars))
+        .collect();
+    let bar_w = (band * 0.8 / bar_series.len().max(1) as f64).max(1.0);
+    let label_every = n.div_ceil(8);
+    let ticks: Vec<f64> = (0..=4).map(|i| max * f64::from(i) / 4.0).collect();
+    let axis_y = T_TOP + plot_h;
+
+    let bars = bar_series
+        .iter()
+        .enumerate()
+        .flat_map(|(k, s)| {
+            let class = if s.mark == Mark::Bars {
+                "chart__col"
+            } else {
+                "chart__col chart__col--hatched"
+            };
+            s.values.iter().enumerate().map(move |(i, v)| {
+                let x = T_LEFT + band * i as f64 + band * 0.1 + bar_w * k as f64;
+                let y = y_of(*v);
+                view! { <rect class=class x=x y=y width=bar_w height=(axis_y - y).max(0.0)></rect> }
+            })
+        })
+        .collect_view();
+    let lines = series
+        .iter()
+        .filter(|s| matches!(s.mark, Mark::Line | Mark::DashedLine))
+        .map(|s| {
+            let points = s
+                .values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| format!("{:.1},{:.1}", x_mid(i), y_of(*v)))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let dashed = s.mark == Mark::DashedLine;
+            let class = if dashed { "chart__line chart__line--dashed" } else { "chart__line" };
+            let markers = s
+                .values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    let (x, y) = (x_mid(i), y_of(*v));
+                    if dashed {
+                        view! { <rect class="chart__marker" x=x - 3.0 y=y - 3.0 width="6" height="6"></rect> }.into_any()
+                    } else {
+                        view! { <circle class="chart__marker" cx=x cy=y r="3.2"></circle> }.into_any()
+                    }
+                })
+                .collect_view();
+            view! { <polyline class=class points=points fill="none"></polyline> {markers} }
+        })
+        .collect_view();
+    let describe = {
+        let series = series.clone();
+        let periods = periods.clone();
+        move |i: usize| {
+            let parts: Vec<String> = series
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{} {}",
+                        s.name,
+                        tick(s.values.get(i).copied().unwrap_or(0.0))
+                    )
+                })
+                .collect();
+            format!("{}: {}", periods[i], parts.join(", "))
+        }
+    };
+    let stops = (0..n)
+        .map(|i| {
+            let text = describe(i);
+            let tooltip = text.clone();
+            view! {
+                <g class="chart__period" tabindex="0" role="img" aria-label=text>
+                    <title>{tooltip}</title>
+                    <rect x=T_LEFT + band * i as f64 y=T_TOP width=band height=plot_h></rect>
+                </g>
+            }
+        })
+        .collect_view();
+    let x_labels = periods
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % label_every == 0)
+        .map(|(i, p)| {
+            view! { <text class="chart__tick" x=x_mid(i) y=axis_y + 18.0 text-anchor="middle">{p.clone()}</text> }
+        })
+        .collect_view();
+    let legend = series
+        .iter()
+        .map(|s| {
+            let swatch = match s.mark {
+                Mark::Bars => "legend__swatch legend__swatch--bars",
+                Mark::HatchedBars => "legend__swatch legend__swatch--hatched",
+                Mark::Line => "legend__swatch legend__swatch--line",
+                Mark::DashedLine => "legend__swatch legend__swatch--dashed",
+            };
+            view! { <li><span class=swatch aria-hidden="true"></span>{s.name}</li> }
+        })
+        .collect_view();
+    let table_rows = (0..n)
+        .map(|i| {
+            let cells = series
+                .iter()
+                .map(|s| view! { <td>{tick(s.values.get(i).copied().unwrap_or(0.0))}</td> })
+                .collect_view();
+            view! { <tr><th scope="row">{periods[i].clone()}</th>{cells}</tr> }
+        })
+        .collect_view();
+    let heads = series
+        .iter()
+        .map(|s| view! { <th scope="col">{s.name}</th> })
+        .collect_view();
+
+    view! {
+        <figure class="chart">
+            <figcaption class="chart__title">{title.clone()}</figcaption>
+            <ul class="legend" role="list">{legend}</ul>
+            <svg class="chart__svg" viewBox=format!("0 0 {WIDTH} {T_HEIGHT}") role="group"
+                aria-label=title preserveAspectRatio="xMinYMin meet">
+                <defs>
+                    <pattern id="hatch" patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)">
+                        <rect width="6" height="6" class="chart__hatch-bg"></rect>
+                        <line x1="0" y1="0" x2="0" y2="6" class="chart__hatch-line"></line>
+                    </pattern>
+                </defs>
+                {ticks.iter().map(|t| {
+                    let y = y_of(*t);
+                    view! {
+                        <line class="chart__grid" x1=T_LEFT x2=WIDTH - T_RIGHT y1=y y2=y></line>
+                        <text class="chart__tick" x=T_LEFT - 8.0 y=y + 4.0 text-anchor="end">{tick(*t)}</text>
+                    }
+                }).collect_view()}
+                <line class="chart__axis" x1=T_LEFT x2=WIDTH - T_RIGHT y1=axis_y y2=axis_y></line>
+                {bars}
+                {lines}
+                {x_labels}
+                {stops}
+            </svg>
+            <details class="chart__table">
+                <summary>"Show the data as a table"</summary>
+                <table>
+                    <thead><tr><th scope="col">"Period"</th>{heads}</tr></thead>
+                    <tbody>{table_rows}</tbody>
+                </table>
+            </details>
+        </figure>
+    }
+    .into_any()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

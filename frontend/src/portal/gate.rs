@@ -3,7 +3,7 @@
 //! allowed" page (the API refuses its calls as well).
 
 use leptos::prelude::*;
-use mercato_shared::api::auth::Me;
+use mercato_shared::api::auth::{Me, UserRole};
 
 use crate::islands::{here, with_next};
 use crate::session;
@@ -11,6 +11,8 @@ use crate::session;
 /// What the gate decided for the current browser.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Admission {
+    /// The server's render, and until the browser's session has been read.
+    Checking,
     /// Signed in with a role that may see the page.
     Admitted(Me),
     /// Signed in, but the page is not for this account.
@@ -20,7 +22,7 @@ pub enum Admission {
 }
 
 /// Checks the stored session against `allowed`; sends a signed-out visitor to sign in.
-pub fn admit(allowed: fn(&Me) -> bool) -> Admission {
+pub fn admit(allowed: impl Fn(&Me) -> bool) -> Admission {
     match session::load() {
         None => {
             let _ = window().location().assign(&with_next("/sign-in", &here()));
@@ -29,6 +31,21 @@ pub fn admit(allowed: fn(&Me) -> bool) -> Admission {
         Some(s) if allowed(&s.user) => Admission::Admitted(s.user),
         Some(_) => Admission::NotAllowed,
     }
+}
+
+/// Marketplace admins and analysts.
+pub fn staff(me: &Me) -> bool {
+    matches!(me.role, UserRole::Admin | UserRole::Analyst)
+}
+
+/// Marketplace admins.
+pub fn admin(me: &Me) -> bool {
+    me.role == UserRole::Admin
+}
+
+/// Members of the partner (and marketplace admins, who act for any partner).
+pub fn member_of(me: &Me, partner: &str) -> bool {
+    admin(me) || me.partners.iter().any(|m| m.partner_slug == partner)
 }
 
 #[component]

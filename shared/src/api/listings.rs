@@ -304,3 +304,18 @@ pub mod limits {
     pub const PRICING_DETAILS_MAX: usize = 500;
     pub const BADGES_MAX: usize = 10;
 }
+
+/// Markdown to preview as it will appear on the listing's page.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct MarkdownPreview {
+    pub markdown: String,
+}
+
+/// The sanitised HTML the listing page would show for the Markdown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RenderedMarkdown {
+    pub html: String,
+}
