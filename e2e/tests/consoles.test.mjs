@@ -5,29 +5,18 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 
-import { BASE_URL, hydrated, launchBrowser, openPage } from './helpers.mjs';
+import {
+  ARTIFACTS,
+  BASE_URL,
+  api,
+  hydrated,
+  launchBrowser,
+  login,
+  openPage,
+  signIn,
+} from './helpers.mjs';
 
 const T = { timeout: 60_000 };
-const ARTIFACTS = process.env.MERCATO_E2E_ARTIFACTS ?? new URL('../artifacts/', import.meta.url).pathname;
-
-async function api(method, path, token, body, headers = {}) {
-  const response = await fetch(BASE_URL + path, {
-    method,
-    headers: {
-      'content-type': 'application/json',
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...headers,
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
-
-async function login(email, password) {
-  return (await api('POST', '/api/v1/auth/login', null, { email, password })).access_token;
-}
 
 /// Real usage through the API: the demo customer installs a Northwind listing, Northwind reports
 /// an event for it with a partner API key, and the roll-ups count it (polled, not slept).
@@ -48,13 +37,6 @@ async function seedUsage() {
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   throw new Error('the usage never reached the roll-ups');
-}
-
-async function signIn(page, email, password) {
-  await hydrated(page);
-  await page.getByLabel('Work email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
 describe('consoles', { timeout: 180_000 }, () => {
@@ -97,6 +79,10 @@ describe('consoles', { timeout: 180_000 }, () => {
     await mau.getByText('Show the data as a table').click();
     assert.ok((await mau.getByRole('row').count()) > 1);
     await page.getByRole('figure', { name: 'Churn rate' }).waitFor();
+    // Partner scorecards: a chart of the pipeline each partner sourced, and the full table.
+    await page.getByRole('figure', { name: 'Sourced pipeline' }).waitFor();
+    const scorecards = page.getByRole('table', { name: 'Scorecards' });
+    assert.ok((await scorecards.getByRole('row').count()) > 1, 'a scorecard per partner');
     await page.screenshot({ path: `${ARTIFACTS}/analytics.png`, fullPage: true });
     assert.deepEqual(problems.filter((p) => p.includes(BASE_URL)), []);
     await page.close();

@@ -110,3 +110,54 @@ export async function apiGetAs(token, path) {
   if (!response.ok) throw new Error(`GET ${path}: HTTP ${response.status}`);
   return response.json();
 }
+
+/// Where tests write their screenshots.
+export const ARTIFACTS =
+  process.env.MERCATO_E2E_ARTIFACTS ?? new URL('../artifacts/', import.meta.url).pathname;
+
+/// Calls the API under test as `token` (or nobody); throws on an error status.
+export async function api(method, path, token, body, headers = {}) {
+  const response = await fetch(BASE_URL + path, {
+    method,
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...headers,
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+/// Signs in through the API; returns the access token.
+export async function login(email, password) {
+  return (await api('POST', '/api/v1/auth/login', null, { email, password })).access_token;
+}
+
+/// Fills and sends the sign-in form of the page (already on /sign-in).
+export async function signIn(page, email, password) {
+  await hydrated(page);
+  await page.getByLabel('Work email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/// Polls `check` (async, truthy when done) every 250 ms for up to `seconds`.
+export async function eventually(what, check, seconds = 20) {
+  for (let i = 0; i < seconds * 4; i++) {
+    const result = await check();
+    if (result) return result;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/// The demo accounts `mercato seed-demo` creates.
+export const DEMO = {
+  admin: ['admin@mercato.example', 'mercato-admin-demo'],
+  analyst: ['analyst@mercato.example', 'mercato-analyst-demo'],
+  partner: ['partner@northwind-labs.example', 'mercato-partner-demo'],
+  customer: ['customer@acme.example', 'mercato-customer-demo'],
+};

@@ -6,6 +6,11 @@
 //! `wasm32-unknown-unknown` with the `hydrate` feature, and the browser hydrates each island
 //! where the server rendered it (`boot.js` finds them and calls their entry points).
 //!
+//! The consoles ([`portal`]: analyst view, partner portal, admin console) are for signed-in
+//! users and need no SEO: the server sends their frame, and each console has a bundle of its
+//! own (features `console-*`) that renders it in the browser ([`mount`]), without the
+//! hydration machinery, so no page downloads another page's code.
+//!
 //! Layout: [`api`] is the typed HTTP client (one function per endpoint, using the
 //! `mercato-shared` types), [`session`] the signed-in session kept in the browser, [`layout`]
 //! the frame of every page, [`pages`] one module per page, [`components`] the static pieces
@@ -20,7 +25,6 @@ pub mod components;
 pub mod islands;
 pub mod layout;
 pub mod pages;
-#[cfg(any(feature = "ssr", feature = "portal"))]
 pub mod portal;
 pub mod session;
 #[cfg(feature = "ssr")]
@@ -33,4 +37,12 @@ pub mod ssr;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     leptos::mount::hydrate_islands();
+}
+
+/// Entry point of a console's bundle: renders the console (and the account menu) in the
+/// browser, in place of the server's frame.
+#[cfg(feature = "csr")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn mount() {
+    portal::mount();
 }

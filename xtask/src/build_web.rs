@@ -27,9 +27,13 @@ use crate::tools;
 /// The bundles, by file stem (`boot.js` loads `/pkg/{stem}.js`) and the crate's features: the
 /// public islands, and the consoles' bundle for `/analytics`, `/partner` and `/admin`, so that
 /// public pages never download the consoles' code.
-pub const BUNDLES: [(&str, &str); 2] = [
+pub const BUNDLES: [(&str, &str); 6] = [
     ("mercato_frontend", "hydrate"),
-    ("mercato_portal", "hydrate portal"),
+    ("mercato_analytics", "console-analytics"),
+    ("mercato_partner", "console-partner"),
+    ("mercato_partner_ops", "console-partner-ops"),
+    ("mercato_admin", "console-admin"),
+    ("mercato_admin_ops", "console-admin-ops"),
 ];
 const PROFILE: &str = "wasm-release";
 /// Files copied from `frontend/` into `frontend/dist/` as they are.

@@ -46,12 +46,12 @@ pub fn origin(req: &HttpRequest, state: &AppState) -> String {
     }
 }
 
-/// Which WASM bundle hydrates a page: the public islands, or those plus the consoles'.
+/// Which WASM bundle hydrates a page: the public islands, or one console's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Bundle {
     Public,
-    /// Console pages: `boot.js` loads the portal bundle; search engines are told to stay out.
-    Portal,
+    /// A console page: `boot.js` loads `/pkg/mercato_{name}.js`; search engines stay out.
+    Console(&'static str),
 }
 
 /// A whole public document around `body` (the rendered page).
@@ -63,10 +63,10 @@ pub fn document(head: &Head, body: &str) -> String {
 pub fn document_with(head: &Head, body: &str, bundle: Bundle) -> String {
     let mut meta = String::new();
     let html_attrs = match bundle {
-        Bundle::Public => "",
-        Bundle::Portal => {
+        Bundle::Public => String::new(),
+        Bundle::Console(name) => {
             meta.push_str("<meta name=\"robots\" content=\"noindex\">\n");
-            " data-bundle=\"portal\""
+            format!(" data-bundle=\"{name}\"")
         }
     };
     let property = |meta: &mut String, key: &str, value: &str| {

@@ -7,6 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use mercato_frontend::components::ContactForm;
 use mercato_frontend::pages::requests::RequestsState;
+use mercato_frontend::portal::route::{AdminRoute, PartnerRoute};
 use mercato_shared::api::integration_requests::{CreateIntegrationRequest, RequestStatus, Vote};
 use mercato_shared::api::leads::{CreateLead, LeadKind};
 use mercato_shared::api::listings::{Listing, ListingSummary};
@@ -1035,7 +1036,13 @@ fn auth_page(req: &HttpRequest, state: &AppState, register: bool) -> HttpRespons
 
 /// A console page: a frame the server renders (not for search engines, never cached) whose
 /// island loads the data for the signed-in account.
-fn console(req: &HttpRequest, state: &AppState, title: &str, body: String) -> HttpResponse {
+fn console(
+    req: &HttpRequest,
+    state: &AppState,
+    title: &str,
+    body: String,
+    bundle: pages::Bundle,
+) -> HttpResponse {
     let head = Head {
         title: format!("{title} · Mercato"),
         description: format!("{title} on the Mercato marketplace."),
@@ -1046,26 +1053,36 @@ fn console(req: &HttpRequest, state: &AppState, title: &str, body: String) -> Ht
     };
     pages::no_store(pages::html(
         StatusCode::OK,
-        pages::document_with(&head, &body, pages::Bundle::Portal),
+        pages::document_with(&head, &body, bundle),
     ))
 }
 
 /// `/analytics`: the analyst view (its island loads the data for admins and analysts).
 pub async fn analytics(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let body = mercato_frontend::ssr::analytics_page();
-    console(&req, &state, "Marketplace analytics", body)
+    console(
+        &req,
+        &state,
+        "Marketplace analytics",
+        body,
+        pages::Bundle::Console("analytics"),
+    )
 }
 
 /// `/partner/...`: the partner portal (its island routes by the path).
 pub async fn partner_portal(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let route = PartnerRoute::parse(req.path());
     let body = mercato_frontend::ssr::partner_portal_page(req.path().to_string());
-    console(&req, &state, "Partner portal", body)
+    let bundle = pages::Bundle::Console(route.bundle());
+    console(&req, &state, "Partner portal", body, bundle)
 }
 
 /// `/admin/...`: the marketplace admin console (its island routes by the path).
 pub async fn admin_console(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let route = AdminRoute::parse(req.path());
     let body = mercato_frontend::ssr::admin_console_page(req.path().to_string());
-    console(&req, &state, "Admin console", body)
+    let bundle = pages::Bundle::Console(route.bundle());
+    console(&req, &state, "Admin console", body, bundle)
 }
 
 pub async fn robots(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {

@@ -729,12 +729,12 @@ async fn the_analytics_console_is_a_shell_for_its_island_and_not_for_search_engi
     let (status, _, html) = page(&app, "/analytics").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
-        html.contains("<html lang=\"en\" data-bundle=\"portal\">"),
+        html.contains("<html lang=\"en\" data-bundle=\"analytics\">"),
         "{html}"
     );
     assert!(html.contains("<meta name=\"robots\" content=\"noindex\">"));
-    assert!(html.contains("<leptos-island data-component=\"AnalyticsConsole_"));
-    // The island checks the browser's session before it loads anything.
+    // The console's bundle renders it in the browser, where it checks the session first.
+    assert!(html.contains("<div data-console=\"\" class=\"console-root\">"));
     assert!(html.contains("Checking your access…"));
     let (_, _, robots) = page(&app, "/robots.txt").await;
     assert!(robots.contains("Disallow: /analytics"));
@@ -744,32 +744,33 @@ async fn the_analytics_console_is_a_shell_for_its_island_and_not_for_search_engi
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_partner_portal_and_admin_console_are_shells_that_route_by_path() {
+async fn the_partner_portal_and_admin_console_are_frames_for_their_bundles() {
     let app = TestApp::spawn().await;
-    for (path, island) in [
-        ("/partner", "PartnerPortal_"),
-        ("/partner/acme/listings/new", "PartnerPortal_"),
-        ("/partner/acme/leads", "PartnerPortal_"),
-        ("/admin", "AdminConsole_"),
-        ("/admin/review/invoice-sync", "AdminConsole_"),
+    for (path, bundle) in [
+        ("/partner", "partner"),
+        ("/partner/acme/listings/new", "partner"),
+        ("/partner/acme/leads", "partner_ops"),
+        ("/admin", "admin"),
+        ("/admin/review/invoice-sync", "admin"),
+        ("/admin/audit", "admin_ops"),
     ] {
         let res = app.get(path, None).await;
         assert_eq!(res.status(), StatusCode::OK, "{path}");
         assert_eq!(res.headers()["cache-control"], "no-store", "{path}");
         let html = res.text().await.unwrap();
-        assert!(html.contains("data-bundle=\"portal\""), "{path}");
+        assert!(
+            html.contains(&format!("data-bundle=\"{bundle}\"")),
+            "{path}"
+        );
         assert!(
             html.contains("<meta name=\"robots\" content=\"noindex\">"),
             "{path}"
         );
+        // The console's bundle renders the console in this box, where the server put its
+        // first state.
         assert!(
-            html.contains(&format!("<leptos-island data-component=\"{island}")),
+            html.contains("<div data-console=\"\" class=\"console-root\">"),
             "{path}: {html}"
-        );
-        // The island gets the path it routes by as a prop.
-        assert!(
-            html.contains(&path.replace('/', "\\/")) || html.contains(path),
-            "{path}"
         );
         assert!(html.contains("Checking your access…"), "{path}");
     }

@@ -27,7 +27,9 @@ pub fn here() -> String {
     )
 }
 
-#[island]
+// An island on hydrated pages; the consoles' bundles render it in the browser instead.
+#[cfg_attr(any(feature = "ssr", feature = "hydrate"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "hydrate")), component)]
 pub fn AccountMenu() -> impl IntoView {
     let name = RwSignal::new(None::<String>);
     let next = RwSignal::new(String::new());

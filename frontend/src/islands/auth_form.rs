@@ -11,7 +11,9 @@ use super::fields::{start_submit, FormProblem, TextField};
 use crate::api;
 use crate::session;
 
-#[island]
+// An island where pages are hydrated; a plain (unused) component in the consoles' bundles.
+#[cfg_attr(any(feature = "ssr", feature = "hydrate"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "hydrate")), component)]
 pub fn AuthForm(
     /// `true` for sign-up, `false` for sign-in.
     register: bool,

@@ -63,7 +63,9 @@ async fn load_places(listing: &str) -> Result<Vec<Place>, ApiError> {
     Ok(places)
 }
 
-#[island]
+// An island where pages are hydrated; a plain (unused) component in the consoles' bundles.
+#[cfg_attr(any(feature = "ssr", feature = "hydrate"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "hydrate")), component)]
 pub fn InstallPanel(listing: String, listing_name: String, partner_name: String) -> impl IntoView {
     let panel = RwSignal::new(Panel::SignedOut);
     let listing = StoredValue::new(listing);

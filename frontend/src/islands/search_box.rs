@@ -24,7 +24,9 @@ pub fn suggestion_href(s: &Suggestion) -> String {
     }
 }
 
-#[island]
+// An island where pages are hydrated; a plain (unused) component in the consoles' bundles.
+#[cfg_attr(any(feature = "ssr", feature = "hydrate"), island)]
+#[cfg_attr(not(any(feature = "ssr", feature = "hydrate")), component)]
 pub fn SearchBox(
     /// What the box shows at first: the query of the results page it sits on.
     value: String,

@@ -51,7 +51,7 @@ pub fn share_bar(label: String, share: f64, part: i64, whole: i64) -> Bar {
     }
 }
 
-#[island]
+#[component]
 pub fn AnalyticsConsole() -> impl IntoView {
     gated("marketplace admins and analysts", staff, |_| {
         let data = load(|| async {

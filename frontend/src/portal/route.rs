@@ -40,6 +40,16 @@ impl PartnerRoute {
         }
     }
 
+    /// The bundle that renders the view (`mercato_{bundle}`): the portal's listings half or
+    /// its operations half, so neither page downloads the other's code.
+    pub fn bundle(&self) -> &'static str {
+        use PartnerRoute::*;
+        match self {
+            Leads(_) | Deals(_) | ApiKeys(_) | Webhooks(_) | Profile(_) => "partner_ops",
+            _ => "partner",
+        }
+    }
+
     /// The partner the view belongs to.
     pub fn partner(&self) -> Option<&str> {
         use PartnerRoute::*;
@@ -54,6 +64,18 @@ impl PartnerRoute {
             | Webhooks(p)
             | Profile(p) => Some(p),
             Home | NotFound => None,
+        }
+    }
+}
+
+impl AdminRoute {
+    /// The bundle that renders the view: reviewing and the catalogue, or partners, routing,
+    /// demand and the audit log.
+    pub fn bundle(&self) -> &'static str {
+        use AdminRoute::*;
+        match self {
+            Partners | Routing | Demand | Audit => "admin_ops",
+            _ => "admin",
         }
     }
 }

@@ -2,11 +2,18 @@
 //! diff of each submission against the published version, partners, categories and
 //! collections, lead routing rules, the demand board and the audit log.
 
+// The console's two halves are two bundles (see `AdminRoute::bundle`).
+#[cfg(any(feature = "ssr", feature = "console-admin"))]
 mod catalog;
+#[cfg(any(feature = "ssr", feature = "console-admin-ops"))]
 mod demand;
+#[cfg(any(feature = "ssr", feature = "console-admin"))]
 mod diff;
+#[cfg(any(feature = "ssr", feature = "console-admin-ops"))]
 mod partners;
+#[cfg(any(feature = "ssr", feature = "console-admin"))]
 mod review;
+#[cfg(any(feature = "ssr", feature = "console-admin-ops"))]
 mod routing;
 
 use leptos::prelude::*;
@@ -24,29 +31,12 @@ const LINKS: [(&str, &str); 6] = [
     ("/admin/audit", "Audit log"),
 ];
 
-#[island]
+#[component]
 pub fn AdminConsole(path: String) -> impl IntoView {
     let route = StoredValue::new(AdminRoute::parse(&path));
     let path = StoredValue::new(path);
     gated("marketplace admins", admin, move |_| {
-        let view = match route.get_value() {
-            AdminRoute::ReviewQueue => view! { <review::Queue /> }.into_any(),
-            AdminRoute::Review(listing) => view! { <review::Review listing /> }.into_any(),
-            AdminRoute::Partners => view! { <partners::Partners /> }.into_any(),
-            AdminRoute::Catalog => view! { <catalog::Catalog /> }.into_any(),
-            AdminRoute::Routing => view! { <routing::Routing /> }.into_any(),
-            AdminRoute::Demand => view! { <demand::Demand /> }.into_any(),
-            AdminRoute::Audit => {
-                view! { <p class="empty">"The audit log is on its way."</p> }.into_any()
-            }
-            AdminRoute::NotFound => view! {
-                <div class="not-allowed" role="alert">
-                    <h2>"There is no such page in the admin console"</h2>
-                    <p><a href="/admin">"Go to the review queue"</a></p>
-                </div>
-            }
-            .into_any(),
-        };
+        let view = section(route.get_value());
         let current = path.get_value();
         let current = if current.starts_with("/admin/review/") {
             "/admin".to_string()
@@ -65,4 +55,35 @@ pub fn AdminConsole(path: String) -> impl IntoView {
             </div>
         }
     })
+}
+
+/// The view a route names, in the bundle of its half of the console.
+fn section(route: AdminRoute) -> AnyView {
+    match route {
+        #[cfg(any(feature = "ssr", feature = "console-admin"))]
+        AdminRoute::ReviewQueue => view! { <review::Queue /> }.into_any(),
+        #[cfg(any(feature = "ssr", feature = "console-admin"))]
+        AdminRoute::Review(listing) => view! { <review::Review listing /> }.into_any(),
+        #[cfg(any(feature = "ssr", feature = "console-admin"))]
+        AdminRoute::Catalog => view! { <catalog::Catalog /> }.into_any(),
+        #[cfg(any(feature = "ssr", feature = "console-admin-ops"))]
+        AdminRoute::Partners => view! { <partners::Partners /> }.into_any(),
+        #[cfg(any(feature = "ssr", feature = "console-admin-ops"))]
+        AdminRoute::Routing => view! { <routing::Routing /> }.into_any(),
+        #[cfg(any(feature = "ssr", feature = "console-admin-ops"))]
+        AdminRoute::Demand => view! { <demand::Demand /> }.into_any(),
+        #[cfg(any(feature = "ssr", feature = "console-admin-ops"))]
+        AdminRoute::Audit => {
+            view! { <p class="empty">"The audit log is on its way."</p> }.into_any()
+        }
+        AdminRoute::NotFound => view! {
+            <div class="not-allowed" role="alert">
+                <h2>"There is no such page in the admin console"</h2>
+                <p><a href="/admin">"Go to the review queue"</a></p>
+            </div>
+        }
+        .into_any(),
+        #[allow(unreachable_patterns)]
+        _ => view! { <p>"This page is in another part of the console."</p> }.into_any(),
+    }
 }

@@ -2,12 +2,20 @@
 //! admins): listings and their editor, listing analytics, the leads inbox, deal registrations,
 //! API keys, webhooks, and the partner's profile and members.
 
+// The portal's two halves are two bundles (see `PartnerRoute::bundle`).
+#[cfg(any(feature = "ssr", feature = "console-partner"))]
 mod analytics;
+#[cfg(any(feature = "ssr", feature = "console-partner-ops"))]
 mod deals;
+#[cfg(any(feature = "ssr", feature = "console-partner"))]
 mod editor;
+#[cfg(any(feature = "ssr", feature = "console-partner-ops"))]
 mod integrations;
+#[cfg(any(feature = "ssr", feature = "console-partner-ops"))]
 mod leads;
+#[cfg(any(feature = "ssr", feature = "console-partner"))]
 mod listings;
+#[cfg(any(feature = "ssr", feature = "console-partner-ops"))]
 mod profile;
 
 use leptos::prelude::*;
@@ -18,7 +26,7 @@ use super::route::PartnerRoute;
 use super::ui::{gated, go, ConsoleNav};
 use crate::components::Loading;
 
-#[island]
+#[component]
 pub fn PartnerPortal(path: String) -> impl IntoView {
     let route = PartnerRoute::parse(&path);
     let Some(partner) = route.partner().map(str::to_string) else {
@@ -53,24 +61,7 @@ pub fn PartnerPortal(path: String) -> impl IntoView {
             (format!("{base}/webhooks"), "Webhooks"),
             (format!("{base}/profile"), "Profile & members"),
         ];
-        let view = match route.get_value() {
-            PartnerRoute::Listings(p) => view! { <listings::Listings partner=p /> }.into_any(),
-            PartnerRoute::NewListing(p) => {
-                view! { <editor::Editor partner=p listing=None /> }.into_any()
-            }
-            PartnerRoute::EditListing(p, l) => {
-                view! { <editor::Editor partner=p listing=Some(l) /> }.into_any()
-            }
-            PartnerRoute::ListingAnalytics(p, l) => {
-                view! { <analytics::ListingAnalytics partner=p listing=l /> }.into_any()
-            }
-            PartnerRoute::Leads(p) => view! { <leads::Leads partner=p /> }.into_any(),
-            PartnerRoute::Deals(p) => view! { <deals::Deals partner=p /> }.into_any(),
-            PartnerRoute::ApiKeys(p) => view! { <integrations::ApiKeys partner=p /> }.into_any(),
-            PartnerRoute::Webhooks(p) => view! { <integrations::Webhooks partner=p /> }.into_any(),
-            PartnerRoute::Profile(p) => view! { <profile::Profile partner=p /> }.into_any(),
-            PartnerRoute::Home | PartnerRoute::NotFound => not_found().into_any(),
-        };
+        let view = section(route.get_value());
         let current = path.get_value();
         let current = if current.contains("/listings/") {
             base.clone()
@@ -90,6 +81,39 @@ pub fn PartnerPortal(path: String) -> impl IntoView {
         .into_any()
     })
     .into_any()
+}
+
+/// The view a route names, in the bundle of its half of the portal.
+fn section(route: PartnerRoute) -> AnyView {
+    match route {
+        #[cfg(any(feature = "ssr", feature = "console-partner"))]
+        PartnerRoute::Listings(p) => view! { <listings::Listings partner=p /> }.into_any(),
+        #[cfg(any(feature = "ssr", feature = "console-partner"))]
+        PartnerRoute::NewListing(p) => {
+            view! { <editor::Editor partner=p listing=None /> }.into_any()
+        }
+        #[cfg(any(feature = "ssr", feature = "console-partner"))]
+        PartnerRoute::EditListing(p, l) => {
+            view! { <editor::Editor partner=p listing=Some(l) /> }.into_any()
+        }
+        #[cfg(any(feature = "ssr", feature = "console-partner"))]
+        PartnerRoute::ListingAnalytics(p, l) => {
+            view! { <analytics::ListingAnalytics partner=p listing=l /> }.into_any()
+        }
+        #[cfg(any(feature = "ssr", feature = "console-partner-ops"))]
+        PartnerRoute::Leads(p) => view! { <leads::Leads partner=p /> }.into_any(),
+        #[cfg(any(feature = "ssr", feature = "console-partner-ops"))]
+        PartnerRoute::Deals(p) => view! { <deals::Deals partner=p /> }.into_any(),
+        #[cfg(any(feature = "ssr", feature = "console-partner-ops"))]
+        PartnerRoute::ApiKeys(p) => view! { <integrations::ApiKeys partner=p /> }.into_any(),
+        #[cfg(any(feature = "ssr", feature = "console-partner-ops"))]
+        PartnerRoute::Webhooks(p) => view! { <integrations::Webhooks partner=p /> }.into_any(),
+        #[cfg(any(feature = "ssr", feature = "console-partner-ops"))]
+        PartnerRoute::Profile(p) => view! { <profile::Profile partner=p /> }.into_any(),
+        PartnerRoute::Home | PartnerRoute::NotFound => not_found().into_any(),
+        #[allow(unreachable_patterns)]
+        _ => not_found().into_any(),
+    }
 }
 
 /// `/partner`: straight on to the account's partner; an account in several picks one.
