@@ -78,7 +78,7 @@ describe('partner portal and admin console', { timeout: 600_000 }, () => {
     assert.equal(await preview.locator('strong').textContent(), 'the ledger');
     await page.getByRole('button', { name: 'Write' }).click();
     await page.getByRole('button', { name: 'Add a use case' }).click();
-    await page.getByLabel('Use case 1').fill('sync paid invoices to the ledger');
+    await page.getByLabel('Use case 1', { exact: true }).fill('sync paid invoices to the ledger');
     await page.getByRole('button', { name: 'Add a screenshot' }).click();
     await page.getByLabel('Screenshot 1 image URL').fill('not a link');
     await page.getByLabel('Screenshot 1 description (alt text)').fill('The ledger view');
@@ -90,7 +90,7 @@ describe('partner portal and admin console', { timeout: 600_000 }, () => {
     const url = page.getByLabel('Screenshot 1 image URL');
     await eventually('the field to be marked invalid', async () => (await url.getAttribute('aria-invalid')) === 'true');
     await page.screenshot({ path: `${ARTIFACTS}/editor-errors.png`, fullPage: true });
-    assert.match(await summary.textContent(), /screenshots\[0\]\.url/);
+    assert.match(await summary.textContent(), /Screenshot 1 image URL: Must be an absolute/);
 
     await url.fill('https://images.example.com/ledger.png');
     await page.getByRole('button', { name: 'Create draft' }).click();
@@ -101,7 +101,8 @@ describe('partner portal and admin console', { timeout: 600_000 }, () => {
 
     // Submitting needs an install URL and a category: the API says so at those fields.
     await page.getByRole('button', { name: 'Submit for review' }).click();
-    await page.getByText('Give the URL where customers install the integration.').waitFor();
+    await page.getByText('Give the URL where customers install the integration.', { exact: true }).waitFor();
+    await page.getByRole('link', { name: 'Install URL: Give the URL where customers install the integration.' }).waitFor();
     assert.equal(await page.getByLabel('Install URL').getAttribute('aria-invalid'), 'true');
     await page.getByLabel('Install URL').fill('https://ledger.example.com/install');
     await page.getByLabel('Finance').check();
@@ -122,7 +123,7 @@ describe('partner portal and admin console', { timeout: 600_000 }, () => {
     const changes = admin.getByRole('table', { name: 'Fields, published against proposed' });
     await changes.waitFor();
     const tagline = changes.getByRole('row').filter({ hasText: 'Tagline' });
-    assert.match(await tagline.textContent(), /Post every invoice to the ledger.*Changed/);
+    assert.match(await tagline.textContent(), /Post every invoice to the ledger.*New/);
     const description = admin.getByRole('list', { name: 'Description, line by line' });
     assert.match(await description.textContent(), /Added: ## What it does/);
     await admin.screenshot({ path: `${ARTIFACTS}/admin-review.png`, fullPage: true });
@@ -138,7 +139,7 @@ describe('partner portal and admin console', { timeout: 600_000 }, () => {
     const { page: partner } = await openAs(partnerBrowser, DEMO.partner, `${PARTNER}/listings/${slug}`);
     const note = partner.getByRole('heading', { name: 'Changes requested by the marketplace team' });
     await note.waitFor();
-    await partner.getByText('Add a screenshot of the mapping screen.').waitFor();
+    await partner.locator('.review-note').getByText('Add a screenshot of the mapping screen.').waitFor();
     await partner.getByRole('button', { name: 'Add a screenshot' }).click();
     await partner.getByLabel('Screenshot 2 image URL').fill('https://images.example.com/mapping.png');
     await partner.getByLabel('Screenshot 2 description (alt text)').fill('Mapping accounts to ledger codes');

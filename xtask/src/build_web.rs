@@ -1,4 +1,4 @@
-//! `cargo xtask build-web [--dev]`: compiles the web app to wasm, generates its JS glue with
+//! `cargo xtask build-web [--dev] [--only NAME]`: compiles the web app to wasm, generates its JS glue with
 //! wasm-bindgen (as a library: no wasm-bindgen-cli to install), shrinks it with binaryen's
 //! wasm-opt when one is available, and lays out `frontend/dist/`:
 //!
@@ -14,7 +14,7 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use wasm_bindgen_cli_support::Bindgen;
@@ -45,13 +45,32 @@ const MIN_WASM_OPT: u32 = 116;
 pub struct Options {
     /// Debug build: faster to compile, big and unoptimised.
     pub dev: bool,
+    /// Rebuild this bundle only (`partner` for `mercato_partner`), keeping the others: for
+    /// working on one console.
+    pub only: Option<String>,
 }
 
 impl Options {
     pub fn parse(mut args: Args) -> Result<Self> {
         let dev = args.flag("--dev");
+        let only = args.value("--only")?;
         args.finish()?;
-        Ok(Options { dev })
+        if let Some(name) = &only {
+            if !BUNDLES
+                .iter()
+                .any(|(stem, _)| *stem == format!("mercato_{name}"))
+            {
+                bail!("--only {name}: no such bundle (see BUNDLES in xtask/src/build_web.rs)");
+            }
+        }
+        Ok(Options { dev, only })
+    }
+
+    /// Whether this build makes the bundle `stem`.
+    fn includes(&self, stem: &str) -> bool {
+        self.only
+            .as_ref()
+            .is_none_or(|name| stem == format!("mercato_{name}"))
     }
 }
 
@@ -61,12 +80,14 @@ pub fn run(options: &Options) -> Result<()> {
 
     let dist = paths::web_dist_dir();
     let pkg = dist.join("pkg");
-    if pkg.exists() {
+    if pkg.exists() && options.only.is_none() {
         fs::remove_dir_all(&pkg).with_context(|| format!("removing {}", pkg.display()))?;
     }
     fs::create_dir_all(&pkg).with_context(|| format!("creating {}", pkg.display()))?;
     for (stem, features) in BUNDLES {
-        build_bundle(options, stem, features, &pkg)?;
+        if options.includes(stem) {
+            build_bundle(options, stem, features, &pkg)?;
+        }
     }
 
     for asset in ASSETS {

@@ -42,7 +42,10 @@ const FOREIGN_ENV: [&str; 4] = [
 const E2E_ADMIN_EMAIL: &str = "e2e-admin@mercato.test";
 
 pub fn run(chromium: &Path, dev_web: bool, server_build: ServerBuild) -> Result<()> {
-    build_web::run(&build_web::Options { dev: dev_web })?;
+    build_web::run(&build_web::Options {
+        dev: dev_web,
+        ..Default::default()
+    })?;
     let build = match server_build {
         ServerBuild::Alone => Cmd::cargo().args(["build", "-p", "mercato", "--bin", "mercato"]),
         ServerBuild::LikeTheTests => Cmd::cargo()

@@ -1,7 +1,7 @@
 //! `cargo xtask`: the project's workflows as one small Rust program, so that a fresh clone needs
 //! nothing but rustup, node and npm (the pattern of rust-analyzer's `xtask/`).
 //!
-//! - `build-web [--dev]`: builds the web app into `frontend/dist/`.
+//! - `build-web [--dev] [--only NAME]`: builds the web app into `frontend/dist/`.
 //! - `run [--dev] [--addr ADDR]`: builds everything, seeds demo data, serves it.
 //! - `test [--no-api] [--no-e2e] [--dev]`: the whole suite.
 //! - `bench`: import time and read throughput against the release build.
@@ -27,7 +27,9 @@ const USAGE: &str = "\
 Usage: cargo xtask <command> [options]
 
 Commands:
-  build-web [--dev]        Build the web app (wasm + JS glue + assets) into frontend/dist/.
+  build-web [--dev] [--only NAME]
+                           Build the web app (wasm + JS glue + assets) into frontend/dist/;
+                           --only partner rebuilds one bundle (mercato_partner) and keeps the rest.
                            --dev: debug build, no wasm-opt (faster to compile, bigger bundle).
   run [--dev] [--addr A]   Build the web app and the server, seed demo data into ./data on
                            first start, serve on http://127.0.0.1:8080 (or A).
@@ -47,8 +49,9 @@ Commands:
   bench-leads [options]    Routing and storing a lead end to end with --partners N (1000)
                            services partners and --open-leads N (100000): p50/p99 of
                            POST /api/v1/leads; --requests N (2000), --postgres URL
-  lighthouse               Lighthouse scores of the home, search and listing pages (release
-                           server, demo data) against the targets
+  lighthouse               Lighthouse scores of the home, search and listing pages and of the
+                           listing editor and analyst view, signed in (release server, demo
+                           data) against the targets
   bench-webhooks [options] Webhook dispatch throughput: --deliveries N (20000) queued to a local
                            receiver, sent by --workers N (1) dispatch workers; --postgres URL
   bench-usage [options]    Usage ingestion rate, durability under SIGKILL, and analytics query

@@ -26,7 +26,10 @@ impl Options {
 }
 
 pub fn run(options: &Options) -> Result<()> {
-    build_web::run(&build_web::Options { dev: options.dev })?;
+    build_web::run(&build_web::Options {
+        dev: options.dev,
+        ..Default::default()
+    })?;
 
     let mut cargo = Cmd::cargo().args(["build", "-p", "mercato", "--bin", "mercato"]);
     if !options.dev {

@@ -124,13 +124,19 @@ fn Submission(m: ManagedListing) -> impl IntoView {
         .enumerate()
         .map(|(i, (label, new))| {
             let old = old_fields.as_ref().map(|f| f[i].1.clone());
-            let changed = old.as_ref() != Some(&new);
+            // A new listing has nothing to compare with: its filled fields are new.
+            let (changed, change) = match &old {
+                None if new.is_empty() => (false, "Empty"),
+                None => (true, "New"),
+                Some(old) if *old == new => (false, "Same"),
+                Some(_) => (true, "Changed"),
+            };
             view! {
                 <tr class:changed=changed>
                     <th scope="row">{label}</th>
                     <td class="diff-cell">{old.unwrap_or_else(|| "—".into())}</td>
                     <td class="diff-cell">{new}</td>
-                    <td>{if changed { "Changed" } else { "Same" }}</td>
+                    <td>{change}</td>
                 </tr>
             }
         })

@@ -87,7 +87,7 @@ pub fn ListingAnalytics(partner: String, listing: String) -> impl IntoView {
                 <p class="breadcrumb"><a href=format!("/partner/{partner}")>"Listings"</a> " / " <a href=editor>{listing.get_value()}</a></p>
                 <h1>"Analytics"</h1>
             </div>
-            <div class="toolbar" role="group" aria-label="Period">
+            <div class="toolbar" role="group" aria-label="Report options">
                 <div class="field field--inline">
                     <label class="field__label" for="analytics-period">"Period"</label>
                     <select class="field__input" id="analytics-period"

@@ -31,6 +31,38 @@ pub fn field_id(field: &str) -> String {
     id.trim_end_matches('-').replace("--", "-")
 }
 
+/// The form's label for an API field, for the summary of errors: `screenshots[1].alt` →
+/// "Screenshot 2 description".
+pub fn field_label(field: &str) -> String {
+    let numbered = |rest: &str| -> Option<(usize, String)> {
+        let (n, tail) = rest.strip_prefix('[')?.split_once(']')?;
+        Some((n.parse::<usize>().ok()? + 1, tail.to_string()))
+    };
+    if let Some((n, _)) = field.strip_prefix("use_cases").and_then(numbered) {
+        return format!("Use case {n}");
+    }
+    if let Some((n, tail)) = field.strip_prefix("screenshots").and_then(numbered) {
+        let what = if tail == ".alt" {
+            "description"
+        } else {
+            "image URL"
+        };
+        return format!("Screenshot {n} {what}");
+    }
+    match field {
+        "slug" => "Address".into(),
+        "use_cases" => "Use cases".into(),
+        "pricing.model" => "Pricing model".into(),
+        "pricing.details" => "Pricing details".into(),
+        "install_url" => "Install URL".into(),
+        "video_url" => "Video".into(),
+        "documentation_url" => "Documentation".into(),
+        "support_url" => "Support".into(),
+        "privacy_policy_url" => "Privacy policy".into(),
+        other => crate::portal::ui::humanize(other),
+    }
+}
+
 /// A best guess at a slug for a new listing's name: "Invoice Sync for Slack" → "invoice-sync-for-slack".
 pub fn slug_of(name: &str) -> String {
     let mut slug = String::new();
@@ -417,7 +449,7 @@ fn ErrorSummary(failure: Failure) -> impl IntoView {
                     .iter()
                     .map(|e| {
                         let href = format!("#{}", field_id(&e.field));
-                        let text = mercato_shared::sentence(&format!("{}: {}", e.field, e.message));
+                        let text = format!("{}: {}", field_label(&e.field), mercato_shared::sentence(&e.message));
                         view! { <li><a href=href>{text}</a></li> }
                     })
                     .collect_view();
@@ -827,6 +859,18 @@ mod tests {
         assert_eq!(field_id("screenshots[1].alt"), "listing-screenshots-1-alt");
         assert_eq!(field_id("use_cases[0]"), "listing-use-cases-0");
         assert_eq!(field_id("pricing.details"), "listing-pricing-details");
+    }
+
+    #[test]
+    fn errors_are_summarised_with_the_forms_labels() {
+        assert_eq!(field_label("screenshots[0].url"), "Screenshot 1 image URL");
+        assert_eq!(
+            field_label("screenshots[2].alt"),
+            "Screenshot 3 description"
+        );
+        assert_eq!(field_label("use_cases[4]"), "Use case 5");
+        assert_eq!(field_label("install_url"), "Install URL");
+        assert_eq!(field_label("tagline"), "Tagline");
     }
 
     #[test]
