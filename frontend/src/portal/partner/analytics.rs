@@ -112,6 +112,11 @@ pub fn ListingAnalytics(partner: String, listing: String) -> impl IntoView {
     }
 }
 
+/// "1 install", "1,204 installs".
+fn plural(n: i64, noun: &str) -> String {
+    format!("{} {noun}{}", thousands(n), if n == 1 { "" } else { "s" })
+}
+
 #[component]
 fn Charts(a: ListingAnalytics) -> impl IntoView {
     let periods: Vec<String> = a
@@ -162,10 +167,10 @@ fn Charts(a: ListingAnalytics) -> impl IntoView {
             label: humanize(&s.source),
             value: s.installs as f64,
             display: format!(
-                "{} installs · {} views · {} clicks",
-                thousands(s.installs),
-                thousands(s.views),
-                thousands(s.clicks)
+                "{} · {} · {}",
+                plural(s.installs, "install"),
+                plural(s.views, "view"),
+                plural(s.clicks, "click")
             ),
         })
         .collect();
