@@ -2,7 +2,9 @@
 //! Rules live in `domain`, HTTP in `routes`; this layer only reads and writes rows.
 
 pub mod categories;
+pub mod deals;
 pub mod installs;
+pub mod integration_requests;
 pub mod listings;
 pub mod outbox;
 pub mod partners;
