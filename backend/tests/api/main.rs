@@ -7,6 +7,7 @@ mod analytics;
 mod auth;
 mod categories;
 mod deals;
+mod demo;
 mod errors;
 mod health;
 mod helpers;
