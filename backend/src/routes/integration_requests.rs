@@ -4,6 +4,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Duration;
+use mercato_shared::api::audit::AuditAction;
 use mercato_shared::api::integration_requests::{
     CreateIntegrationRequest, IntegrationRequest, RequestStatus, ShipRequest, Shipped, Vote,
 };
@@ -24,6 +25,7 @@ use crate::extract::{client_address_hash, ApiJson, ApiQuery};
 use crate::pagination;
 use crate::state::AppState;
 use crate::store;
+use crate::store::audit::{self, Subject};
 use crate::store::integration_requests::Voter;
 
 /// Votes (and requests) one address may cast per hour.
@@ -341,6 +343,18 @@ pub async fn ship(
     let request = open_request(&txn, id, "ship").await?;
     let (request, leads_created) =
         store::integration_requests::ship(&txn, request, &listing, category, now).await?;
+    audit::record(
+        &txn,
+        (&user).into(),
+        AuditAction::IntegrationRequestShipped,
+        Subject::IntegrationRequest(request.id),
+        serde_json::json!({
+            "tool": request.tool,
+            "listing": listing.slug,
+            "leads_created": leads_created,
+        }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(respond::ok(&Shipped {
         request: view(&state.db.write, &request).await?,

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Duration;
+use mercato_shared::api::audit::AuditAction;
 use mercato_shared::api::leads::{
     CreateLead, DeclineLead, Lead, LeadDetail, LeadEvent, LeadKind, LeadReceipt, LeadRoute,
     LeadStatus, MoveLead, RoutingRules,
@@ -25,6 +26,7 @@ use crate::extract::{client_address_hash, ApiJson, ApiQuery};
 use crate::leads::{pipeline, route, rules, slugs_of, view};
 use crate::state::AppState;
 use crate::store;
+use crate::store::audit::{self, Subject};
 
 /// Leads one email may submit per hour (per address: `Settings::leads_per_address_per_hour`).
 const PER_EMAIL_PER_HOUR: u64 = 5;
@@ -356,7 +358,16 @@ pub async fn put_rules(
 ) -> ApiResult<HttpResponse> {
     user.require_admin()?;
     let txn = state.db.write.begin().await?;
+    let before = rules::load(&txn).await?;
     rules::save(&txn, &body, user.id).await?;
+    audit::record(
+        &txn,
+        (&user).into(),
+        AuditAction::RoutingRulesChanged,
+        Subject::RoutingRules,
+        serde_json::json!({ "from": before, "to": body }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(respond::ok(&body))
 }

@@ -4,6 +4,7 @@
 mod admin;
 mod adoption;
 mod analytics;
+mod audit;
 mod auth;
 mod categories;
 mod deals;
