@@ -236,14 +236,15 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
     })
 }
 
+/// The caller's address: the connection's peer (no forwarding header is trusted).
+pub fn client_ip(req: &actix_web::HttpRequest) -> Option<String> {
+    req.peer_addr().map(|a| a.ip().to_string())
+}
+
 /// SHA-256 of the caller's address: enough to count requests per client (abuse limits)
 /// without keeping addresses.
 pub fn client_address_hash(req: &actix_web::HttpRequest) -> String {
-    crate::auth::tokens::hash_refresh_token(
-        &req.peer_addr()
-            .map(|a| a.ip().to_string())
-            .unwrap_or_default(),
-    )
+    crate::auth::tokens::hash_refresh_token(&client_ip(req).unwrap_or_default())
 }
 
 #[cfg(test)]

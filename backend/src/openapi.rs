@@ -120,6 +120,7 @@ Errors are `application/problem+json` with a stable `code`; lists are paginated 
         routes::categories::delete,
         routes::admin::list_users,
         routes::admin::set_role,
+        routes::audit::list,
     ),
     components(schemas(mercato_shared::Problem, mercato_shared::FieldError, mercato_shared::ErrorCode)),
     modifiers(&BearerAuth),
@@ -141,7 +142,7 @@ Errors are `application/problem+json` with a stable `code`; lists are paginated 
         (name = "analytics", description = "Adoption analytics"),
         (name = "reviews", description = "Reviews of listings"),
         (name = "categories", description = "Categories of listings"),
-        (name = "admin", description = "Account administration"),
+        (name = "admin", description = "Account administration and the audit log"),
         (name = "health", description = "Probes"),
     )
 )]

@@ -2,6 +2,7 @@
 //! as they are: every response is built here, explicitly.
 
 use chrono::Utc;
+use mercato_shared::api::audit::{AuditAction, AuditEntry, AuditSubjectKind};
 use mercato_shared::api::auth::{Me, Membership, UserSummary};
 use mercato_shared::api::categories::Category;
 use mercato_shared::api::listings::{
@@ -14,7 +15,7 @@ use mercato_shared::api::partners::{
 use crate::auth::extract::parse_role;
 use crate::domain::listing::{content_of_row, pricing_model};
 use crate::domain::partner::is_current;
-use crate::entities::{categories, listing_revisions, listings, partners, users};
+use crate::entities::{audit_log, categories, listing_revisions, listings, partners, users};
 use crate::markdown;
 
 /// The average rating of a listing's visible reviews (0 without reviews).
@@ -221,4 +222,20 @@ pub fn member(u: &users::Model, role: &str, added_at: chrono::DateTime<Utc>) -> 
         role: PartnerRole::parse(role).unwrap_or(PartnerRole::Member),
         added_at,
     }
+}
+
+/// An audit log entry, with its actor's current name; `None` for an action or subject kind
+/// this version does not know (written by a newer one).
+pub fn audit_entry(e: &audit_log::Model, actor_name: Option<String>) -> Option<AuditEntry> {
+    Some(AuditEntry {
+        id: e.id,
+        at: e.at,
+        actor_id: e.actor_id,
+        actor_name,
+        action: AuditAction::parse(&e.action)?,
+        subject_kind: AuditSubjectKind::parse(&e.subject_kind)?,
+        subject: e.subject.clone(),
+        details: serde_json::from_str(&e.details).unwrap_or_default(),
+        ip: e.ip.clone(),
+    })
 }

@@ -18,22 +18,33 @@ import {
 
 const T = { timeout: 60_000 };
 
-/// Real usage through the API: the demo customer installs a Northwind listing, Northwind reports
-/// an event for it with a partner API key, and the roll-ups count it (polled, not slept).
+/// The listing's MAU in the adoption ranking now (0 when it is not ranked).
+async function mauOf(token, listing) {
+  const ranking = await api('GET', '/api/v1/analytics/adoption?limit=1000', token);
+  return ranking.rows.find((r) => r.listing === listing)?.mau ?? 0;
+}
+
+/// Real usage through the API: the demo customer installs a Northwind listing in a new
+/// workspace, Northwind reports an event for it with a partner API key, and the roll-ups count
+/// it (polled, not slept). The demo already has usage, so the proof is the listing's MAU growing
+/// by exactly that one workspace.
 async function seedUsage() {
+  const listing = 'northwind-invoice-sync';
+  const analyst = await login('analyst@mercato.example', 'mercato-analyst-demo');
+  const before = await mauOf(analyst, listing);
   const customer = await login('customer@acme.example', 'mercato-customer-demo');
   const workspace = await api('POST', '/api/v1/workspaces', customer, { name: `Analytics ${Date.now()}` });
-  await api('POST', `/api/v1/workspaces/${workspace.id}/installs`, customer, { listing: 'northwind-invoice-sync' });
+  await api('POST', `/api/v1/workspaces/${workspace.id}/installs`, customer, { listing });
   const partner = await login('partner@northwind-labs.example', 'mercato-partner-demo');
   const { secret } = await api('POST', '/api/v1/partners/northwind-labs/api-keys', partner, { name: 'e2e usage' });
   const occurred_at = new Date(Date.now() - 3_600_000).toISOString();
   await api('POST', '/api/v1/usage', secret, {
-    events: [{ workspace: workspace.id, listing: 'northwind-invoice-sync', occurred_at, kind: 'sync' }],
+    events: [{ workspace: workspace.id, listing, occurred_at, kind: 'sync' }],
   }, { 'idempotency-key': `e2e-${Date.now()}` });
-  const analyst = await login('analyst@mercato.example', 'mercato-analyst-demo');
   for (let i = 0; i < 60; i++) {
-    const ranking = await api('GET', '/api/v1/analytics/adoption', analyst);
-    if (ranking.rows.some((r) => r.listing === 'northwind-invoice-sync')) return;
+    const mau = await mauOf(analyst, listing);
+    if (mau === before + 1) return;
+    assert.ok(mau <= before + 1, `MAU grew by more than the one new workspace: ${before} → ${mau}`);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   throw new Error('the usage never reached the roll-ups');

@@ -8,3 +8,17 @@ use sea_orm_migration::schema::*;
 pub fn id<T: IntoIden>(name: T) -> ColumnDef {
     big_integer(name).auto_increment().primary_key().take()
 }
+
+/// An index `name` on `table` over `columns`, in order.
+pub fn index<T: IntoIden + 'static, C: IntoIden>(
+    name: &str,
+    table: T,
+    columns: impl IntoIterator<Item = C>,
+) -> IndexCreateStatement {
+    let mut index = Index::create();
+    index.name(name).table(table);
+    for c in columns {
+        index.col(c);
+    }
+    index.take()
+}

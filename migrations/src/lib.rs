@@ -14,6 +14,7 @@ mod m20261127_000006_leads;
 mod m20261127_000007_integration_requests;
 mod m20261127_000008_deal_registrations;
 mod m20261128_000009_webhooks;
+mod m20261129_000010_audit_log;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000007_integration_requests::Migration),
             Box::new(m20261127_000008_deal_registrations::Migration),
             Box::new(m20261128_000009_webhooks::Migration),
+            Box::new(m20261129_000010_audit_log::Migration),
         ]
     }
 }

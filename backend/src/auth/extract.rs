@@ -20,6 +20,8 @@ pub struct CurrentUser {
     pub email: String,
     pub display_name: String,
     pub role: UserRole,
+    /// The address the request came from (for the audit log).
+    pub ip: Option<String>,
 }
 
 impl CurrentUser {
@@ -56,6 +58,7 @@ impl From<users::Model> for CurrentUser {
             role: parse_role(&u.role),
             email: u.email,
             display_name: u.display_name,
+            ip: None,
         }
     }
 }
@@ -76,7 +79,11 @@ fn bearer(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     Ok(Some(token.trim().to_string()))
 }
 
-async fn resolve(state: web::Data<AppState>, token: String) -> Result<CurrentUser, ApiError> {
+async fn resolve(
+    state: web::Data<AppState>,
+    token: String,
+    ip: Option<String>,
+) -> Result<CurrentUser, ApiError> {
     let user_id = state
         .tokens
         .verify_access(&token)
@@ -85,7 +92,7 @@ async fn resolve(state: web::Data<AppState>, token: String) -> Result<CurrentUse
         .one(&state.db.read)
         .await?
         .ok_or(ApiError::InvalidToken)?;
-    Ok(user.into())
+    Ok(CurrentUser { ip, ..user.into() })
 }
 
 fn state_of(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
@@ -101,9 +108,10 @@ impl FromRequest for CurrentUser {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let token = bearer(req);
         let state = state_of(req);
+        let ip = crate::extract::client_ip(req);
         Box::pin(async move {
             let token = token?.ok_or(ApiError::Unauthenticated)?;
-            resolve(state?, token).await
+            resolve(state?, token, ip).await
         })
     }
 }
@@ -115,10 +123,11 @@ impl FromRequest for MaybeUser {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let token = bearer(req);
         let state = state_of(req);
+        let ip = crate::extract::client_ip(req);
         Box::pin(async move {
             match token? {
                 None => Ok(MaybeUser(None)),
-                Some(token) => Ok(MaybeUser(Some(resolve(state?, token).await?))),
+                Some(token) => Ok(MaybeUser(Some(resolve(state?, token, ip).await?))),
             }
         })
     }

@@ -92,26 +92,28 @@ pub async fn refresh(
     Ok((token.user_id, issued))
 }
 
-/// Ends the session the token belongs to. Unknown tokens are ignored (logging out twice is
-/// not an error).
-pub async fn logout(db: &impl ConnectionTrait, presented: &str) -> ApiResult<()> {
+/// Ends the session the token belongs to; returns its account when a live session ended.
+/// Unknown tokens are ignored (logging out twice is not an error).
+pub async fn logout(db: &impl ConnectionTrait, presented: &str) -> ApiResult<Option<i64>> {
     let hash = hash_refresh_token(presented);
-    if let Some(token) = refresh_tokens::Entity::find()
+    let Some(token) = refresh_tokens::Entity::find()
         .filter(refresh_tokens::Column::TokenHash.eq(hash))
         .one(db)
         .await?
-    {
-        revoke_family(db, &token.family_id).await?;
-    }
-    Ok(())
+    else {
+        return Ok(None);
+    };
+    let revoked = revoke_family(db, &token.family_id).await?;
+    Ok((revoked > 0).then_some(token.user_id))
 }
 
-async fn revoke_family(db: &impl ConnectionTrait, family_id: &str) -> ApiResult<()> {
-    refresh_tokens::Entity::update_many()
+/// Revokes the family's live tokens; returns how many there were.
+async fn revoke_family(db: &impl ConnectionTrait, family_id: &str) -> ApiResult<u64> {
+    Ok(refresh_tokens::Entity::update_many()
         .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(Utc::now()))
         .filter(refresh_tokens::Column::FamilyId.eq(family_id))
         .filter(refresh_tokens::Column::RevokedAt.is_null())
         .exec(db)
-        .await?;
-    Ok(())
+        .await?
+        .rows_affected)
 }

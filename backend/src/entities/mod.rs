@@ -2,6 +2,7 @@
 //! only; handlers convert them explicitly into the API types of `mercato-shared`.
 
 pub mod api_keys;
+pub mod audit_log;
 pub mod categories;
 pub mod deal_registrations;
 pub mod install_events;

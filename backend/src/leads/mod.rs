@@ -1,6 +1,7 @@
 //! Demand capture and routing: which partner a lead goes to ([`routing`]), the admins' rules
-//! ([`rules`]), and the writes that route ([`route`]).
+//! ([`rules`]), the writes that route ([`route`]) and the partner's pipeline ([`pipeline`]).
 
+pub mod pipeline;
 pub mod route;
 pub mod routing;
 pub mod rules;

@@ -2,11 +2,12 @@
 
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
+use mercato_shared::api::audit::AuditAction;
 use mercato_shared::api::auth::{SetRoleRequest, UserSummary};
 use mercato_shared::api::Page;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    QuerySelect, Set, TransactionTrait,
 };
 use serde::Deserialize;
 
@@ -18,6 +19,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::pagination;
 use crate::state::AppState;
+use crate::store::audit::{self, Subject};
 use crate::views;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -86,7 +88,17 @@ pub async fn set_role(
     let mut row = target.into_active_model();
     row.role = Set(req.role.as_str().into());
     row.updated_at = Set(Utc::now());
-    let updated = row.update(&state.db.write).await?;
+    let txn = state.db.write.begin().await?;
+    let updated = row.update(&txn).await?;
+    audit::record(
+        &txn,
+        (&user).into(),
+        AuditAction::RoleChanged,
+        Subject::User(id),
+        serde_json::json!({ "email": updated.email, "from": from, "to": req.role }),
+    )
+    .await?;
+    txn.commit().await?;
     tracing::info!(
         user_id = id,
         from = from.as_str(),

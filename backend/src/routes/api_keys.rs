@@ -8,12 +8,14 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::Utc;
 use futures_util::future::LocalBoxFuture;
+use mercato_shared::api::audit::AuditAction;
 use mercato_shared::api::usage::{ApiKey, CreateApiKey, CreatedApiKey};
 use mercato_shared::validate;
 use rand::RngCore;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
 };
 
 use super::respond::{self, path_slug};
@@ -25,6 +27,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
 use crate::state::AppState;
 use crate::store;
+use crate::store::audit::{self, Subject};
 
 const KEY_PREFIX: &str = "mk_";
 
@@ -37,6 +40,20 @@ fn view(k: &api_keys::Model) -> ApiKey {
         last_used_at: k.last_used_at,
         revoked_at: k.revoked_at,
     }
+}
+
+/// Records a key's creation or revocation in the audit log (by its prefix, never its secret),
+/// in the change's transaction.
+async fn audit_key(
+    db: &impl sea_orm::ConnectionTrait,
+    user: &CurrentUser,
+    action: AuditAction,
+    partner: &partners::Model,
+    key: &api_keys::Model,
+) -> ApiResult<()> {
+    let what =
+        serde_json::json!({ "partner": partner.slug, "name": key.name, "prefix": key.prefix });
+    audit::record(db, user.into(), action, Subject::ApiKey(key.id), what).await
 }
 
 async fn partner_admin(
@@ -70,6 +87,7 @@ pub async fn create(
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let secret = format!("{KEY_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes));
+    let txn = state.db.write.begin().await?;
     let key = api_keys::ActiveModel {
         partner_id: Set(partner.id),
         name: Set(name),
@@ -81,8 +99,10 @@ pub async fn create(
         revoked_at: Set(None),
         ..Default::default()
     }
-    .insert(&state.db.write)
+    .insert(&txn)
     .await?;
+    audit_key(&txn, &user, AuditAction::ApiKeyCreated, &partner, &key).await?;
+    txn.commit().await?;
     tracing::info!(partner = %partner.slug, key = key.id, by = user.id, "API key created");
     Ok(respond::created(
         &format!("/api/v1/partners/{}/api-keys/{}", partner.slug, key.id),
@@ -128,9 +148,12 @@ pub async fn revoke(
         .await?
         .ok_or(ApiError::NotFound("API key"))?;
     if key.revoked_at.is_none() {
-        let mut row = key.into_active_model();
+        let txn = state.db.write.begin().await?;
+        let mut row = key.clone().into_active_model();
         row.revoked_at = Set(Some(Utc::now()));
-        row.update(&state.db.write).await?;
+        row.update(&txn).await?;
+        audit_key(&txn, &user, AuditAction::ApiKeyRevoked, &partner, &key).await?;
+        txn.commit().await?;
         tracing::info!(partner = %partner.slug, key = id, by = user.id, "API key revoked");
     }
     Ok(respond::no_content())

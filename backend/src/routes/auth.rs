@@ -1,7 +1,8 @@
 //! Registration, sign-in, token refresh, sign-out and the current account.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
+use mercato_shared::api::audit::AuditAction;
 use mercato_shared::api::auth::{
     LoginRequest, Me, RefreshRequest, RegisterRequest, TokenResponse, UserRole,
 };
@@ -13,9 +14,10 @@ use super::respond;
 use crate::auth::{password, sessions, CurrentUser};
 use crate::entities::users;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ApiJson;
+use crate::extract::{client_ip, ApiJson};
 use crate::state::AppState;
 use crate::store;
+use crate::store::audit::{self, Actor, Subject};
 use crate::views;
 
 async fn token_response(
@@ -50,6 +52,7 @@ fn email_taken() -> ApiError {
         (status = 422, description = "validation_failed", body = mercato_shared::Problem),
     ))]
 pub async fn register(
+    http: HttpRequest,
     state: web::Data<AppState>,
     ApiJson(req): ApiJson<RegisterRequest>,
 ) -> ApiResult<HttpResponse> {
@@ -89,6 +92,15 @@ pub async fn register(
         }
     })?;
     let issued = sessions::start(&txn, &state.tokens, user.id).await?;
+    let ip = client_ip(&http);
+    audit::record(
+        &txn,
+        Actor::at(Some(user.id), &ip),
+        AuditAction::Registered,
+        Subject::User(user.id),
+        serde_json::json!({ "email": user.email }),
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!(user_id = user.id, "account registered");
     let body = token_response(&state, &user, issued).await?;
@@ -102,20 +114,48 @@ pub async fn register(
         (status = 401, description = "invalid_credentials", body = mercato_shared::Problem),
     ))]
 pub async fn login(
+    http: HttpRequest,
     state: web::Data<AppState>,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<HttpResponse> {
-    let user = match Email::parse(&req.email) {
-        Ok(email) => store::users::by_email(&state.db.read, email.as_str()).await?,
-        Err(_) => None,
+    let email = Email::parse(&req.email).ok();
+    let user = match &email {
+        Some(email) => store::users::by_email(&state.db.read, email.as_str()).await?,
+        None => None,
     };
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+    let ip = client_ip(&http);
     if !password::verify(req.password, stored).await? {
         tracing::info!(known_account = user.is_some(), "sign-in failed");
+        // No actor: nobody signed in. The email is kept only when what was typed is one (a
+        // password typed into the email field is not).
+        let reason = match (&email, &user) {
+            (None, _) => "not_an_email",
+            (Some(_), None) => "unknown_account",
+            (Some(_), Some(_)) => "wrong_password",
+        };
+        audit::record(
+            &state.db.write,
+            Actor::at(None, &ip),
+            AuditAction::SignInFailed,
+            Subject::Email(email.as_ref().map(|e| e.as_str())),
+            serde_json::json!({ "reason": reason }),
+        )
+        .await?;
         return Err(ApiError::InvalidCredentials);
     }
     let user = user.ok_or(ApiError::InvalidCredentials)?;
-    let issued = sessions::start(&state.db.write, &state.tokens, user.id).await?;
+    let txn = state.db.write.begin().await?;
+    let issued = sessions::start(&txn, &state.tokens, user.id).await?;
+    audit::record(
+        &txn,
+        Actor::at(Some(user.id), &ip),
+        AuditAction::SignIn,
+        Subject::User(user.id),
+        serde_json::json!({}),
+    )
+    .await?;
+    txn.commit().await?;
     tracing::info!(user_id = user.id, "signed in");
     Ok(respond::ok(&token_response(&state, &user, issued).await?))
 }
@@ -147,10 +187,23 @@ pub async fn refresh(
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body = RefreshRequest,
     responses((status = 204, description = "Signed out")))]
 pub async fn logout(
+    http: HttpRequest,
     state: web::Data<AppState>,
     ApiJson(req): ApiJson<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
-    sessions::logout(&state.db.write, req.refresh_token.trim()).await?;
+    let txn = state.db.write.begin().await?;
+    if let Some(user_id) = sessions::logout(&txn, req.refresh_token.trim()).await? {
+        let ip = client_ip(&http);
+        audit::record(
+            &txn,
+            Actor::at(Some(user_id), &ip),
+            AuditAction::SignedOut,
+            Subject::User(user_id),
+            serde_json::json!({}),
+        )
+        .await?;
+    }
+    txn.commit().await?;
     Ok(respond::no_content())
 }
 

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
+use mercato_shared::api::audit::AuditAction;
 use mercato_shared::api::categories::{Category, CreateCategory, UpdateCategory};
 use mercato_shared::api::Page;
 use mercato_shared::validate::{self, Slug, Validator};
@@ -21,6 +22,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
 use crate::state::AppState;
 use crate::store;
+use crate::store::audit::{self, Subject};
 use crate::store::outbox::{self, PublicChange};
 use crate::views;
 
@@ -142,6 +144,7 @@ pub async fn create(
         .one(&state.db.read)
         .await?
         .map_or(0, |c| c.position + 1);
+    let txn = state.db.write.begin().await?;
     let c = categories::ActiveModel {
         slug: Set(slug.into_inner()),
         name: Set(name),
@@ -151,7 +154,7 @@ pub async fn create(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&state.db.write)
+    .insert(&txn)
     .await
     .map_err(|e| {
         if store::is_unique_violation(&e) {
@@ -160,6 +163,15 @@ pub async fn create(
             e.into()
         }
     })?;
+    audit::record(
+        &txn,
+        (&user).into(),
+        AuditAction::CategoryCreated,
+        Subject::Category(&c.slug),
+        serde_json::json!({ "name": c.name }),
+    )
+    .await?;
+    txn.commit().await?;
     Ok(respond::created(
         &format!("/api/v1/categories/{}", c.slug),
         &views::category(&c, 0),
@@ -187,6 +199,7 @@ pub async fn update(
         .map_err(ApiError::Validation)?;
     let slug = path_slug(&path, "category")?;
     let c = store::categories::by_slug(&state.db.read, slug.as_str()).await?;
+    let from = serde_json::json!({ "name": c.name, "description": c.description });
     let mut row = c.into_active_model();
     if let Some(n) = name {
         row.name = Set(n);
@@ -197,6 +210,17 @@ pub async fn update(
     row.updated_at = Set(Utc::now());
     let txn = state.db.write.begin().await?;
     let c = row.update(&txn).await?;
+    audit::record(
+        &txn,
+        (&user).into(),
+        AuditAction::CategoryUpdated,
+        Subject::Category(&c.slug),
+        serde_json::json!({
+            "from": from,
+            "to": { "name": c.name, "description": c.description },
+        }),
+    )
+    .await?;
     outbox::commit(&state, txn, PublicChange::Category(c.id)).await?;
     let count = public_counts(&state.db.read)
         .await?
@@ -220,6 +244,14 @@ pub async fn delete(
     let c = store::categories::by_slug(&state.db.read, slug.as_str()).await?;
     let txn = state.db.write.begin().await?;
     categories::Entity::delete_by_id(c.id).exec(&txn).await?;
+    audit::record(
+        &txn,
+        (&user).into(),
+        AuditAction::CategoryDeleted,
+        Subject::Category(&c.slug),
+        serde_json::json!({ "name": c.name }),
+    )
+    .await?;
     outbox::commit(&state, txn, PublicChange::Category(c.id)).await?;
     tracing::info!(category = %c.slug, admin = user.id, "category deleted");
     Ok(respond::no_content())

@@ -9,8 +9,8 @@ use mercato_shared::api::deals::{
 };
 use mercato_shared::validate::{self, Invalid, Validator};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, Set, Statement, TransactionTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+    TransactionTrait,
 };
 use serde::Deserialize;
 
@@ -118,40 +118,19 @@ pub async fn register(
         .map_err(ApiError::Validation)?;
 
     let txn = state.db.write.begin().await?;
-    let active = deals::Entity::find()
-        .filter(deals::Column::AccountDomain.eq(domain.as_str()))
-        .filter(deals::Column::Status.eq("active"))
-        .order_by_asc(deals::Column::Id)
-        .all(&txn)
-        .await?;
-    if active.iter().any(|d| d.partner_id == partner.id) {
-        return Err(ApiError::Conflict {
-            code: mercato_shared::ErrorCode::AlreadyRegistered,
-            detail: "this partner already has an active registration for this account".into(),
-            field: Some("account_domain"),
-        });
-    }
-    let first = active.first().map(|d| d.id);
-    let row = deals::ActiveModel {
-        partner_id: Set(partner.id),
-        account_domain: Set(domain),
-        account_name: Set(name),
-        value: Set(body.value),
-        expected_close: Set(body.expected_close),
-        notes: Set(notes.unwrap_or_default()),
-        status: Set(if first.is_some() {
-            "conflict"
-        } else {
-            "active"
-        }
-        .into()),
-        conflict_with: Set(first),
-        created_by: Set(Some(user.id)),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
+    let row = store::deals::register(
+        &txn,
+        store::deals::NewDeal {
+            partner_id: partner.id,
+            account_domain: domain,
+            account_name: name,
+            value: body.value,
+            expected_close: body.expected_close,
+            notes: notes.unwrap_or_default(),
+            created_by: Some(user.id),
+        },
+        now,
+    )
     .await?;
     txn.commit().await?;
     let body = view(&state.db.write, &row).await?;
@@ -218,10 +197,13 @@ pub async fn close(
             status: deal.status,
         });
     }
-    let mut row = deal.into_active_model();
-    row.status = Set(body.status.as_str().into());
-    row.updated_at = Set(state.settings.clock.now());
-    let deal = row.update(&state.db.write).await?;
+    let deal = store::deals::close(
+        &state.db.write,
+        deal,
+        body.status,
+        state.settings.clock.now(),
+    )
+    .await?;
     Ok(respond::ok(&view(&state.db.write, &deal).await?))
 }
 

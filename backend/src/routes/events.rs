@@ -13,7 +13,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
 use crate::state::AppState;
 use crate::store;
-use crate::store::installs::bump_daily;
+use crate::store::installs::{bump_daily, DailyColumn};
 
 /// Substrings of user agents that are crawlers, previewers and scripts.
 const BOT_MARKERS: &[&str] = &[
@@ -50,7 +50,7 @@ async fn record(
     req: HttpRequest,
     state: web::Data<AppState>,
     event: FunnelEvent,
-    column: &'static str,
+    column: DailyColumn,
 ) -> ApiResult<HttpResponse> {
     let slug =
         Slug::parse(&event.listing).map_err(|e| ApiError::field("listing", e.code, e.message))?;
@@ -97,7 +97,7 @@ pub async fn view(
     state: web::Data<AppState>,
     ApiJson(event): ApiJson<FunnelEvent>,
 ) -> ApiResult<HttpResponse> {
-    record(req, state, event, "views").await
+    record(req, state, event, DailyColumn::Views).await
 }
 
 /// Records a click on a listing's install button.
@@ -108,7 +108,7 @@ pub async fn click(
     state: web::Data<AppState>,
     ApiJson(event): ApiJson<FunnelEvent>,
 ) -> ApiResult<HttpResponse> {
-    record(req, state, event, "clicks").await
+    record(req, state, event, DailyColumn::Clicks).await
 }
 
 #[cfg(test)]

@@ -4,16 +4,14 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Duration;
+use mercato_shared::api::audit::AuditAction;
 use mercato_shared::api::integration_requests::{
     CreateIntegrationRequest, IntegrationRequest, RequestStatus, ShipRequest, Shipped, Vote,
 };
-use mercato_shared::api::leads::LeadKind;
 use mercato_shared::validate::{self, Email, Invalid, Validator};
-use mercato_shared::ErrorCode;
-use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
 };
 use serde::Deserialize;
 
@@ -27,20 +25,11 @@ use crate::extract::{client_address_hash, ApiJson, ApiQuery};
 use crate::pagination;
 use crate::state::AppState;
 use crate::store;
+use crate::store::audit::{self, Subject};
+use crate::store::integration_requests::Voter;
 
 /// Votes (and requests) one address may cast per hour.
 const VOTES_PER_ADDRESS_PER_HOUR: u64 = 30;
-
-/// A vote, validated: who, and the contact it may become.
-struct Voter {
-    key: String,
-    user_id: Option<i64>,
-    email: String,
-    contact_name: Option<String>,
-    company_name: Option<String>,
-    company_domain: Option<String>,
-    consent: bool,
-}
 
 fn voter(
     v: &mut Validator,
@@ -111,7 +100,6 @@ fn voter(
     })
 }
 
-/// The tool's name folded, so "Pipe  Drive" and "pipe drive" are one request.
 /// Request `id`, which must still be open for `action`.
 async fn open_request(
     db: &impl ConnectionTrait,
@@ -130,13 +118,6 @@ async fn open_request(
         });
     }
     Ok(request)
-}
-
-fn tool_key(tool: &str) -> String {
-    tool.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
 }
 
 async fn view(db: &impl ConnectionTrait, r: &requests::Model) -> ApiResult<IntegrationRequest> {
@@ -169,55 +150,6 @@ async fn check_rate(state: &AppState, ip_hash: &str) -> ApiResult<()> {
         return Err(ApiError::rate_limited("votes", "address"));
     }
     Ok(())
-}
-
-/// Adds `voter`'s vote to request `r` in `txn` (409 `already_voted` for a second one).
-async fn cast(
-    txn: &impl ConnectionTrait,
-    r: &requests::Model,
-    voter: Voter,
-    ip_hash: String,
-    at: chrono::DateTime<chrono::Utc>,
-) -> ApiResult<requests::Model> {
-    let inserted = votes::ActiveModel {
-        request_id: Set(r.id),
-        voter_key: Set(voter.key),
-        user_id: Set(voter.user_id),
-        email: Set(voter.email),
-        contact_name: Set(voter.contact_name),
-        company_name: Set(voter.company_name),
-        company_domain: Set(voter.company_domain),
-        consent: Set(voter.consent),
-        ip_hash: Set(ip_hash),
-        lead_id: Set(None),
-        created_at: Set(at),
-        ..Default::default()
-    }
-    .insert(txn)
-    .await;
-    if let Err(e) = inserted {
-        return Err(if store::is_unique_violation(&e) {
-            ApiError::Conflict {
-                code: ErrorCode::AlreadyVoted,
-                detail: "this person has already voted for this integration".into(),
-                field: None,
-            }
-        } else {
-            e.into()
-        });
-    }
-    requests::Entity::update_many()
-        .col_expr(
-            requests::Column::Votes,
-            Expr::col(requests::Column::Votes).add(1),
-        )
-        .filter(requests::Column::Id.eq(r.id))
-        .exec(txn)
-        .await?;
-    requests::Entity::find_by_id(r.id)
-        .one(txn)
-        .await?
-        .ok_or(ApiError::NotFound("integration request"))
 }
 
 /// Asks for an integration (anyone). An open request for the same tool gets the vote instead.
@@ -257,34 +189,21 @@ pub(crate) async fn ask(
     let ip_hash = client_address_hash(req);
     check_rate(state, &ip_hash).await?;
     let now = state.settings.clock.now();
-    let key = tool_key(&tool);
     let txn = state.db.write.begin().await?;
     let existing = requests::Entity::find()
-        .filter(requests::Column::ToolKey.eq(key.as_str()))
+        .filter(requests::Column::ToolKey.eq(store::integration_requests::tool_key(&tool)))
         .filter(requests::Column::Status.eq("open"))
         .one(&txn)
         .await?;
     let (request, created) = match existing {
         Some(r) => (r, false),
         None => (
-            requests::ActiveModel {
-                tool: Set(tool),
-                tool_key: Set(key),
-                use_case: Set(use_case),
-                votes: Set(0),
-                status: Set("open".into()),
-                listing_id: Set(None),
-                created_by: Set(user.map(|u| u.id)),
-                created_at: Set(now),
-                shipped_at: Set(None),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await?,
+            store::integration_requests::open(&txn, tool, use_case, user.map(|u| u.id), now)
+                .await?,
             true,
         ),
     };
-    let request = cast(&txn, &request, voter, ip_hash, now).await?;
+    let request = store::integration_requests::cast(&txn, &request, voter, ip_hash, now).await?;
     txn.commit().await?;
     Ok((view(&state.db.write, &request).await?, created))
 }
@@ -322,7 +241,14 @@ pub(crate) async fn vote_for(
     check_rate(state, &ip_hash).await?;
     let txn = state.db.write.begin().await?;
     let request = open_request(&txn, id, "vote for").await?;
-    let request = cast(&txn, &request, voter, ip_hash, state.settings.clock.now()).await?;
+    let request = store::integration_requests::cast(
+        &txn,
+        &request,
+        voter,
+        ip_hash,
+        state.settings.clock.now(),
+    )
+    .await?;
     txn.commit().await?;
     view(&state.db.write, &request).await
 }
@@ -415,52 +341,20 @@ pub async fn ship(
     let now = state.settings.clock.now();
     let txn = state.db.write.begin().await?;
     let request = open_request(&txn, id, "ship").await?;
-    let consenting = votes::Entity::find()
-        .filter(votes::Column::RequestId.eq(request.id))
-        .filter(votes::Column::Consent.eq(true))
-        .order_by_asc(votes::Column::Id)
-        .all(&txn)
-        .await?;
-    let mut leads_created = 0;
-    for vote in consenting {
-        let (Some(contact_name), Some(company_name), Some(company_domain)) = (
-            vote.contact_name.clone(),
-            vote.company_name.clone(),
-            vote.company_domain.clone(),
-        ) else {
-            continue;
-        };
-        let (lead, _) = crate::leads::submit(
-            &txn,
-            crate::leads::NewLead {
-                kind: LeadKind::Intro,
-                listing_id: Some(listing.id),
-                category: category.clone(),
-                region: None,
-                contact_name,
-                email: vote.email.clone(),
-                company_name,
-                company_domain,
-                message: format!(
-                    "Voted for the {} integration: {}",
-                    request.tool, request.use_case
-                ),
-                submitted_by: vote.user_id,
-                ip_hash: vote.ip_hash.clone(),
-            },
-            now,
-        )
-        .await?;
-        let mut row = vote.into_active_model();
-        row.lead_id = Set(Some(lead.id));
-        row.update(&txn).await?;
-        leads_created += 1;
-    }
-    let mut row = request.into_active_model();
-    row.status = Set("shipped".into());
-    row.listing_id = Set(Some(listing.id));
-    row.shipped_at = Set(Some(now));
-    let request = row.update(&txn).await?;
+    let (request, leads_created) =
+        store::integration_requests::ship(&txn, request, &listing, category, now).await?;
+    audit::record(
+        &txn,
+        (&user).into(),
+        AuditAction::IntegrationRequestShipped,
+        Subject::IntegrationRequest(request.id),
+        serde_json::json!({
+            "tool": request.tool,
+            "listing": listing.slug,
+            "leads_created": leads_created,
+        }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(respond::ok(&Shipped {
         request: view(&state.db.write, &request).await?,

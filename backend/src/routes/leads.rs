@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Duration;
+use mercato_shared::api::audit::AuditAction;
 use mercato_shared::api::leads::{
     CreateLead, DeclineLead, Lead, LeadDetail, LeadEvent, LeadKind, LeadReceipt, LeadRoute,
     LeadStatus, MoveLead, RoutingRules,
@@ -22,9 +23,10 @@ use crate::domain::access::PartnerAccess;
 use crate::entities::{categories, lead_events, lead_routes, leads, listings, partners};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{client_address_hash, ApiJson, ApiQuery};
-use crate::leads::{route, rules, slugs_of, view};
+use crate::leads::{pipeline, route, rules, slugs_of, view};
 use crate::state::AppState;
 use crate::store;
+use crate::store::audit::{self, Subject};
 
 /// Leads one email may submit per hour (per address: `Settings::leads_per_address_per_hour`).
 const PER_EMAIL_PER_HOUR: u64 = 5;
@@ -356,7 +358,16 @@ pub async fn put_rules(
 ) -> ApiResult<HttpResponse> {
     user.require_admin()?;
     let txn = state.db.write.begin().await?;
+    let before = rules::load(&txn).await?;
     rules::save(&txn, &body, user.id).await?;
+    audit::record(
+        &txn,
+        (&user).into(),
+        AuditAction::RoutingRulesChanged,
+        Subject::RoutingRules,
+        serde_json::json!({ "from": before, "to": body }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(respond::ok(&body))
 }
@@ -414,20 +425,7 @@ pub async fn accept(
     }
     let now = state.settings.clock.now();
     let txn = state.db.write.begin().await?;
-    route::close_route(&txn, lead.id, "accepted", now).await?;
-    let from = lead.status.clone();
-    let mut row = lead.into_active_model();
-    row.status = Set(LeadStatus::Accepted.as_str().into());
-    row.accepted_at = Set(Some(now));
-    row.updated_at = Set(now);
-    let lead = row.update(&txn).await?;
-    let why = route::Move {
-        first: false,
-        actor: Some(user.id),
-        note: "",
-        at: now,
-    };
-    route::record(&txn, &lead, &from, why).await?;
+    let lead = pipeline::accept(&txn, lead, Some(user.id), now).await?;
     txn.commit().await?;
     answer(&state, &lead).await
 }
@@ -477,13 +475,7 @@ pub async fn move_status(
 ) -> ApiResult<HttpResponse> {
     let lead = held_lead(&state, &user, &path).await?;
     let current = LeadStatus::parse(&lead.status).unwrap_or(LeadStatus::Unroutable);
-    let allowed = matches!(
-        (current, body.status),
-        (LeadStatus::Accepted, LeadStatus::Qualified)
-            | (LeadStatus::Accepted, LeadStatus::Lost)
-            | (LeadStatus::Qualified, LeadStatus::Won)
-            | (LeadStatus::Qualified, LeadStatus::Lost)
-    );
+    let allowed = pipeline::can_move(current, body.status);
     if !allowed {
         return Err(invalid_transition(
             match body.status {
@@ -496,11 +488,12 @@ pub async fn move_status(
         ));
     }
     let mut v = Validator::new();
-    let mut deal_value = None;
-    let mut lost_reason = None;
+    let mut outcome = Some(pipeline::Outcome::Qualified);
     match body.status {
         LeadStatus::Won => match body.deal_value {
-            Some(value) if value > 0 => deal_value = Some(value),
+            Some(value) if value > 0 => {
+                outcome = Some(pipeline::Outcome::Won { deal_value: value })
+            }
             Some(_) => v.push(
                 "deal_value",
                 Invalid::new("out_of_range", "must be more than 0"),
@@ -511,45 +504,19 @@ pub async fn move_status(
             ),
         },
         LeadStatus::Lost => match &body.reason {
-            Some(r) => lost_reason = v.check("reason", validate::text(r, 1, 1000)),
+            Some(r) => {
+                outcome = v
+                    .check("reason", validate::text(r, 1, 1000))
+                    .map(|reason| pipeline::Outcome::Lost { reason })
+            }
             None => v.push("reason", Invalid::new("required", "say why it was lost")),
         },
         _ => {}
     }
-    if !v.is_empty() {
-        return Err(ApiError::Validation(v.into_errors()));
-    }
+    let outcome = v.finish(|| outcome).map_err(ApiError::Validation)?;
     let now = state.settings.clock.now();
     let txn = state.db.write.begin().await?;
-    let from = lead.status.clone();
-    let mut row = lead.into_active_model();
-    row.status = Set(body.status.as_str().into());
-    row.updated_at = Set(now);
-    if matches!(body.status, LeadStatus::Won | LeadStatus::Lost) {
-        row.closed_at = Set(Some(now));
-        row.deal_value = Set(deal_value);
-        row.lost_reason = Set(lost_reason.clone());
-    }
-    let lead = row.update(&txn).await?;
-    if let (Some(partner), LeadStatus::Won | LeadStatus::Lost) = (lead.partner_id, body.status) {
-        // No longer open for the partner.
-        route::count(
-            &txn,
-            partner,
-            route::Counts {
-                open: -1,
-                ..route::Counts::default()
-            },
-        )
-        .await?;
-    }
-    let why = route::Move {
-        first: false,
-        actor: Some(user.id),
-        note: lost_reason.as_deref().unwrap_or(""),
-        at: now,
-    };
-    route::record(&txn, &lead, &from, why).await?;
+    let lead = pipeline::advance(&txn, lead, outcome, Some(user.id), now).await?;
     txn.commit().await?;
     answer(&state, &lead).await
 }

@@ -2,6 +2,7 @@
 
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
+use mercato_shared::api::audit::AuditAction;
 use mercato_shared::api::partners::{AddMemberRequest, Member, PartnerRole, UpdateMemberRequest};
 use mercato_shared::validate::Email;
 use mercato_shared::ErrorCode;
@@ -18,6 +19,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
 use crate::state::AppState;
 use crate::store;
+use crate::store::audit::{self, Subject};
 use crate::views;
 
 async fn partner_and_access(
@@ -105,13 +107,14 @@ pub async fn add(
             )
         })?;
     let now = Utc::now();
+    let txn = state.db.write.begin().await?;
     let inserted = partner_members::ActiveModel {
         partner_id: Set(partner.id),
         user_id: Set(member.id),
         role: Set(req.role.as_str().into()),
         created_at: Set(now),
     }
-    .insert(&state.db.write)
+    .insert(&txn)
     .await;
     match inserted {
         Ok(_) => {}
@@ -124,6 +127,15 @@ pub async fn add(
         }
         Err(e) => return Err(e.into()),
     }
+    audit::record(
+        &txn,
+        (&user).into(),
+        AuditAction::MemberAdded,
+        Subject::Partner(&partner.slug),
+        serde_json::json!({ "user_id": member.id, "email": member.email, "role": req.role }),
+    )
+    .await?;
+    txn.commit().await?;
     tracing::info!(partner = %partner.slug, member = member.id, role = %req.role, by = user.id, "member added");
     Ok(respond::created(
         &format!("/api/v1/partners/{}/members/{}", partner.slug, member.id),
@@ -165,9 +177,18 @@ pub async fn update(
     {
         return Err(last_admin());
     }
+    let from = current.role.clone();
     let mut row = current.into_active_model();
     row.role = Set(req.role.as_str().into());
     let updated = row.update(&txn).await?;
+    audit::record(
+        &txn,
+        (&user).into(),
+        AuditAction::MemberRoleChanged,
+        Subject::Partner(&partner.slug),
+        serde_json::json!({ "user_id": member_id, "from": from, "to": req.role }),
+    )
+    .await?;
     txn.commit().await?;
     let account = users::Entity::find_by_id(member_id)
         .one(&state.db.read)
@@ -205,6 +226,14 @@ pub async fn remove(
     partner_members::Entity::delete_by_id((partner.id, member_id))
         .exec(&txn)
         .await?;
+    audit::record(
+        &txn,
+        (&user).into(),
+        AuditAction::MemberRemoved,
+        Subject::Partner(&partner.slug),
+        serde_json::json!({ "user_id": member_id, "role": current.role }),
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!(partner = %partner.slug, member = member_id, by = user.id, "member removed");
     Ok(respond::no_content())

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod analytics;
 pub mod api_keys;
+pub mod audit;
 pub mod auth;
 pub mod categories;
 pub mod deals;
@@ -269,6 +270,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(resource("/admin/search/status").route(get().to(search::status)))
                 .service(resource("/admin/usage/status").route(get().to(usage::status)))
                 .service(resource("/admin/users/{id}/role").route(put().to(admin::set_role)))
+                .service(resource("/admin/audit").route(get().to(audit::list)))
                 .default_service(web::to(api_route_not_found)),
         )
         // server-rendered public pages

@@ -3,6 +3,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
+use mercato_shared::api::audit::AuditAction;
 use mercato_shared::api::listings::ListingSummary;
 use mercato_shared::api::partners::{
     Partner, PartnerApplication, PartnerRole, PartnerStatus, PartnerSummary, PartnerUpdate,
@@ -27,6 +28,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, OptionalJson};
 use crate::pagination;
 use crate::state::AppState;
+use crate::store::audit::{self, Subject};
 use crate::store::outbox::{self, PublicChange};
 use crate::store::{self, status_log};
 use crate::views;
@@ -285,6 +287,18 @@ async fn change_status(
         },
     )
     .await?;
+    audit::record(
+        &txn,
+        user.into(),
+        if to == PartnerStatus::Active {
+            AuditAction::PartnerApproved
+        } else {
+            AuditAction::PartnerSuspended
+        },
+        Subject::Partner(&partner.slug),
+        serde_json::json!({ "from": from, "to": to, "note": note }),
+    )
+    .await?;
     outbox::commit(state, txn, PublicChange::Partner(partner.id)).await?;
     tracing::info!(partner = %partner.slug, from = %from, to = %to, admin = user.id, "partner status changed");
     let count = store::partners::published_listing_count(&state.db.read, partner.id).await?;
@@ -348,11 +362,20 @@ pub async fn set_tier(
     user.require_admin()?;
     let slug = path_slug(&path, "partner")?;
     let partner = store::partners::by_slug(&state.db.read, slug.as_str()).await?;
+    let from = partner.tier.clone();
     let mut row = partner.into_active_model();
     row.tier = Set(req.tier.as_str().into());
     row.updated_at = Set(Utc::now());
     let txn = state.db.write.begin().await?;
     let partner = row.update(&txn).await?;
+    audit::record(
+        &txn,
+        (&user).into(),
+        AuditAction::PartnerTierChanged,
+        Subject::Partner(&partner.slug),
+        serde_json::json!({ "from": from, "to": req.tier }),
+    )
+    .await?;
     outbox::commit(&state, txn, PublicChange::Partner(partner.id)).await?;
     tracing::info!(partner = %partner.slug, tier = %req.tier, admin = user.id, "partner tier set");
     let count = store::partners::published_listing_count(&state.db.read, partner.id).await?;
@@ -373,11 +396,20 @@ pub async fn set_certifications(
     let certs = rules::parse_certifications(req.certifications).map_err(ApiError::Validation)?;
     let slug = path_slug(&path, "partner")?;
     let partner = store::partners::by_slug(&state.db.read, slug.as_str()).await?;
+    let from = partner.certifications.0.clone();
     let mut row = partner.into_active_model();
     row.certifications = Set(Certifications(certs));
     row.updated_at = Set(Utc::now());
     let txn = state.db.write.begin().await?;
     let partner = row.update(&txn).await?;
+    audit::record(
+        &txn,
+        (&user).into(),
+        AuditAction::PartnerCertificationsChanged,
+        Subject::Partner(&partner.slug),
+        serde_json::json!({ "from": from, "to": partner.certifications.0 }),
+    )
+    .await?;
     outbox::commit(&state, txn, PublicChange::Partner(partner.id)).await?;
     let count = store::partners::published_listing_count(&state.db.read, partner.id).await?;
     Ok(respond::ok(&views::partner(&partner, count)))

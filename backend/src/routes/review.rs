@@ -3,6 +3,7 @@
 
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
+use mercato_shared::api::audit::AuditAction;
 use mercato_shared::api::listings::{
     limits, ListingStatus, ManagedListing, ReviewDecision, ReviewQueueItem, RevisionState,
     SetBadgesRequest,
@@ -25,6 +26,7 @@ use crate::entities::{listing_revisions, listings, partners};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, OptionalJson};
 use crate::state::AppState;
+use crate::store::audit::{self, Subject};
 use crate::store::outbox::{self, PublicChange};
 use crate::store::{self, status_log};
 use crate::views;
@@ -223,7 +225,7 @@ async fn decide(
         listing_id: listing.id,
     };
 
-    let updated = if let Some(to) = next_listing_status(status, action) {
+    let (updated, what) = if let Some(to) = next_listing_status(status, action) {
         let mut row = listing.clone().into_active_model();
         row.status = Set(to.as_str().into());
         row.updated_at = Set(now);
@@ -241,7 +243,8 @@ async fn decide(
             note.as_deref(),
         )
         .await?;
-        updated
+        let what = serde_json::json!({ "from": status, "to": to, "note": note });
+        (updated, what)
     } else {
         let pending = match (
             status,
@@ -288,7 +291,7 @@ async fn decide(
             note.as_deref(),
         )
         .await?;
-        if to == RevisionState::Approved {
+        let updated = if to == RevisionState::Approved {
             // The revision goes live. Its content was validated when it was saved; the
             // categories are resolved again in case one was deleted since.
             let category_ids = store::categories::resolve(&txn, &content.categories).await?;
@@ -311,8 +314,31 @@ async fn decide(
             updated
         } else {
             listing
-        }
+        };
+        let what = serde_json::json!({
+            "revision": number,
+            "from": RevisionState::InReview,
+            "to": to,
+            "note": note,
+        });
+        (updated, what)
     };
+    let audited = match action {
+        ReviewAction::Approve => Some(AuditAction::ListingApproved),
+        ReviewAction::RequestChanges => Some(AuditAction::ListingChangesRequested),
+        ReviewAction::Delist => Some(AuditAction::ListingDelisted),
+        ReviewAction::Submit => None,
+    };
+    if let Some(audited) = audited {
+        audit::record(
+            &txn,
+            user.into(),
+            audited,
+            Subject::Listing(&updated.slug),
+            what,
+        )
+        .await?;
+    }
     let view = managed_view(&txn, &updated, &partner).await?;
     outbox::commit(state, txn, PublicChange::Listing(updated.slug.clone())).await?;
     tracing::info!(listing = %updated.slug, decision = action.verb(), admin = user.id, "review decision");
@@ -393,10 +419,19 @@ pub async fn set_badges(
     v.finish(|| Some(())).map_err(ApiError::Validation)?;
     let txn = state.db.write.begin().await?;
     let (listing, partner) = for_decision(&txn, &user, &path).await?;
+    let from = listing.badges.0.clone();
     let mut row = listing.into_active_model();
     row.badges = Set(StringList(badges));
     row.updated_at = Set(Utc::now());
     let updated = row.update(&txn).await?;
+    audit::record(
+        &txn,
+        (&user).into(),
+        AuditAction::ListingBadgesChanged,
+        Subject::Listing(&updated.slug),
+        serde_json::json!({ "from": from, "to": updated.badges.0 }),
+    )
+    .await?;
     let view = managed_view(&txn, &updated, &partner).await?;
     outbox::commit(&state, txn, PublicChange::Listing(updated.slug.clone())).await?;
     Ok(respond::ok(&view))

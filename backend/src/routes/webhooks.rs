@@ -4,6 +4,7 @@
 
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
+use mercato_shared::api::audit::AuditAction;
 use mercato_shared::api::webhooks::{
     CreateWebhookEndpoint, DeliveryStatus, EndpointStatus, PartnerNotice, UpdateWebhookEndpoint,
     WebhookAttempt, WebhookDelivery, WebhookDeliveryDetail, WebhookEndpoint,
@@ -31,6 +32,7 @@ use crate::outbound;
 use crate::pagination;
 use crate::state::AppState;
 use crate::store;
+use crate::store::audit::{self, Subject};
 use crate::webhooks::{events_of, secrets::new_signing_secret};
 
 /// Endpoints one partner may register.
@@ -52,6 +54,22 @@ fn view(e: &endpoints::Model, partner: &str) -> WebhookEndpoint {
         last_success_at: e.last_success_at,
         created_at: e.created_at,
     }
+}
+
+/// Records a change of an endpoint in the audit log, in the change's transaction.
+async fn audit_endpoint(
+    db: &impl ConnectionTrait,
+    user: &CurrentUser,
+    action: AuditAction,
+    partner: &partners::Model,
+    endpoint: &endpoints::Model,
+) -> ApiResult<()> {
+    let what = serde_json::json!({
+        "partner": partner.slug,
+        "url": endpoint.url,
+        "events": events_of(endpoint),
+    });
+    audit::record(db, user.into(), action, Subject::Webhook(endpoint.id), what).await
 }
 
 fn delivery_view(d: &deliveries::Model) -> WebhookDelivery {
@@ -187,6 +205,14 @@ pub async fn create(
         ..Default::default()
     }
     .insert(&txn)
+    .await?;
+    audit_endpoint(
+        &txn,
+        &user,
+        AuditAction::WebhookCreated,
+        &partner,
+        &endpoint,
+    )
     .await?;
     txn.commit().await?;
     tracing::info!(partner = %partner.slug, endpoint = endpoint.id, by = user.id, "webhook endpoint registered");
@@ -328,6 +354,14 @@ pub async fn delete(
     endpoints::Entity::delete_by_id(endpoint.id)
         .exec(&txn)
         .await?;
+    audit_endpoint(
+        &txn,
+        &user,
+        AuditAction::WebhookDeleted,
+        &partner,
+        &endpoint,
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!(partner = %partner.slug, endpoint = endpoint.id, by = user.id, "webhook endpoint removed");
     Ok(respond::no_content())
@@ -345,12 +379,22 @@ pub async fn rotate_secret(
 ) -> ApiResult<HttpResponse> {
     let (slug, id) = path.into_inner();
     let partner = partner_for(&state, &user, &slug, true).await?;
-    let endpoint = endpoint_of(&state.db.read, &partner, &id).await?;
+    let txn = state.db.write.begin().await?;
+    let endpoint = endpoint_of(&txn, &partner, &id).await?;
     let secret = new_signing_secret();
     let mut row = endpoint.into_active_model();
     row.secret_sealed = Set(state.webhook_secrets.seal(&secret));
     row.updated_at = Set(Utc::now());
-    let endpoint = row.update(&state.db.write).await?;
+    let endpoint = row.update(&txn).await?;
+    audit_endpoint(
+        &txn,
+        &user,
+        AuditAction::WebhookSecretRotated,
+        &partner,
+        &endpoint,
+    )
+    .await?;
+    txn.commit().await?;
     tracing::info!(partner = %partner.slug, endpoint = endpoint.id, by = user.id, "webhook secret rotated");
     Ok(respond::ok(&WebhookEndpointWithSecret {
         endpoint: view(&endpoint, &partner.slug),

@@ -24,6 +24,7 @@ use crate::entities::json::{Certifications, Motions, Regions, StringList};
 use crate::entities::{categories, listings, partner_members, partners, users};
 use crate::store;
 
+pub mod activity;
 pub mod load;
 pub mod webhooks;
 
@@ -158,6 +159,7 @@ pub async fn seed_demo(db: &Db) -> anyhow::Result<Option<String>> {
     }
 
     let mut partner_ids = HashMap::new();
+    let mut partner_rows = Vec::with_capacity(demo.partners.len());
     for p in demo.partners {
         let app = parse_application(PartnerApplication {
             slug: p.slug.clone(),
@@ -189,9 +191,10 @@ pub async fn seed_demo(db: &Db) -> anyhow::Result<Option<String>> {
         .insert(&txn)
         .await?;
         partner_ids.insert(row.slug.clone(), row.id);
+        partner_rows.push(row);
     }
 
-    let listing_count = demo.listings.len();
+    let mut listing_rows = Vec::with_capacity(demo.listings.len());
     for l in demo.listings {
         let Some(&partner_id) = partner_ids.get(&l.partner) else {
             bail!("listing {}: unknown partner {}", l.slug, l.partner);
@@ -236,9 +239,12 @@ pub async fn seed_demo(db: &Db) -> anyhow::Result<Option<String>> {
             }
         }
         store::listings::set_categories(&txn, listing.id, &ids).await?;
+        listing_rows.push((listing, content.content().categories.clone()));
     }
 
     let mut sign_in = Vec::new();
+    let mut members = HashMap::new();
+    let mut admin_id = None;
     for (a, hash) in demo.accounts.iter().zip(hashes) {
         let email = Email::parse(&a.email)
             .map_err(|e| anyhow::anyhow!("account {}: {}", a.email, e.message))?;
@@ -269,6 +275,10 @@ pub async fn seed_demo(db: &Db) -> anyhow::Result<Option<String>> {
             }
             .insert(&txn)
             .await?;
+            members.entry(partner_id).or_insert(user.id);
+        }
+        if a.role == UserRole::Admin {
+            admin_id.get_or_insert(user.id);
         }
         let what = match (&a.partner, a.role) {
             (Some(p), _) => format!("partner admin of {p}"),
@@ -278,12 +288,28 @@ pub async fn seed_demo(db: &Db) -> anyhow::Result<Option<String>> {
         };
         sign_in.push(format!("  {:<34} {:<24} ({what})", a.email, a.password));
     }
+    let Some(admin_id) = admin_id else {
+        bail!("the demo data has no marketplace admin");
+    };
+    let activity = activity::seed(
+        &txn,
+        &activity::Catalog {
+            partners: &partner_rows,
+            listings: &listing_rows,
+            members,
+            admin_id,
+        },
+        now,
+    )
+    .await
+    .context("seeding the demo activity")?;
     txn.commit().await?;
     Ok(Some(format!(
-        "seeded a demo marketplace: {} categories, {} partners, {} listings\nsign in with:\n{}",
+        "seeded a demo marketplace: {} categories, {} partners, {} listings\n\
+         with activity: {activity}\nsign in with:\n{}",
         category_ids.len(),
         partner_ids.len(),
-        listing_count,
+        listing_rows.len(),
         sign_in.join("\n")
     )))
 }

@@ -30,43 +30,82 @@ pub enum Change {
     Uninstall,
 }
 
-/// Adds one to a column (`views`, `clicks`, `installs` or `uninstalls`) of a listing's day in
-/// the funnel roll-up.
+/// Counts added to one (listing, day, source) row of the funnel roll-up `listing_daily`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DailyCounts {
+    pub views: i64,
+    pub clicks: i64,
+    pub installs: i64,
+    pub uninstalls: i64,
+}
+
+/// Rows per multi-row statement (7 values each: within every database's parameter limits).
+const DAILY_ROWS_PER_STATEMENT: usize = 1000;
+
+/// Adds counts to (listing, day, source) rows of the funnel roll-up, creating them as needed.
+pub async fn add_daily(
+    db: &impl ConnectionTrait,
+    rows: &[((i64, i32, String), DailyCounts)],
+) -> ApiResult<()> {
+    let backend = db.get_database_backend();
+    for chunk in rows.chunks(DAILY_ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO listing_daily (listing_id, day, source, views, clicks, installs, uninstalls) \
+             VALUES {} ON CONFLICT (listing_id, day, source) DO UPDATE SET \
+             views = listing_daily.views + excluded.views, clicks = listing_daily.clicks + excluded.clicks, \
+             installs = listing_daily.installs + excluded.installs, \
+             uninstalls = listing_daily.uninstalls + excluded.uninstalls",
+            crate::usage::rollups::placeholders(backend, chunk.len(), 7)
+        );
+        let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 7);
+        for ((listing_id, day, source), c) in chunk {
+            values.extend([
+                (*listing_id).into(),
+                (*day).into(),
+                source.as_str().into(),
+                c.views.into(),
+                c.clicks.into(),
+                c.installs.into(),
+                c.uninstalls.into(),
+            ]);
+        }
+        db.execute(Statement::from_sql_and_values(backend, sql, values))
+            .await?;
+    }
+    Ok(())
+}
+
+/// A column of the funnel roll-up that single events add one to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DailyColumn {
+    Views,
+    Clicks,
+    Installs,
+    Uninstalls,
+}
+
+impl DailyColumn {
+    fn one(self) -> DailyCounts {
+        let mut c = DailyCounts::default();
+        match self {
+            DailyColumn::Views => c.views = 1,
+            DailyColumn::Clicks => c.clicks = 1,
+            DailyColumn::Installs => c.installs = 1,
+            DailyColumn::Uninstalls => c.uninstalls = 1,
+        }
+        c
+    }
+}
+
+/// Adds one to a column of a listing's day in the funnel roll-up.
 pub async fn bump_daily(
     db: &impl ConnectionTrait,
     listing_id: i64,
     day: i32,
     source: &str,
-    column: &'static str,
+    column: DailyColumn,
 ) -> ApiResult<()> {
-    debug_assert!(matches!(
-        column,
-        "views" | "clicks" | "installs" | "uninstalls"
-    ));
-    let backend = db.get_database_backend();
-    let (p1, p2, p3) = match backend {
-        sea_orm::DatabaseBackend::Postgres => ("$1", "$2", "$3"),
-        _ => ("?", "?", "?"),
-    };
-    // `column` is one of four fixed names, never input.
-    let ones = match column {
-        "views" => "1, 0, 0, 0",
-        "clicks" => "0, 1, 0, 0",
-        "installs" => "0, 0, 1, 0",
-        _ => "0, 0, 0, 1",
-    };
-    let sql = format!(
-        "INSERT INTO listing_daily (listing_id, day, source, views, clicks, installs, uninstalls) \
-         VALUES ({p1}, {p2}, {p3}, {ones}) ON CONFLICT (listing_id, day, source) \
-         DO UPDATE SET {column} = listing_daily.{column} + 1"
-    );
-    db.execute(Statement::from_sql_and_values(
-        backend,
-        sql,
-        [listing_id.into(), day.into(), source.into()],
-    ))
-    .await?;
-    Ok(())
+    add_daily(db, &[((listing_id, day, source.to_string()), column.one())]).await
 }
 
 async fn record_event(
@@ -172,7 +211,7 @@ pub async fn apply(
             )
             .await?;
             move_active_installs(db, listing_id, 1).await?;
-            bump_daily(db, listing_id, day, &install.source, "installs").await?;
+            bump_daily(db, listing_id, day, &install.source, DailyColumn::Installs).await?;
             tell_partner(db, &install, WebhookEvent::InstallCreated, at).await?;
             Ok(Some((install, true)))
         }
@@ -186,7 +225,14 @@ pub async fn apply(
             let install = row.update(db).await?;
             record_event(db, &install, "uninstalled", actor, at).await?;
             move_active_installs(db, listing_id, -1).await?;
-            bump_daily(db, listing_id, day, &install.source, "uninstalls").await?;
+            bump_daily(
+                db,
+                listing_id,
+                day,
+                &install.source,
+                DailyColumn::Uninstalls,
+            )
+            .await?;
             tell_partner(db, &install, WebhookEvent::InstallRemoved, at).await?;
             Ok(Some((install, true)))
         }

@@ -1,8 +1,11 @@
 //! Database access shared by several routes: lookups, list queries and the status log.
 //! Rules live in `domain`, HTTP in `routes`; this layer only reads and writes rows.
 
+pub mod audit;
 pub mod categories;
+pub mod deals;
 pub mod installs;
+pub mod integration_requests;
 pub mod listings;
 pub mod outbox;
 pub mod partners;

@@ -35,6 +35,7 @@ async fn openapi_document_is_3_1_and_lists_every_route() {
         "/api/v1/listings/{slug}/delist",
         "/api/v1/categories",
         "/api/v1/admin/review-queue",
+        "/api/v1/admin/audit",
         "/readyz",
     ] {
         assert!(
@@ -43,6 +44,12 @@ async fn openapi_document_is_3_1_and_lists_every_route() {
         );
     }
     assert!(doc["components"]["schemas"]["Problem"].is_object());
+    for schema in ["AuditEntry", "AuditAction", "AuditSubjectKind"] {
+        assert!(
+            doc["components"]["schemas"][schema].is_object(),
+            "{schema} missing from the OpenAPI document"
+        );
+    }
     assert_eq!(
         doc["components"]["securitySchemes"]["bearer"]["scheme"],
         "bearer"

@@ -1,4 +1,4 @@
-//! `mercato import` and `mercato seed-demo` against the test database.
+//! `mercato import` against the test database.
 
 use std::io::Write;
 
@@ -128,50 +128,4 @@ async fn plain_jsonl_imports_too_and_keeps_delisted_listings_delisted() {
     .await;
     expect_json(app.get("/api/v1/listings/two", None).await, StatusCode::OK).await;
     db.close().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_demo_seed_fills_an_empty_marketplace_once() {
-    let app = TestApp::spawn().await;
-    let db = mercato::db::Db::connect(&app.settings).await.unwrap();
-    let summary = mercato::seed::seed_demo(&db)
-        .await
-        .unwrap()
-        .expect("seeded");
-    assert!(summary.contains("admin@mercato.example"));
-    assert!(
-        mercato::seed::seed_demo(&db).await.unwrap().is_none(),
-        "second run does nothing"
-    );
-    db.close().await;
-
-    let listings = expect_json(
-        app.get("/api/v1/listings?limit=100", None).await,
-        StatusCode::OK,
-    )
-    .await;
-    assert!(listings["items"].as_array().unwrap().len() >= 24);
-    let cats = expect_json(app.get("/api/v1/categories", None).await, StatusCode::OK).await;
-    assert!(cats["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|c| c["listing_count"].as_i64().unwrap() > 0));
-    let partner = expect_json(
-        app.login("partner@northwind-labs.example", "mercato-partner-demo")
-            .await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_eq!(
-        partner["user"]["partners"][0]["partner_slug"],
-        "northwind-labs"
-    );
-    let admin = expect_json(
-        app.login("admin@mercato.example", "mercato-admin-demo")
-            .await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_eq!(admin["user"]["role"], "admin");
 }

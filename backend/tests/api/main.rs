@@ -4,9 +4,11 @@
 mod admin;
 mod adoption;
 mod analytics;
+mod audit;
 mod auth;
 mod categories;
 mod deals;
+mod demo;
 mod errors;
 mod health;
 mod helpers;

@@ -1,6 +1,7 @@
 //! Request and response bodies of the HTTP API, one module per resource.
 
 pub mod analytics;
+pub mod audit;
 pub mod auth;
 pub mod categories;
 pub mod deals;
