@@ -3,6 +3,8 @@
 //! collections, lead routing rules, the demand board and the audit log.
 
 // The console's two halves are two bundles (see `AdminRoute::bundle`).
+#[cfg(any(feature = "ssr", feature = "console-admin-ops"))]
+mod audit;
 #[cfg(any(feature = "ssr", feature = "console-admin"))]
 mod catalog;
 #[cfg(any(feature = "ssr", feature = "console-admin-ops"))]
@@ -73,9 +75,7 @@ fn section(route: AdminRoute) -> AnyView {
         #[cfg(any(feature = "ssr", feature = "console-admin-ops"))]
         AdminRoute::Demand => view! { <demand::Demand /> }.into_any(),
         #[cfg(any(feature = "ssr", feature = "console-admin-ops"))]
-        AdminRoute::Audit => {
-            view! { <p class="empty">"The audit log is on its way."</p> }.into_any()
-        }
+        AdminRoute::Audit => view! { <audit::Audit /> }.into_any(),
         AdminRoute::NotFound => view! {
             <div class="not-allowed" role="alert">
                 <h2>"There is no such page in the admin console"</h2>
