@@ -1,8 +1,8 @@
 // Every page of the partner portal and the admin console opens cleanly for its users (no
 // console errors, no failed requests), works at phone width, and its main action works:
 // registering a deal (after a field error), adding a webhook endpoint (secret shown once),
-// creating a category, curating the home page's staff picks, editing the routing rules,
-// shipping a requested integration, changing a partner's tier.
+// creating a category, curating the home page's staff picks, finding a refused sign-in in the
+// audit log, editing the routing rules, shipping a requested integration, changing a tier.
 
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
@@ -112,6 +112,7 @@ describe('console tour', { timeout: 600_000 }, () => {
       ['/admin/catalog', 'Categories & collections'],
       ['/admin/routing', 'Lead routing'],
       ['/admin/demand', 'Demand board'],
+      ['/admin/audit', 'Audit log'],
     ]) {
       const { page, problems } = await openAs(admin, DEMO.admin, path);
       await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
@@ -124,10 +125,10 @@ describe('console tour', { timeout: 600_000 }, () => {
   test('an admin curates the catalogue: a category, and a staff pick that the home page shows', T, async () => {
     const { page, problems } = await openAs(admin, DEMO.admin, '/admin/catalog');
     await page.getByText('Add a category').click();
-    await page.getByLabel('Address').fill(`payroll-${stamp}`);
+    await page.getByLabel('Address', { exact: true }).fill(`payroll-${stamp}`);
     await page.getByLabel('Name', { exact: true }).last().fill(`Payroll ${stamp}`);
     await page.getByRole('button', { name: 'Add category' }).click();
-    await page.locator(`input[value="Payroll ${stamp}"]`).waitFor();
+    await page.getByText(`/payroll-${stamp} · 0 listings`).waitFor();
     const categories = await apiGet('/api/v1/categories?limit=100');
     assert.ok(categories.items.some((c) => c.slug === `payroll-${stamp}`));
 
@@ -142,6 +143,23 @@ describe('console tour', { timeout: 600_000 }, () => {
       const featured = html.slice(html.indexOf('Staff picks'), html.indexOf('Popular integrations'));
       return featured.includes('/integrations/tidewater-duplicate-guard');
     });
+    assert.deepEqual(apiProblems(problems), []);
+    await page.close();
+  });
+
+  test('a refused sign-in is in the audit log, found by its action', T, async () => {
+    const email = `intruder-${stamp}@example.com`;
+    const refused = await fetch(`${BASE_URL}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: 'not the password' }),
+    });
+    assert.equal(refused.status, 401);
+    const { page, problems } = await openAs(admin, DEMO.admin, '/admin/audit');
+    await page.getByLabel('Action').selectOption('sign_in_failed');
+    const row = page.getByRole('row').filter({ hasText: email });
+    await row.waitFor();
+    assert.match(await row.textContent(), /Sign in failed/);
     assert.deepEqual(apiProblems(problems), []);
     await page.close();
   });

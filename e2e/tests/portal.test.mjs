@@ -223,7 +223,8 @@ describe('partner portal and admin console', { timeout: 600_000 }, () => {
     const card = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: company }) });
     await card.waitFor();
     const timer = card.getByRole('timer');
-    assert.match(await timer.textContent(), /^Answer within \d+ h \d+ min$/);
+    // The SLA is whatever the routing rules say (another test may have changed it).
+    assert.match(await timer.textContent(), /^Answer within (\d+ days? )?\d+ h( \d+ min)?$/);
     await page.screenshot({ path: `${ARTIFACTS}/leads.png`, fullPage: true });
     await card.getByRole('button', { name: 'Accept' }).click();
     await card.getByText('Accepted', { exact: true }).waitFor();
