@@ -263,8 +263,19 @@ async fn security_headers(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    // Behind TLS (the configured public origin is https), browsers are told to use https only.
+    let behind_tls = req
+        .app_data::<web::Data<AppState>>()
+        .and_then(|state| state.settings.public_url.as_deref())
+        .is_some_and(|url| url.starts_with("https://"));
     let mut res = next.call(req).await?;
     let h = res.headers_mut();
+    if behind_tls {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

@@ -119,6 +119,22 @@ async fn unknown_pages_are_html_404s_and_responses_carry_security_headers() {
     assert!(res.text().await.unwrap().contains("Page not found"));
     let res = app.get("/../../etc/passwd", None).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    // Not served over TLS: no HSTS (it would pin browsers to https on a plain-http host).
+    let res = app.get("/healthz", None).await;
+    assert!(res.headers().get("strict-transport-security").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_tls_every_response_asks_for_https_only() {
+    let app = TestApp::spawn_with(|s| s.public_url = Some("https://market.example".into())).await;
+    for path in ["/healthz", "/", "/api/v1/categories", "/no/such/page"] {
+        let res = app.get(path, None).await;
+        assert_eq!(
+            res.headers()["strict-transport-security"],
+            "max-age=31536000; includeSubDomains",
+            "{path}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
