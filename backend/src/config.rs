@@ -66,6 +66,9 @@ pub struct Settings {
     /// The site's public origin (`https://market.example.com`) for canonical links and the
     /// sitemap. Unset: the origin each request came to.
     pub public_url: Option<String>,
+    /// Origins allowed to call the API from a browser on another site
+    /// (`https://app.partner.example`); empty: the API is same-origin only.
+    pub cors_origins: Vec<String>,
     /// URLs per sitemap file; past it, `/sitemap.xml` is an index (the protocol's limit).
     pub sitemap_urls_per_file: u64,
     /// Test hook: crash the search worker at a point (`before-commit`, `after-commit`).
@@ -98,6 +101,7 @@ impl Default for Settings {
             leads_per_address_per_hour: 20,
             webhook_key: None,
             public_url: None,
+            cors_origins: Vec::new(),
             sitemap_urls_per_file: 50_000,
             webhooks_allow_private: false,
             webhook_workers: 1,
@@ -133,6 +137,7 @@ struct FileSettings {
     leads_per_address_per_hour: Option<u64>,
     webhook_key: Option<String>,
     public_url: Option<String>,
+    cors_origins: Option<Vec<String>>,
     webhooks_allow_private: Option<bool>,
     webhook_workers: Option<usize>,
 }
@@ -228,6 +233,9 @@ impl Settings {
         if let Some(v) = env("MERCATO_PUBLIC_URL").filter(|v| !v.is_empty()) {
             s.public_url = Some(v);
         }
+        if let Some(v) = env("MERCATO_CORS_ORIGINS") {
+            s.cors_origins = origins(v.split(','));
+        }
         if let Some(v) = env("MERCATO_WEBHOOK_KEY").filter(|v| !v.is_empty()) {
             s.webhook_key = Some(SecretString::from(v));
         }
@@ -322,6 +330,9 @@ impl Settings {
         if let Some(v) = f.public_url {
             self.public_url = Some(v);
         }
+        if let Some(v) = f.cors_origins {
+            self.cors_origins = origins(v.iter().map(String::as_str));
+        }
         if let Some(v) = f.webhook_key {
             self.webhook_key = Some(SecretString::from(v));
         }
@@ -353,6 +364,14 @@ impl Settings {
     }
 }
 
+/// Origins as browsers send them in `Origin`: trimmed, without a trailing slash, blanks dropped.
+fn origins<'a>(values: impl Iterator<Item = &'a str>) -> Vec<String> {
+    values
+        .map(|o| o.trim().trim_end_matches('/').to_string())
+        .filter(|o| !o.is_empty())
+        .collect()
+}
+
 fn parse_env<T: std::str::FromStr>(name: &str, value: &str) -> anyhow::Result<T>
 where
     T::Err: std::fmt::Display,
@@ -374,6 +393,31 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn cors_origins_come_as_browsers_send_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("mercato.toml");
+        std::fs::write(&file, "cors_origins = [\"https://file.example/\"]\n").unwrap();
+        let overrides = Overrides {
+            config_file: Some(file),
+            ..Default::default()
+        };
+        let from_file = Settings::load_from(&overrides, env(&[])).unwrap();
+        assert_eq!(from_file.cors_origins, vec!["https://file.example"]);
+        let from_env = Settings::load_from(
+            &overrides,
+            env(&[(
+                "MERCATO_CORS_ORIGINS",
+                " https://a.example/, https://b.example:8443 ,",
+            )]),
+        )
+        .unwrap();
+        assert_eq!(
+            from_env.cors_origins,
+            vec!["https://a.example", "https://b.example:8443"]
+        );
     }
 
     #[test]

@@ -5,11 +5,12 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use actix_web::body::MessageBody;
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::Method;
 use actix_web::middleware::{from_fn, Compress, Next};
-use actix_web::{web, App, HttpServer};
+use actix_web::{web, App, HttpResponse, HttpServer, ResponseError};
 use anyhow::Context;
 use tracing::Instrument;
 
@@ -196,6 +197,7 @@ pub fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
         App::new()
             .app_data(data.clone())
             .wrap(Compress::default())
+            .wrap(from_fn(cors))
             .wrap(from_fn(security_headers))
             .wrap(from_fn(request_context))
             .configure(routes::configure)
@@ -256,6 +258,69 @@ async fn request_context(
         }
         Err(e) => Err(e),
     }
+}
+
+/// Cross-origin access to the API for the configured origins only (`cors_origins`): their
+/// requests get `Access-Control-Allow-Origin` and their preflights are answered here; a
+/// preflight from any other origin is refused, so browsers keep other sites out. Same-origin
+/// requests (the web app) are untouched.
+async fn cors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    if !req.path().starts_with("/api/") {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
+    }
+    let allowed = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+        .filter(|origin| {
+            req.app_data::<web::Data<AppState>>()
+                .is_some_and(|s| s.settings.cors_origins.iter().any(|a| a == origin))
+        })
+        .map(str::to_string);
+    let preflight = req.method() == Method::OPTIONS
+        && req
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    if preflight {
+        let response = match &allowed {
+            Some(origin) => HttpResponse::NoContent()
+                .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.as_str()))
+                .insert_header((
+                    header::ACCESS_CONTROL_ALLOW_METHODS,
+                    "GET, POST, PUT, PATCH, DELETE",
+                ))
+                .insert_header((
+                    header::ACCESS_CONTROL_ALLOW_HEADERS,
+                    "authorization, content-type, idempotency-key",
+                ))
+                .insert_header((header::ACCESS_CONTROL_MAX_AGE, "600"))
+                .insert_header((header::VARY, "Origin"))
+                .finish(),
+            None => crate::error::ApiError::Forbidden("this origin may not call the API")
+                .error_response(),
+        };
+        let (req, _) = req.into_parts();
+        return Ok(ServiceResponse::new(req, response));
+    }
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    if let Some(origin) = allowed {
+        let h = res.headers_mut();
+        if let Ok(value) = HeaderValue::from_str(&origin) {
+            h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+        }
+        h.insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static("location, retry-after, x-request-id"),
+        );
+        h.append(header::VARY, HeaderValue::from_static("Origin"));
+    }
+    Ok(res)
 }
 
 /// Headers every response carries.

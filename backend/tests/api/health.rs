@@ -186,3 +186,71 @@ async fn request_ids_are_echoed() {
         .unwrap();
     assert_ne!(res.headers()["x-request-id"], "bad id!");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_configured_origins_may_call_the_api_from_other_sites() {
+    let partner_site = "https://app.partner.example";
+    let app = TestApp::spawn_with(|s| s.cors_origins = vec![partner_site.into()]).await;
+    let client = reqwest::Client::new();
+    let preflight = |origin: &'static str| {
+        client
+            .request(reqwest::Method::OPTIONS, app.url("/api/v1/categories"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization, content-type",
+            )
+            .send()
+    };
+
+    let res = preflight(partner_site).await.unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_eq!(res.headers()["access-control-allow-origin"], partner_site);
+    let methods = res.headers()["access-control-allow-methods"]
+        .to_str()
+        .unwrap();
+    assert!(methods.contains("PATCH") && methods.contains("DELETE"));
+    let headers = res.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap();
+    assert!(headers.contains("authorization") && headers.contains("content-type"));
+
+    // Any other site's preflight is refused, with no CORS headers.
+    let res = preflight("https://evil.example").await.unwrap();
+    assert!(res.headers().get("access-control-allow-origin").is_none());
+    expect_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
+
+    // Simple requests: the allowed origin may read the answer, another may not.
+    let res = client
+        .get(app.url("/api/v1/categories"))
+        .header("origin", partner_site)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["access-control-allow-origin"], partner_site);
+    assert!(res.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .contains("retry-after"));
+    let res = client
+        .get(app.url("/api/v1/categories"))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert!(res.headers().get("access-control-allow-origin").is_none());
+
+    // Without configured origins the API is same-origin only.
+    let closed = TestApp::spawn().await;
+    let res = client
+        .request(reqwest::Method::OPTIONS, closed.url("/api/v1/categories"))
+        .header("origin", partner_site)
+        .header("access-control-request-method", "GET")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(res.headers().get("access-control-allow-origin").is_none());
+}
