@@ -8,7 +8,7 @@ use mercato_shared::api::deals::Scorecard;
 
 use super::charts::{Bar, BarChart};
 use super::gate::staff;
-use super::ui::{gated, load, show};
+use super::ui::{gated, load, num, show, text, DataTable};
 use crate::api;
 use crate::pages::listing::thousands;
 
@@ -145,20 +145,7 @@ fn Scorecards(scorecards: Vec<Scorecard>) -> impl IntoView {
             <h2 id="scorecards-title">"Partner scorecards"</h2>
             <p class="muted">"Pipeline sourced through Mercato leads, outcomes, answers to leads within the SLA, and the usage of each partner’s listings."</p>
             <BarChart title="Sourced pipeline".to_string() bars=pipeline tick=money_tick value_name="Pipeline" />
-            <div class="table-wrap">
-                <table class="data-table">
-                    <caption>"Scorecards"</caption>
-                    <thead><tr>
-                        <th scope="col">"Partner"</th>
-                        <th scope="col" class="num">"Pipeline"</th>
-                        <th scope="col" class="num">"Won"</th>
-                        <th scope="col" class="num">"Lost"</th>
-                        <th scope="col" class="num">"Win rate"</th>
-                        <th scope="col" class="num">"Median cycle"</th>
-                        <th scope="col" class="num">"SLA adherence"</th>
-                        <th scope="col" class="num">"MAU"</th>
-                    </tr></thead>
-                    <tbody>
+            <DataTable caption="Scorecards" columns=vec![text("Partner"), num("Pipeline"), num("Won"), num("Lost"), num("Win rate"), num("Median cycle"), num("SLA adherence"), num("MAU")] show_caption=true>
                         {scorecards.into_iter().map(|s| view! {
                             <tr>
                                 <th scope="row">{s.name}</th>
@@ -171,9 +158,7 @@ fn Scorecards(scorecards: Vec<Scorecard>) -> impl IntoView {
                                 <td class="num">{thousands(s.mau)}</td>
                             </tr>
                         }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
+                    </DataTable>
         </section>
     }
 }

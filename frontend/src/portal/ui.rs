@@ -89,6 +89,44 @@ pub fn ConsoleNav(
     }
 }
 
+/// A column of a [`DataTable`]: its heading, and whether it holds numbers (right-aligned).
+#[derive(Debug, Clone, Copy)]
+pub struct Column(pub &'static str, pub bool);
+
+/// Text and number columns, for `DataTable`'s `columns`.
+pub const fn text(heading: &'static str) -> Column {
+    Column(heading, false)
+}
+
+pub const fn num(heading: &'static str) -> Column {
+    Column(heading, true)
+}
+
+/// A table of the consoles: scrolls sideways on narrow screens, named by its caption (read by
+/// screen readers; shown with `show_caption`), its column headings, and `children` as rows.
+#[component]
+pub fn DataTable(
+    caption: &'static str,
+    columns: Vec<Column>,
+    #[prop(optional)] show_caption: bool,
+    #[prop(default = "data-table")] class: &'static str,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table class=class>
+                <caption class:visually-hidden=!show_caption>{caption}</caption>
+                <thead><tr>
+                    {columns.into_iter().map(|Column(heading, numeric)| view! {
+                        <th scope="col" class:num=numeric>{heading}</th>
+                    }).collect_view()}
+                </tr></thead>
+                <tbody>{children()}</tbody>
+            </table>
+        </div>
+    }
+}
+
 /// A status as a labelled chip ("In review"); the words carry the meaning, the colour only
 /// repeats it.
 #[component]

@@ -7,7 +7,7 @@ use mercato_shared::api::audit::{AuditAction, AuditEntry};
 use mercato_shared::api::Page;
 
 use crate::api::{self, seg};
-use crate::portal::ui::{humanize, load, show, when};
+use crate::portal::ui::{humanize, load, show, text, when, DataTable};
 
 const PAGE: u32 = 50;
 
@@ -78,14 +78,7 @@ pub fn Audit() -> impl IntoView {
                 view! { <p class="empty">"Nothing recorded for this filter."</p> }.into_any()
             } else {
                 view! {
-                    <div class="table-wrap">
-                        <table class="data-table">
-                            <caption class="visually-hidden">"Audit log entries"</caption>
-                            <thead><tr>
-                                <th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"Action"</th>
-                                <th scope="col">"Subject"</th><th scope="col">"Details"</th><th scope="col">"From"</th>
-                            </tr></thead>
-                            <tbody>
+                    <DataTable caption="Audit log entries" columns=vec![text("When"), text("Who"), text("Action"), text("Subject"), text("Details"), text("From")]>
                                 {page.items.into_iter().map(|e| {
                                     let details = if e.details.is_null() || e.details == serde_json::json!({}) {
                                         String::new()
@@ -103,9 +96,7 @@ pub fn Audit() -> impl IntoView {
                                         </tr>
                                     }
                                 }).collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
+                            </DataTable>
                 }
                 .into_any()
             };

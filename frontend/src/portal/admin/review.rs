@@ -10,7 +10,7 @@ use mercato_shared::api::listings::{
 
 use super::diff::{self, Line};
 use crate::api::{self, seg, ApiError};
-use crate::portal::ui::{humanize, load, show, when, Chip};
+use crate::portal::ui::{humanize, load, show, text, when, Chip, DataTable};
 
 #[component]
 pub fn Queue() -> impl IntoView {
@@ -25,11 +25,7 @@ pub fn Queue() -> impl IntoView {
                 return view! { <p class="empty">"Nothing waits for review."</p> }.into_any();
             }
             view! {
-                <div class="table-wrap">
-                    <table class="data-table">
-                        <caption class="visually-hidden">"Submissions waiting for review"</caption>
-                        <thead><tr><th scope="col">"Listing"</th><th scope="col">"Partner"</th><th scope="col">"Kind"</th><th scope="col">"Submitted"</th></tr></thead>
-                        <tbody>
+                <DataTable caption="Submissions waiting for review" columns=vec![text("Listing"), text("Partner"), text("Kind"), text("Submitted")]>
                             {items.into_iter().map(|i| view! {
                                 <tr>
                                     <th scope="row"><a href=format!("/admin/review/{}", i.listing_slug)>{i.listing_name}</a></th>
@@ -41,9 +37,7 @@ pub fn Queue() -> impl IntoView {
                                     <td>{when(&i.submitted_at)}</td>
                                 </tr>
                             }).collect_view()}
-                        </tbody>
-                    </table>
-                </div>
+                        </DataTable>
             }
             .into_any()
         })}
@@ -163,13 +157,7 @@ fn Submission(m: ManagedListing) -> impl IntoView {
         </header>
         <section class="console-section" aria-labelledby="changes-title">
             <h2 id="changes-title">"Changes"</h2>
-            <div class="table-wrap">
-                <table class="data-table diff-table">
-                    <caption class="visually-hidden">"Fields, published against proposed"</caption>
-                    <thead><tr><th scope="col">"Field"</th><th scope="col">"Published"</th><th scope="col">"Proposed"</th><th scope="col">"Change"</th></tr></thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </div>
+            <DataTable caption="Fields, published against proposed" columns=vec![text("Field"), text("Published"), text("Proposed"), text("Change")] class="data-table diff-table">{rows}</DataTable>
             <h3>"Description"</h3>
             <ol class="diff" role="list" aria-label="Description, line by line">{description}</ol>
         </section>

@@ -8,7 +8,7 @@ use mercato_shared::api::deals::{CloseDeal, DealRegistration, DealStatus};
 use crate::api::{self, seg, ApiError};
 use crate::islands::{start_submit, Failure, FormProblem, TextField};
 use crate::portal::analytics::money;
-use crate::portal::ui::{load, show, Chip};
+use crate::portal::ui::{load, num, show, text, Chip, DataTable};
 
 #[component]
 pub fn Deals(partner: String) -> impl IntoView {
@@ -35,17 +35,7 @@ pub fn Deals(partner: String) -> impl IntoView {
                 return view! { <p class="empty">"No registrations yet."</p> }.into_any();
             }
             view! {
-                <div class="table-wrap">
-                    <table class="data-table">
-                        <caption class="visually-hidden">"Deal registrations"</caption>
-                        <thead><tr>
-                            <th scope="col">"Account"</th>
-                            <th scope="col" class="num">"Value"</th>
-                            <th scope="col">"Expected close"</th>
-                            <th scope="col">"Status"</th>
-                            <th scope="col">"Close"</th>
-                        </tr></thead>
-                        <tbody>
+                <DataTable caption="Deal registrations" columns=vec![text("Account"), num("Value"), text("Expected close"), text("Status"), text("Close")]>
                             {deals.into_iter().map(|d| {
                                 let open = matches!(d.status, DealStatus::Active | DealStatus::Conflict);
                                 let path = format!("{}/{}/close", base(), d.id);
@@ -60,9 +50,7 @@ pub fn Deals(partner: String) -> impl IntoView {
                                     </tr>
                                 }
                             }).collect_view()}
-                        </tbody>
-                    </table>
-                </div>
+                        </DataTable>
             }
             .into_any()
         })}

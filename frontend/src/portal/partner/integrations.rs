@@ -13,7 +13,7 @@ use mercato_shared::api::Page;
 
 use crate::api::{self, seg, ApiError};
 use crate::islands::{start_submit, Failure, FormProblem, TextField};
-use crate::portal::ui::{load, show, when, Chip};
+use crate::portal::ui::{load, show, text, when, Chip, DataTable};
 
 /// A secret the API shows only once, with the warning that goes with it.
 #[component]
@@ -97,14 +97,7 @@ pub fn ApiKeys(partner: String) -> impl IntoView {
                 return view! { <p class="empty">"No keys yet."</p> }.into_any();
             }
             view! {
-                <div class="table-wrap">
-                    <table class="data-table">
-                        <caption class="visually-hidden">"API keys"</caption>
-                        <thead><tr>
-                            <th scope="col">"Name"</th><th scope="col">"Key"</th><th scope="col">"Created"</th>
-                            <th scope="col">"Last used"</th><th scope="col">"Status"</th>
-                        </tr></thead>
-                        <tbody>
+                <DataTable caption="API keys" columns=vec![text("Name"), text("Key"), text("Created"), text("Last used"), text("Status")]>
                             {keys.into_iter().map(|k| {
                                 let id = k.id;
                                 let name = k.name.clone();
@@ -127,9 +120,7 @@ pub fn ApiKeys(partner: String) -> impl IntoView {
                                     </tr>
                                 }
                             }).collect_view()}
-                        </tbody>
-                    </table>
-                </div>
+                        </DataTable>
             }
             .into_any()
         })}

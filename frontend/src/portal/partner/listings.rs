@@ -6,7 +6,7 @@ use mercato_shared::api::Page;
 
 use crate::api::{self, seg};
 use crate::pages::listing::thousands;
-use crate::portal::ui::{load, show, Chip};
+use crate::portal::ui::{load, num, show, text, Chip, DataTable};
 
 #[component]
 pub fn Listings(partner: String) -> impl IntoView {
@@ -33,17 +33,7 @@ pub fn Listings(partner: String) -> impl IntoView {
                 .into_any();
             }
             view! {
-                <div class="table-wrap">
-                    <table class="data-table">
-                        <caption class="visually-hidden">"Your listings"</caption>
-                        <thead><tr>
-                            <th scope="col">"Listing"</th>
-                            <th scope="col">"Status"</th>
-                            <th scope="col" class="num">"Active installs"</th>
-                            <th scope="col" class="num">"Rating"</th>
-                            <th scope="col">"Actions"</th>
-                        </tr></thead>
-                        <tbody>
+                <DataTable caption="Your listings" columns=vec![text("Listing"), text("Status"), num("Active installs"), num("Rating"), text("Actions")]>
                             {page.items.into_iter().map(|l| {
                                 let edit = format!("{base}/listings/{}", l.slug);
                                 let stats = format!("{edit}/analytics");
@@ -69,9 +59,7 @@ pub fn Listings(partner: String) -> impl IntoView {
                                     </tr>
                                 }
                             }).collect_view()}
-                        </tbody>
-                    </table>
-                </div>
+                        </DataTable>
             }
             .into_any()
         })}

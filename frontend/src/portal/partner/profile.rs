@@ -11,7 +11,7 @@ use mercato_shared::api::partners::{
 
 use crate::api::{self, seg, ApiError};
 use crate::islands::{start_submit, Failure, FormProblem, TextField};
-use crate::portal::ui::{humanize, load, show, when, Chip};
+use crate::portal::ui::{humanize, load, show, text, when, Chip, DataTable};
 
 #[component]
 pub fn Profile(partner: String) -> impl IntoView {
@@ -190,11 +190,7 @@ fn Members(members: Vec<Member>, base: String, changed: Callback<()>) -> impl In
         <section class="panel" aria-labelledby="members-title">
             <h2 class="panel__title" id="members-title">"Members"</h2>
             {move || row_failure.get().map(|e| view! { <p class="form-problem" role="alert">{e.to_string()}</p> })}
-            <div class="table-wrap">
-                <table class="data-table">
-                    <caption class="visually-hidden">"Members"</caption>
-                    <thead><tr><th scope="col">"Member"</th><th scope="col">"Role"</th><th scope="col">"Added"</th><th scope="col">"Remove"</th></tr></thead>
-                    <tbody>
+            <DataTable caption="Members" columns=vec![text("Member"), text("Role"), text("Added"), text("Remove")]>
                         {members.into_iter().map(|m| {
                             let user = m.user_id;
                             let label = format!("Role of {}", m.display_name);
@@ -218,9 +214,7 @@ fn Members(members: Vec<Member>, base: String, changed: Callback<()>) -> impl In
                                 </tr>
                             }
                         }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
+                    </DataTable>
             <form class="form-inline" on:submit=invite novalidate>
                 <FormProblem failure fields=&["email", "role"] />
                 <TextField id="member-email" name="email" label="Add a member by email" kind="email" value=email failure
