@@ -69,6 +69,8 @@ pub struct Settings {
     /// Origins allowed to call the API from a browser on another site
     /// (`https://app.partner.example`); empty: the API is same-origin only.
     pub cors_origins: Vec<String>,
+    /// Single sign-on providers (OpenID Connect by issuer, GitHub); see `sso`.
+    pub sso_providers: Vec<SsoProviderSettings>,
     /// URLs per sitemap file; past it, `/sitemap.xml` is an index (the protocol's limit).
     pub sitemap_urls_per_file: u64,
     /// Test hook: crash the search worker at a point (`before-commit`, `after-commit`).
@@ -102,6 +104,7 @@ impl Default for Settings {
             webhook_key: None,
             public_url: None,
             cors_origins: Vec::new(),
+            sso_providers: Vec::new(),
             sitemap_urls_per_file: 50_000,
             webhooks_allow_private: false,
             webhook_workers: 1,
@@ -138,8 +141,69 @@ struct FileSettings {
     webhook_key: Option<String>,
     public_url: Option<String>,
     cors_origins: Option<Vec<String>>,
+    sso_providers: Option<Vec<SsoProviderFile>>,
     webhooks_allow_private: Option<bool>,
     webhook_workers: Option<usize>,
+}
+
+/// How a single sign-on provider signs people in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SsoKind {
+    /// OpenID Connect: endpoints and keys come from the issuer's discovery document.
+    #[default]
+    Oidc,
+    /// GitHub OAuth apps (GitHub Enterprise with the three URLs set).
+    Github,
+}
+
+/// One provider: `[[sso_providers]]` in the file, or `MERCATO_OIDC_*` / `MERCATO_GITHUB_*`.
+#[derive(Debug, Clone)]
+pub struct SsoProviderSettings {
+    /// In paths and stored identities; lower-case letters, digits and `-`.
+    pub id: String,
+    /// For buttons ("Continue with …").
+    pub name: String,
+    pub kind: SsoKind,
+    /// OpenID Connect: the issuer URL (`https://login.example.com/realms/x`).
+    pub issuer: Option<String>,
+    pub client_id: String,
+    pub client_secret: Option<SecretString>,
+    /// GitHub: authorization page, token endpoint and API base (github.com's by default).
+    pub authorize_url: Option<String>,
+    pub token_url: Option<String>,
+    pub api_url: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SsoProviderFile {
+    id: String,
+    name: String,
+    #[serde(default)]
+    kind: SsoKind,
+    issuer: Option<String>,
+    client_id: String,
+    client_secret: Option<String>,
+    authorize_url: Option<String>,
+    token_url: Option<String>,
+    api_url: Option<String>,
+}
+
+impl From<SsoProviderFile> for SsoProviderSettings {
+    fn from(f: SsoProviderFile) -> Self {
+        SsoProviderSettings {
+            id: f.id,
+            name: f.name,
+            kind: f.kind,
+            issuer: f.issuer,
+            client_id: f.client_id,
+            client_secret: f.client_secret.map(SecretString::from),
+            authorize_url: f.authorize_url,
+            token_url: f.token_url,
+            api_url: f.api_url,
+        }
+    }
 }
 
 /// Overrides from the command line (already merged with their environment variables by clap).
@@ -235,6 +299,37 @@ impl Settings {
         }
         if let Some(v) = env("MERCATO_CORS_ORIGINS") {
             s.cors_origins = origins(v.split(','));
+        }
+        if let (Some(issuer), Some(client_id)) = (
+            env("MERCATO_OIDC_ISSUER").filter(|v| !v.is_empty()),
+            env("MERCATO_OIDC_CLIENT_ID").filter(|v| !v.is_empty()),
+        ) {
+            s.sso_providers.retain(|p| p.id != "oidc");
+            s.sso_providers.push(SsoProviderSettings {
+                id: "oidc".into(),
+                name: env("MERCATO_OIDC_NAME").unwrap_or_else(|| "single sign-on".into()),
+                kind: SsoKind::Oidc,
+                issuer: Some(issuer),
+                client_id,
+                client_secret: env("MERCATO_OIDC_CLIENT_SECRET").map(SecretString::from),
+                authorize_url: None,
+                token_url: None,
+                api_url: None,
+            });
+        }
+        if let Some(client_id) = env("MERCATO_GITHUB_CLIENT_ID").filter(|v| !v.is_empty()) {
+            s.sso_providers.retain(|p| p.id != "github");
+            s.sso_providers.push(SsoProviderSettings {
+                id: "github".into(),
+                name: "GitHub".into(),
+                kind: SsoKind::Github,
+                issuer: None,
+                client_id,
+                client_secret: env("MERCATO_GITHUB_CLIENT_SECRET").map(SecretString::from),
+                authorize_url: None,
+                token_url: None,
+                api_url: None,
+            });
         }
         if let Some(v) = env("MERCATO_WEBHOOK_KEY").filter(|v| !v.is_empty()) {
             s.webhook_key = Some(SecretString::from(v));
@@ -333,6 +428,9 @@ impl Settings {
         if let Some(v) = f.cors_origins {
             self.cors_origins = origins(v.iter().map(String::as_str));
         }
+        if let Some(v) = f.sso_providers {
+            self.sso_providers = v.into_iter().map(SsoProviderSettings::from).collect();
+        }
         if let Some(v) = f.webhook_key {
             self.webhook_key = Some(SecretString::from(v));
         }
@@ -355,6 +453,26 @@ impl Settings {
         if let Some(c) = &self.search_crash {
             if crate::search::worker::CrashPoint::parse(c).is_none() {
                 bail!("MERCATO_TEST_CRASH_SEARCH_WORKER must be before-commit or after-commit");
+            }
+        }
+        let mut ids = std::collections::HashSet::new();
+        for p in &self.sso_providers {
+            let id_ok = !p.id.is_empty()
+                && p.id.len() <= 64
+                && p.id
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            if !id_ok {
+                bail!(
+                    "sso provider id {:?} must be lower-case letters, digits and -",
+                    p.id
+                );
+            }
+            if !ids.insert(p.id.as_str()) {
+                bail!("sso provider id {:?} is used twice", p.id);
+            }
+            if p.kind == SsoKind::Oidc && p.issuer.is_none() {
+                bail!("sso provider {:?} needs an issuer URL", p.id);
             }
         }
         if self.db_pool_size == 0 {

@@ -22,6 +22,7 @@ pub mod pagination;
 pub mod routes;
 pub mod search;
 pub mod seed;
+pub mod sso;
 pub mod startup;
 pub mod state;
 pub mod store;

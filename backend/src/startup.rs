@@ -43,6 +43,7 @@ impl Application {
         let webhook_secrets = Arc::new(crate::webhooks::secrets::SecretBox::load(&settings)?);
         let usage_folder = crate::usage::UsageFolder::new(db.clone());
         usage_folder.start();
+        let sso = Arc::new(crate::sso::Providers::new(&settings.sso_providers)?);
         let state = AppState {
             settings: Arc::new(settings),
             db,
@@ -54,6 +55,7 @@ impl Application {
             usage_folder,
             usage_directory: Default::default(),
             webhook_secrets,
+            sso,
         };
         let listener = TcpListener::bind(&state.settings.addr)
             .with_context(|| format!("binding {}", state.settings.addr))?;

@@ -62,6 +62,14 @@ pub enum ErrorCode {
     InvalidApiKey,
     /// Too many requests; retry after the time in `Retry-After`.
     RateLimited,
+    /// The account's partner requires its members to sign in with a single sign-on provider.
+    SsoRequired,
+    /// The sign-in identity is linked to another account already.
+    IdentityTaken,
+    /// Removing this would leave the account without a way to sign in.
+    LastSignInMethod,
+    /// The single sign-on code is unknown, used or expired.
+    InvalidSsoCode,
     /// A dependency (the database) is not available.
     ServiceUnavailable,
     /// Something went wrong on the server; the `request_id` identifies it in the logs.
@@ -76,7 +84,7 @@ impl ErrorCode {
             MalformedJson | InvalidQuery => 400,
             Unauthenticated | InvalidToken | InvalidCredentials | InvalidRefreshToken
             | RefreshTokenReused => 401,
-            Forbidden => 403,
+            Forbidden | SsoRequired => 403,
             NotFound | RouteNotFound => 404,
             MethodNotAllowed => 405,
             SlugTaken
@@ -90,8 +98,10 @@ impl ErrorCode {
             | AlreadyReplied
             | AlreadyVoted
             | AlreadyRegistered
-            | LimitReached => 409,
-            InvalidApiKey => 401,
+            | LimitReached
+            | IdentityTaken
+            | LastSignInMethod => 409,
+            InvalidApiKey | InvalidSsoCode => 401,
             PayloadTooLarge => 413,
             UnsupportedMediaType => 415,
             ValidationFailed => 422,
@@ -133,6 +143,10 @@ impl ErrorCode {
             LimitReached => "Limit reached",
             InvalidApiKey => "The API key is invalid or revoked",
             RateLimited => "Too many requests",
+            SsoRequired => "Sign in with your organisation's single sign-on",
+            IdentityTaken => "This identity is linked to another account",
+            LastSignInMethod => "The account needs a way to sign in",
+            InvalidSsoCode => "The sign-in code is invalid or expired",
             ServiceUnavailable => "Service unavailable",
             Internal => "Internal server error",
         }
@@ -169,6 +183,10 @@ impl ErrorCode {
             LimitReached => "limit_reached",
             InvalidApiKey => "invalid_api_key",
             RateLimited => "rate_limited",
+            SsoRequired => "sso_required",
+            IdentityTaken => "identity_taken",
+            LastSignInMethod => "last_sign_in_method",
+            InvalidSsoCode => "invalid_sso_code",
             ServiceUnavailable => "service_unavailable",
             Internal => "internal",
         }
@@ -204,6 +222,10 @@ impl ErrorCode {
         ErrorCode::LimitReached,
         ErrorCode::InvalidApiKey,
         ErrorCode::RateLimited,
+        ErrorCode::SsoRequired,
+        ErrorCode::IdentityTaken,
+        ErrorCode::LastSignInMethod,
+        ErrorCode::InvalidSsoCode,
         ErrorCode::ServiceUnavailable,
         ErrorCode::Internal,
     ];

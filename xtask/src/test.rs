@@ -1,6 +1,7 @@
 //! `cargo xtask test [--no-api] [--no-e2e] [--dev]`: the whole suite.
 //!
-//! 1. tools: the wasm32 target, Chromium and the e2e npm packages (for the end-to-end step);
+//! 1. tools: the wasm32 target, Chromium and the e2e npm packages (for the end-to-end step and
+//!    the single sign-on API tests, which run a real OpenID Connect provider from them);
 //! 2. the workspace's tests with cargo-nextest on SQLite (`MERCATO_TEST_DB=sqlite`), then again
 //!    on PostgreSQL when `DATABASE_URL` names one (`MERCATO_TEST_DB=postgres`);
 //! 3. end-to-end: the real server on a fresh data directory, driven by headless Chromium.
@@ -175,6 +176,8 @@ pub const API_TEST_PACKAGES: [&str; 1] = ["--workspace"];
 
 /// The workspace's unit and integration tests.
 fn api_tests(database: &str) -> Result<()> {
+    // The single sign-on tests run a real OpenID Connect provider from the e2e packages.
+    tools::ensure_e2e_packages()?;
     let nextest_installed = which("cargo-nextest").is_some()
         || Cmd::cargo().args(["nextest", "--version"]).read().is_ok();
     let cmd = if nextest_installed {

@@ -20,7 +20,7 @@ use crate::store;
 use crate::store::audit::{self, Actor, Subject};
 use crate::views;
 
-async fn token_response(
+pub(crate) async fn token_response(
     state: &AppState,
     user: &users::Model,
     issued: sessions::IssuedTokens,
@@ -145,6 +145,19 @@ pub async fn login(
         return Err(ApiError::InvalidCredentials);
     }
     let user = user.ok_or(ApiError::InvalidCredentials)?;
+    if let Some(required) =
+        crate::sso::requirement::for_account(&state.db.read, user.id, &user.email).await?
+    {
+        audit::record(
+            &state.db.write,
+            Actor::at(Some(user.id), &ip),
+            AuditAction::SignInFailed,
+            Subject::User(user.id),
+            serde_json::json!({ "reason": "sso_required", "provider": required.provider }),
+        )
+        .await?;
+        return Err(super::sso::sso_required(&state, &required));
+    }
     let txn = state.db.write.begin().await?;
     let issued = sessions::start(&txn, &state.tokens, user.id).await?;
     audit::record(

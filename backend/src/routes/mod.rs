@@ -21,6 +21,7 @@ pub mod respond;
 pub mod review;
 pub mod reviews;
 pub mod search;
+pub mod sso;
 pub mod usage;
 pub mod web_app;
 pub mod webhooks;
@@ -66,6 +67,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(resource("/auth/refresh").route(post().to(auth::refresh)))
                 .service(resource("/auth/logout").route(post().to(auth::logout)))
                 .service(resource("/me").route(get().to(auth::me)))
+                // single sign-on
+                .service(resource("/auth/sso").route(get().to(sso::providers)))
+                .service(resource("/auth/sso/exchange").route(post().to(sso::exchange)))
+                .service(resource("/auth/sso/{provider}/start").route(post().to(sso::start)))
+                .service(resource("/auth/sso/{provider}/callback").route(get().to(sso::callback)))
+                .service(resource("/me/identities").route(get().to(sso::identities)))
+                .service(resource("/me/identities/{id}").route(delete().to(sso::unlink)))
                 // partners
                 .service(
                     resource("/partners")
@@ -76,6 +84,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     resource("/partners/{slug}")
                         .route(get().to(partners::get))
                         .route(patch().to(partners::update)),
+                )
+                .service(
+                    resource("/partners/{slug}/sso")
+                        .route(get().to(sso::partner_get))
+                        .route(put().to(sso::partner_put))
+                        .route(delete().to(sso::partner_delete)),
                 )
                 .service(resource("/partners/{slug}/approve").route(post().to(partners::approve)))
                 .service(resource("/partners/{slug}/suspend").route(post().to(partners::suspend)))

@@ -47,13 +47,23 @@ impl SecretBox {
 
     /// `v1.` + base64(nonce ‖ ciphertext ‖ tag); a fresh random nonce each time.
     pub fn seal(&self, plaintext: &str) -> String {
+        self.seal_for(AAD, plaintext)
+    }
+
+    pub fn open(&self, sealed: &str) -> anyhow::Result<String> {
+        self.open_for(AAD, sealed)
+    }
+
+    /// Seals for another use (`purpose` is bound to the ciphertext: a value sealed for one
+    /// purpose does not open for another).
+    pub fn seal_for(&self, purpose: &[u8], plaintext: &str) -> String {
         let mut nonce = [0u8; NONCE_LEN];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
         let mut data = plaintext.as_bytes().to_vec();
         self.key
             .seal_in_place_append_tag(
                 Nonce::assume_unique_for_key(nonce),
-                Aad::from(AAD),
+                Aad::from(purpose),
                 &mut data,
             )
             .expect("sealing cannot fail for small inputs");
@@ -62,7 +72,7 @@ impl SecretBox {
         format!("{PREFIX}{}", STANDARD.encode(out))
     }
 
-    pub fn open(&self, sealed: &str) -> anyhow::Result<String> {
+    pub fn open_for(&self, purpose: &[u8], sealed: &str) -> anyhow::Result<String> {
         let raw = sealed
             .strip_prefix(PREFIX)
             .context("unknown sealing version")?;
@@ -74,7 +84,7 @@ impl SecretBox {
         let nonce = Nonce::try_assume_unique_for_key(&raw).context("nonce")?;
         let plain = self
             .key
-            .open_in_place(nonce, Aad::from(AAD), &mut data)
+            .open_in_place(nonce, Aad::from(purpose), &mut data)
             .ok()
             .context("the secret does not open with this server's webhook key")?;
         Ok(String::from_utf8(plain.to_vec())?)

@@ -21,5 +21,6 @@ mod pages;
 mod partners;
 mod review;
 mod search;
+mod sso;
 mod usage;
 mod webhooks;

@@ -12,6 +12,15 @@ str_enum!(
         SignIn = "sign_in",
         /// A sign-in was refused (no actor; the subject is the email as typed, when it is one).
         SignInFailed = "sign_in_failed",
+        /// An account signed in through a single sign-on provider (`provider` in the details).
+        SsoSignIn = "sso_sign_in",
+        /// A single sign-on came back refused (`provider` and `reason` in the details).
+        SsoSignInFailed = "sso_sign_in_failed",
+        /// A provider identity was linked to an account.
+        IdentityLinked = "identity_linked",
+        IdentityUnlinked = "identity_unlinked",
+        /// A partner's single sign-on requirement was set or lifted.
+        PartnerSsoChanged = "partner_sso_changed",
         /// An account was created.
         Registered = "registered",
         /// A session ended.

@@ -11,6 +11,7 @@ pub mod listings;
 pub mod partners;
 pub mod reviews;
 pub mod search;
+pub mod sso;
 pub mod usage;
 pub mod webhooks;
 pub mod workspaces;
