@@ -40,6 +40,8 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// Largest JSON body any route accepts.
     pub max_body_bytes: usize,
+    /// Largest total size of a request's header names and values.
+    pub max_header_bytes: usize,
     /// Connections in the database pool (readers, for SQLite).
     pub db_pool_size: u32,
     /// How long a cached public response may be served (0 disables the cache); see `cache.rs`.
@@ -53,6 +55,8 @@ pub struct Settings {
     pub meilisearch_index: String,
     /// Whether `serve` keeps the search index up to date (one process per index must).
     pub search_worker: bool,
+    /// Requests per minute per client address, account and API key (0: no limit).
+    pub rate_limits: crate::rate_limit::Limits,
     /// Leads one client address may submit per hour (abuse control).
     pub leads_per_address_per_hour: u64,
     /// Base64 of the 32-byte key that seals webhook signing secrets. Unset: a key generated
@@ -93,6 +97,7 @@ impl Default for Settings {
             log_filter: "info".into(),
             workers: None,
             max_body_bytes: 256 * 1024,
+            max_header_bytes: 16 * 1024,
             db_pool_size: 4,
             public_cache_ttl: Duration::from_secs(60),
             public_cache_capacity: 50_000,
@@ -101,6 +106,11 @@ impl Default for Settings {
             meilisearch_index: "listings".into(),
             search_worker: true,
             leads_per_address_per_hour: 20,
+            rate_limits: crate::rate_limit::Limits {
+                per_address: 1200,
+                per_account: 600,
+                per_api_key: 3000,
+            },
             webhook_key: None,
             public_url: None,
             cors_origins: Vec::new(),
@@ -130,6 +140,7 @@ struct FileSettings {
     log: Option<String>,
     workers: Option<usize>,
     max_body_bytes: Option<usize>,
+    max_header_bytes: Option<usize>,
     db_pool_size: Option<u32>,
     public_cache_ttl_secs: Option<u64>,
     public_cache_capacity: Option<usize>,
@@ -138,6 +149,9 @@ struct FileSettings {
     meilisearch_index: Option<String>,
     search_worker: Option<bool>,
     leads_per_address_per_hour: Option<u64>,
+    rate_limit_per_address: Option<u32>,
+    rate_limit_per_account: Option<u32>,
+    rate_limit_per_api_key: Option<u32>,
     webhook_key: Option<String>,
     public_url: Option<String>,
     cors_origins: Option<Vec<String>>,
@@ -273,6 +287,9 @@ impl Settings {
         if let Some(v) = env("MERCATO_MAX_BODY_BYTES") {
             s.max_body_bytes = parse_env("MERCATO_MAX_BODY_BYTES", &v)?;
         }
+        if let Some(v) = env("MERCATO_MAX_HEADER_BYTES") {
+            s.max_header_bytes = parse_env("MERCATO_MAX_HEADER_BYTES", &v)?;
+        }
         if let Some(v) = env("MERCATO_DB_POOL_SIZE") {
             s.db_pool_size = parse_env("MERCATO_DB_POOL_SIZE", &v)?;
         }
@@ -293,6 +310,15 @@ impl Settings {
         }
         if let Some(v) = env("MERCATO_LEADS_PER_ADDRESS_PER_HOUR") {
             s.leads_per_address_per_hour = parse_env("MERCATO_LEADS_PER_ADDRESS_PER_HOUR", &v)?;
+        }
+        if let Some(v) = env("MERCATO_RATE_LIMIT_PER_ADDRESS") {
+            s.rate_limits.per_address = parse_env("MERCATO_RATE_LIMIT_PER_ADDRESS", &v)?;
+        }
+        if let Some(v) = env("MERCATO_RATE_LIMIT_PER_ACCOUNT") {
+            s.rate_limits.per_account = parse_env("MERCATO_RATE_LIMIT_PER_ACCOUNT", &v)?;
+        }
+        if let Some(v) = env("MERCATO_RATE_LIMIT_PER_API_KEY") {
+            s.rate_limits.per_api_key = parse_env("MERCATO_RATE_LIMIT_PER_API_KEY", &v)?;
         }
         if let Some(v) = env("MERCATO_PUBLIC_URL").filter(|v| !v.is_empty()) {
             s.public_url = Some(v);
@@ -398,6 +424,9 @@ impl Settings {
         if let Some(v) = f.max_body_bytes {
             self.max_body_bytes = v;
         }
+        if let Some(v) = f.max_header_bytes {
+            self.max_header_bytes = v;
+        }
         if let Some(v) = f.db_pool_size {
             self.db_pool_size = v;
         }
@@ -418,6 +447,15 @@ impl Settings {
         }
         if let Some(v) = f.leads_per_address_per_hour {
             self.leads_per_address_per_hour = v;
+        }
+        if let Some(v) = f.rate_limit_per_address {
+            self.rate_limits.per_address = v;
+        }
+        if let Some(v) = f.rate_limit_per_account {
+            self.rate_limits.per_account = v;
+        }
+        if let Some(v) = f.rate_limit_per_api_key {
+            self.rate_limits.per_api_key = v;
         }
         if let Some(v) = f.search_worker {
             self.search_worker = v;

@@ -24,6 +24,8 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("payload larger than {0} bytes")]
     PayloadTooLarge(usize),
+    #[error("headers larger than {0} bytes")]
+    HeadersTooLarge(usize),
     #[error("authentication required")]
     Unauthenticated,
     #[error("invalid access token")]
@@ -38,6 +40,12 @@ pub enum ApiError {
     InvalidApiKey,
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
+    /// Too many requests (429 `rate_limited` with `Retry-After`).
+    #[error("rate limited: {detail}")]
+    RateLimited {
+        detail: String,
+        retry_after_secs: u64,
+    },
     /// The named kind of resource does not exist (or is not visible to the caller).
     #[error("{0} not found")]
     NotFound(&'static str),
@@ -94,10 +102,11 @@ impl ApiError {
 
     /// Too many `what` from this `source` in the last hour (429 `rate_limited`).
     pub fn rate_limited(what: &str, source: &str) -> Self {
-        ApiError::Conflict {
-            code: ErrorCode::RateLimited,
+        ApiError::RateLimited {
             detail: format!("too many {what} from this {source} in the last hour; try again later"),
-            field: None,
+            // The window is an hour and sliding: the oldest counted request leaves it at the
+            // latest then.
+            retry_after_secs: 3600,
         }
     }
 
@@ -109,6 +118,7 @@ impl ApiError {
             InvalidQuery(_) => ErrorCode::InvalidQuery,
             UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
             PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
+            HeadersTooLarge(_) => ErrorCode::HeadersTooLarge,
             Unauthenticated => ErrorCode::Unauthenticated,
             InvalidToken => ErrorCode::InvalidToken,
             InvalidCredentials => ErrorCode::InvalidCredentials,
@@ -116,6 +126,7 @@ impl ApiError {
             RefreshTokenReused => ErrorCode::RefreshTokenReused,
             InvalidApiKey => ErrorCode::InvalidApiKey,
             Forbidden(_) => ErrorCode::Forbidden,
+            RateLimited { .. } => ErrorCode::RateLimited,
             NotFound(_) => ErrorCode::NotFound,
             RouteNotFound(_) => ErrorCode::RouteNotFound,
             MethodNotAllowed => ErrorCode::MethodNotAllowed,
@@ -141,12 +152,19 @@ impl ApiError {
                 Some(format!("the body must be at most {limit} bytes")),
                 vec![],
             ),
+            HeadersTooLarge(limit) => (
+                Some(format!(
+                    "the request headers must be at most {limit} bytes in all"
+                )),
+                vec![],
+            ),
             UnsupportedMediaType => (Some("send the body as application/json".into()), vec![]),
             Unauthenticated => (
                 Some("send an access token as `Authorization: Bearer <token>`".into()),
                 vec![],
             ),
             Forbidden(why) => (Some((*why).to_string()), vec![]),
+            RateLimited { detail, .. } => (Some(detail.clone()), vec![]),
             NotFound(what) => (Some(format!("no such {what}")), vec![]),
             RouteNotFound(path) => (Some(format!("no route matches {path}")), vec![]),
             Conflict { detail, field, .. } => (
@@ -189,7 +207,15 @@ impl ResponseError for ApiError {
             // The cause chain goes to the log; the client gets the request id to quote.
             tracing::error!(error.cause_chain = ?e, error.message = %e, "unexpected error");
         }
-        problem_response(&self.problem())
+        let mut res = problem_response(&self.problem());
+        if let ApiError::RateLimited {
+            retry_after_secs, ..
+        } = self
+        {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+        }
+        res
     }
 }
 

@@ -19,6 +19,7 @@ pub mod openapi;
 pub mod outbound;
 pub mod pages;
 pub mod pagination;
+pub mod rate_limit;
 pub mod routes;
 pub mod search;
 pub mod seed;

@@ -44,6 +44,7 @@ impl Application {
         let usage_folder = crate::usage::UsageFolder::new(db.clone());
         usage_folder.start();
         let sso = Arc::new(crate::sso::Providers::new(&settings.sso_providers)?);
+        let rate_limiter = Arc::new(crate::rate_limit::RateLimiter::new(settings.rate_limits));
         let state = AppState {
             settings: Arc::new(settings),
             db,
@@ -56,6 +57,7 @@ impl Application {
             usage_directory: Default::default(),
             webhook_secrets,
             sso,
+            rate_limiter,
         };
         let listener = TcpListener::bind(&state.settings.addr)
             .with_context(|| format!("binding {}", state.settings.addr))?;
@@ -199,6 +201,7 @@ pub fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
         App::new()
             .app_data(data.clone())
             .wrap(Compress::default())
+            .wrap(from_fn(crate::rate_limit::limit))
             .wrap(from_fn(cors))
             .wrap(from_fn(security_headers))
             .wrap(from_fn(request_context))

@@ -25,6 +25,8 @@ pub struct AppState {
     pub usage_directory: Arc<crate::usage::directory::Directory>,
     /// Seals and opens webhook signing secrets.
     pub webhook_secrets: Arc<crate::webhooks::secrets::SecretBox>,
+    /// Per-address, per-account and per-API-key request limits.
+    pub rate_limiter: Arc<crate::rate_limit::RateLimiter>,
     /// The single sign-on providers.
     pub sso: Arc<crate::sso::Providers>,
 }

@@ -18,6 +18,8 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     /// The body is larger than the route accepts.
     PayloadTooLarge,
+    /// The request's headers are larger than the server accepts.
+    HeadersTooLarge,
     /// No credentials were given for a route that needs them.
     Unauthenticated,
     /// The access token is expired, malformed or not signed by this server.
@@ -103,6 +105,7 @@ impl ErrorCode {
             | LastSignInMethod => 409,
             InvalidApiKey | InvalidSsoCode => 401,
             PayloadTooLarge => 413,
+            HeadersTooLarge => 431,
             UnsupportedMediaType => 415,
             ValidationFailed => 422,
             RateLimited => 429,
@@ -120,6 +123,7 @@ impl ErrorCode {
             InvalidQuery => "The query string is invalid",
             UnsupportedMediaType => "The request body must be JSON",
             PayloadTooLarge => "The request body is too large",
+            HeadersTooLarge => "The request headers are too large",
             Unauthenticated => "Authentication is required",
             InvalidToken => "The access token is invalid or expired",
             InvalidCredentials => "Email or password is wrong",
@@ -160,6 +164,7 @@ impl ErrorCode {
             InvalidQuery => "invalid_query",
             UnsupportedMediaType => "unsupported_media_type",
             PayloadTooLarge => "payload_too_large",
+            HeadersTooLarge => "headers_too_large",
             Unauthenticated => "unauthenticated",
             InvalidToken => "invalid_token",
             InvalidCredentials => "invalid_credentials",
@@ -199,6 +204,7 @@ impl ErrorCode {
         ErrorCode::InvalidQuery,
         ErrorCode::UnsupportedMediaType,
         ErrorCode::PayloadTooLarge,
+        ErrorCode::HeadersTooLarge,
         ErrorCode::Unauthenticated,
         ErrorCode::InvalidToken,
         ErrorCode::InvalidCredentials,

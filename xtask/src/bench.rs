@@ -161,7 +161,7 @@ fn measure(
     let addr = free_local_addr()?;
     let log_path = data_dir.join(format!("serve-{cache}.log"));
     let log = File::create(&log_path)?;
-    let child = isolated(Cmd::new(server))
+    let child = unthrottled(isolated(Cmd::new(server)))
         .arg("--data-dir")
         .arg(data_dir)
         .args(["serve", "--addr", &addr.to_string()])
@@ -326,6 +326,14 @@ end
         slugs_file.display()
     )?;
     Ok(())
+}
+
+/// A load generator sends everything from one address: the server's abuse limits are turned
+/// off so that the benchmark measures the server, not its rate limiter.
+pub(crate) fn unthrottled(cmd: Cmd) -> Cmd {
+    cmd.env("MERCATO_RATE_LIMIT_PER_ADDRESS", "0")
+        .env("MERCATO_RATE_LIMIT_PER_ACCOUNT", "0")
+        .env("MERCATO_RATE_LIMIT_PER_API_KEY", "0")
 }
 
 #[cfg(test)]

@@ -103,7 +103,7 @@ pub fn run(options: &Options) -> Result<()> {
         .context("importing the corpus")?;
 
     let started = Instant::now();
-    let child = engine_env(Cmd::new(&server))
+    let child = crate::bench::unthrottled(engine_env(Cmd::new(&server)))
         .arg("--data-dir")
         .arg(&data_dir)
         .arg("reindex")

@@ -126,7 +126,7 @@ pub fn start_server_with(
 ) -> Result<Server> {
     let addr = free_local_addr()?;
     let log_file = File::create(log)?;
-    let mut cmd = isolated(Cmd::new(server))
+    let mut cmd = crate::bench::unthrottled(isolated(Cmd::new(server)))
         .arg("--data-dir")
         .arg(data_dir)
         .args(["serve", "--addr", &addr.to_string()])

@@ -29,7 +29,8 @@ use crate::state::AppState;
 use crate::store;
 use crate::store::audit::{self, Subject};
 
-const KEY_PREFIX: &str = "mk_";
+/// What every API key starts with (tells keys from access tokens).
+pub const KEY_PREFIX: &str = "mk_";
 
 fn view(k: &api_keys::Model) -> ApiKey {
     ApiKey {

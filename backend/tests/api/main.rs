@@ -19,6 +19,7 @@ mod listings;
 mod members;
 mod pages;
 mod partners;
+mod rate_limits;
 mod review;
 mod search;
 mod sso;
