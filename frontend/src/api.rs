@@ -108,6 +108,20 @@ pub async fn register(body: &RegisterRequest) -> Result<TokenResponse, ApiError>
     send("POST", "/api/v1/auth/register", Some(body), None).await
 }
 
+/// `POST /api/v1/auth/sso/exchange`: the session for a single sign-on's hand-over code.
+pub async fn sso_exchange(code: &str) -> Result<TokenResponse, ApiError> {
+    let body = serde_json::json!({ "code": code });
+    send("POST", "/api/v1/auth/sso/exchange", Some(&body), None).await
+}
+
+/// `POST` with a JSON body and no account (signing in).
+pub async fn post_anonymous<T: DeserializeOwned>(
+    path: &str,
+    body: &impl Serialize,
+) -> Result<T, ApiError> {
+    send("POST", path, Some(body), None).await
+}
+
 /// `POST /api/v1/auth/logout`: revokes the session on the server (best effort).
 pub async fn logout(session: &Session) {
     let body = serde_json::json!({ "refresh_token": session.refresh_token });

@@ -9,10 +9,11 @@ use mercato_shared::api::listings::{Listing, ListingSummary};
 use mercato_shared::api::partners::Partner;
 use mercato_shared::api::reviews::Review;
 use mercato_shared::api::search::SearchResponse;
+use mercato_shared::api::sso::SsoProvider;
 
 use crate::components::ContactForm;
 use crate::layout::Layout;
-use crate::pages::auth::AuthPage;
+use crate::pages::auth::{AccountPage, AuthPage, SsoCompletePage};
 use crate::pages::category::CategoryPage;
 use crate::pages::home::HomePage;
 use crate::pages::listing::ListingPage;
@@ -52,8 +53,27 @@ pub fn admin_console_page(path: String) -> String {
 }
 
 /// The body of the sign-in (or, with `register`, sign-up) page.
-pub fn auth_page(register: bool, next: String) -> String {
-    render(move || view! { <Layout><AuthPage register next /></Layout> })
+pub fn auth_page(
+    register: bool,
+    next: String,
+    providers: Vec<SsoProvider>,
+    sso_error: Option<String>,
+) -> String {
+    render(move || view! { <Layout><AuthPage register next providers sso_error /></Layout> })
+}
+
+/// The body of the page a single sign-on lands on.
+pub fn sso_complete_page(code: String, next: String) -> String {
+    render(move || view! { <Layout><SsoCompletePage code next /></Layout> })
+}
+
+/// The body of the account page.
+pub fn account_page(
+    providers: Vec<SsoProvider>,
+    linked: Option<String>,
+    sso_error: Option<String>,
+) -> String {
+    render(move || view! { <Layout><AccountPage providers linked sso_error /></Layout> })
 }
 
 /// The body of the 404 page.

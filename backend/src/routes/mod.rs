@@ -317,6 +317,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/admin/{rest:.*}").route(page_read().to(pages::admin_console)))
         .service(resource("/sign-in").route(page_read().to(pages::sign_in)))
         .service(resource("/sign-up").route(page_read().to(pages::sign_up)))
+        .service(resource("/sign-in/complete").route(page_read().to(pages::sso_complete)))
+        .service(resource("/account").route(page_read().to(pages::account)))
         .service(resource("/sitemap.xml").route(page_read().to(pages::sitemap)))
         .service(resource("/sitemaps/{file}").route(page_read().to(pages::sitemap_part)))
         .service(resource("/robots.txt").route(page_read().to(pages::robots)))

@@ -994,11 +994,70 @@ pub async fn sitemap_part(
     Ok(xml(seo::urlset(&listing_urls(&origin, rows))))
 }
 
-/// `?next=` of the sign-in and sign-up pages: where to return afterwards.
+/// `?next=` of the sign-in and sign-up pages: where to return afterwards; `?sso_error=` when
+/// a single sign-on came back refused; `?code=` on the page a single sign-on lands on;
+/// `?linked=` on the account page after a link.
 #[derive(serde::Deserialize, Default)]
 #[serde(default)]
 struct AuthQuery {
     next: String,
+    sso_error: Option<String>,
+    code: String,
+    linked: Option<String>,
+}
+
+impl AuthQuery {
+    /// A garbled query string is not worth an error page: it only loses these.
+    fn of(req: &HttpRequest) -> AuthQuery {
+        serde_urlencoded::from_str(req.query_string()).unwrap_or_default()
+    }
+}
+
+fn private_head(title: &str, canonical: String) -> Head {
+    Head {
+        title: title.into(),
+        description: "Your Mercato account.".into(),
+        canonical,
+        og_type: "website",
+        image: None,
+        json_ld: None,
+    }
+}
+
+/// Where a single sign-on lands: the island exchanges the one-time code for the session.
+pub async fn sso_complete(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let AuthQuery { next, code, .. } = AuthQuery::of(&req);
+    let head = private_head(
+        "Signing in · Mercato",
+        format!("{}/sign-in", pages::origin(&req, &state)),
+    );
+    let next = mercato_frontend::session::safe_next(&next);
+    let body = mercato_frontend::ssr::sso_complete_page(code, next);
+    no_store(pages::html(StatusCode::OK, pages::document(&head, &body)))
+}
+
+/// The account page: linked sign-ins.
+pub async fn account(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let AuthQuery {
+        linked, sso_error, ..
+    } = AuthQuery::of(&req);
+    let head = private_head(
+        "Your account · Mercato",
+        format!("{}/account", pages::origin(&req, &state)),
+    );
+    let linked = linked
+        .filter(|id| state.sso.get(id).is_some())
+        .map(|id| state.sso.name_of(&id));
+    let body = mercato_frontend::ssr::account_page(state.sso.public(), linked, sso_error);
+    no_store(pages::html(StatusCode::OK, pages::document(&head, &body)))
+}
+
+fn no_store(mut res: HttpResponse) -> HttpResponse {
+    res.headers_mut().insert(
+        actix_web::http::header::CACHE_CONTROL,
+        actix_web::http::header::HeaderValue::from_static("no-store"),
+    );
+    res
 }
 
 /// The sign-in page.
@@ -1012,8 +1071,9 @@ pub async fn sign_up(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
 }
 
 fn auth_page(req: &HttpRequest, state: &AppState, register: bool) -> HttpResponse {
-    // A garbled query string is not worth an error page: it only loses `next`.
-    let AuthQuery { next } = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    let AuthQuery {
+        next, sso_error, ..
+    } = AuthQuery::of(req);
     let (title, path) = if register {
         ("Create your account · Mercato", "/sign-up")
     } else {
@@ -1030,7 +1090,7 @@ fn auth_page(req: &HttpRequest, state: &AppState, register: bool) -> HttpRespons
         json_ld: None,
     };
     let next = mercato_frontend::session::safe_next(&next);
-    let body = mercato_frontend::ssr::auth_page(register, next);
+    let body = mercato_frontend::ssr::auth_page(register, next, state.sso.public(), sso_error);
     pages::html(StatusCode::OK, pages::document(&head, &body))
 }
 
@@ -1091,7 +1151,7 @@ pub async fn robots(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
         .content_type("text/plain; charset=utf-8")
         .body(format!(
-            "User-agent: *\nAllow: /\nDisallow: /api/\nDisallow: /sign-in\nDisallow: /sign-up\n\
+            "User-agent: *\nAllow: /\nDisallow: /api/\nDisallow: /sign-in\nDisallow: /sign-up\nDisallow: /account\n\
              Disallow: /analytics\nDisallow: /admin\nDisallow: /partner$\nDisallow: /partner/\n\n\
              Sitemap: {origin}/sitemap.xml\n"
         ))

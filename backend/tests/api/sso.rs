@@ -740,3 +740,41 @@ async fn starting_a_sign_in_checks_its_input() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn the_pages_offer_the_providers_and_explain_refusals() {
+    let (app, _provider) = spawn().await;
+    let page = |path: &'static str| {
+        let app = &app;
+        async move {
+            let res = app.get(path, None).await;
+            assert_eq!(res.status(), StatusCode::OK, "{path}");
+            let no_store = res
+                .headers()
+                .get("cache-control")
+                .map(|v| v.to_str().unwrap().to_string());
+            (res.text().await.unwrap(), no_store)
+        }
+    };
+    let (html, _) = page("/sign-in?next=%2Flistings%2Fx&sso_error=account_exists").await;
+    assert!(html.contains("Continue with Corp ID"), "{html}");
+    assert!(html.contains("Continue with GitHub"));
+    assert!(html.contains("An account with this email exists"));
+    let (html, _) = page("/sign-up").await;
+    assert!(html.contains("Continue with Corp ID"));
+
+    let (html, cache) = page("/sign-in/complete?code=abc&next=%2Flistings%2Fx").await;
+    assert!(html.contains("Signing you in"));
+    assert_eq!(cache.as_deref(), Some("no-store"));
+
+    let (html, cache) = page("/account?linked=corp").await;
+    assert!(html.contains("Sign-in methods"));
+    assert!(html.contains("Corp ID is now linked"));
+    assert_eq!(cache.as_deref(), Some("no-store"));
+    // Only configured providers are named.
+    let (html, _) = page("/account?linked=%3Cscript%3E").await;
+    assert!(!html.contains("is now linked"));
+
+    let robots = app.get("/robots.txt", None).await.text().await.unwrap();
+    assert!(robots.contains("Disallow: /account"));
+}

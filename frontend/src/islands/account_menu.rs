@@ -56,7 +56,7 @@ pub fn AccountMenu() -> impl IntoView {
                 }
                 .into_any(),
                 Some(display_name) => view! {
-                    <span class="account__name" title="Signed in">{display_name}</span>
+                    <a class="account__name" href="/account" title="Your account and sign-in methods">{display_name}</a>
                     <button class="button button--small button--secondary" type="button" on:click=sign_out>
                         "Sign out"
                     </button>

@@ -7,9 +7,11 @@ mod auth_form;
 mod fields;
 mod install_panel;
 mod search_box;
+mod sso;
 
 pub use account_menu::{here, with_next, AccountMenu};
 pub use auth_form::AuthForm;
 pub use fields::{field_error, start_submit, Failure, FormProblem, TextField};
 pub use install_panel::{stars, InstallPanel};
 pub use search_box::SearchBox;
+pub use sso::{LinkedSignIns, SsoButtons, SsoComplete};
