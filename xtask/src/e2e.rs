@@ -82,6 +82,9 @@ pub fn run(chromium: &Path, dev_web: bool, server_build: ServerBuild) -> Result<
         .run()
         .context("creating the e2e admin")?;
 
+    // A real OpenID Connect provider for the single sign-on tests, on a loopback port.
+    let provider = SsoProvider::start()?;
+
     let addr = free_local_addr()?;
     let log_path = temp.path().join("server.log");
     let log = File::create(&log_path).context("creating the server log")?;
@@ -91,6 +94,10 @@ pub fn run(chromium: &Path, dev_web: bool, server_build: ServerBuild) -> Result<
         .args(["serve", "--addr", &addr.to_string()])
         .env("MERCATO_WEB_DIR", paths::web_dist_dir())
         .env("NO_COLOR", "1")
+        .env("MERCATO_OIDC_ISSUER", &provider.issuer)
+        .env("MERCATO_OIDC_CLIENT_ID", "mercato-e2e")
+        .env("MERCATO_OIDC_CLIENT_SECRET", "mercato-e2e-secret")
+        .env("MERCATO_OIDC_NAME", "Corp ID")
         .stdout(log.try_clone()?)
         .stderr(log)
         .spawn()?;
@@ -117,10 +124,46 @@ pub fn run(chromium: &Path, dev_web: bool, server_build: ServerBuild) -> Result<
         .current_dir(paths::e2e_dir())
         .run();
     drop(server);
+    drop(provider);
     if result.is_err() {
         print_log_tail(&log_path);
     }
     result.context("the end-to-end tests failed")
+}
+
+/// `e2e/sso-provider.mjs` (oauth2-mock-server): stopped when dropped.
+struct SsoProvider {
+    child: std::process::Child,
+    issuer: String,
+}
+
+impl SsoProvider {
+    fn start() -> Result<SsoProvider> {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new("node")
+            .arg(paths::e2e_dir().join("sso-provider.mjs"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .context("starting the OpenID Connect provider (node e2e/sso-provider.mjs)")?;
+        let mut line = String::new();
+        let stdout = child.stdout.as_mut().context("the provider's output")?;
+        std::io::BufReader::new(stdout).read_line(&mut line)?;
+        let started: serde_json::Value = serde_json::from_str(&line)
+            .with_context(|| format!("the provider printed {line:?}"))?;
+        let issuer = started["issuer"]
+            .as_str()
+            .context("the provider's issuer")?
+            .to_string();
+        Ok(SsoProvider { child, issuer })
+    }
+}
+
+impl Drop for SsoProvider {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// The server on its own embedded database and search index (SQLite and tantivy under the
