@@ -25,4 +25,6 @@ pub struct AppState {
     pub usage_directory: Arc<crate::usage::directory::Directory>,
     /// Seals and opens webhook signing secrets.
     pub webhook_secrets: Arc<crate::webhooks::secrets::SecretBox>,
+    /// Checks partners' domain verification proofs (the guarded HTTP client, the resolver).
+    pub domain_checker: Arc<crate::verification::Checker>,
 }
