@@ -308,6 +308,26 @@ async fn a_published_file_verifies_the_domain_and_shows_the_badge() {
         json!(["verified"])
     );
 
+    // The public pages show it: the partner's page, the listing's page, the search facet.
+    let page = w
+        .app
+        .get("/partners/acme", None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Verified: localhost"), "{page}");
+    let page = w
+        .app
+        .get("/integrations/acme-sync", None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(">Verified</span>"), "{page}");
+    let page = w.app.get("/search?q=", None).await.text().await.unwrap();
+    assert!(page.contains("Verified partner"), "{page}");
+
     // The verification is in the audit log.
     let audit = expect_json(
         w.app
