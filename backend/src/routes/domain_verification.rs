@@ -19,7 +19,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::OptionalJson;
 use crate::state::AppState;
 use crate::store;
-use crate::store::outbox::{self, PublicChange};
 use crate::verification;
 use crate::views;
 
@@ -154,42 +153,14 @@ pub async fn check(
         .one(&state.db.read)
         .await?
         .ok_or_else(not_started)?;
-    let method = VerificationMethod::parse(&row.method).unwrap_or(VerificationMethod::File);
-    let outcome = state
-        .domain_checker
-        .check(method, &row.domain, &row.token)
-        .await;
-    let txn = state.db.write.begin().await?;
-    // The check took time: record it against the rows as they are now, if still the same.
-    let partner = partners::Entity::find_by_id(partner.id)
-        .one(&txn)
-        .await?
-        .ok_or(ApiError::NotFound("partner"))?;
-    let current = verifications::Entity::find_by_id(partner.id)
-        .one(&txn)
-        .await?
-        .filter(|r| r.token == row.token && r.domain == row.domain)
-        .ok_or(ApiError::Conflict {
+    let Some(recorded) = verification::check_and_record(&state, &row, (&user).into()).await? else {
+        return Err(ApiError::Conflict {
             code: ErrorCode::InvalidStateTransition,
             detail: "the verification changed while it was being checked: check again".into(),
             field: None,
-        })?;
-    let recorded = verification::record(
-        &txn,
-        &partner,
-        current,
-        &outcome,
-        state.settings.clock.now(),
-        state.settings.domain_recheck_interval,
-        (&user).into(),
-    )
-    .await?;
-    if recorded.badge_changed {
-        outbox::commit(&state, txn, PublicChange::Partner(partner.id)).await?;
-    } else {
-        txn.commit().await?;
-    }
-    tracing::info!(partner = %partner.slug, ok = outcome.ok(), by = user.id, "domain verification checked");
+        });
+    };
+    tracing::info!(partner = %partner.slug, result = recorded.row.last_result.as_deref(), by = user.id, "domain verification checked");
     let partner = store::partners::by_slug(&state.db.read, &partner.slug).await?;
     Ok(respond::ok(&views::domain_verification(
         &partner,

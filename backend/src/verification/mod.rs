@@ -27,7 +27,9 @@ use crate::config::Settings;
 use crate::entities::{domain_verifications, partner_notices, partners};
 use crate::error::ApiResult;
 use crate::outbound::{self, OutboundError};
+use crate::state::AppState;
 use crate::store::audit::{self, Actor, Subject};
+use crate::store::outbox::{self, PublicChange};
 
 /// The file is read up to this size; a larger one fails the check.
 pub const MAX_FILE_BYTES: usize = 4096;
@@ -343,6 +345,50 @@ pub async fn record(
         p.update(txn).await?;
     }
     Ok(Recorded { row, badge_changed })
+}
+
+/// Checks `row`'s proof and records the outcome in one transaction, against the rows as they
+/// are after the check (which takes time): none when the verification changed meanwhile (a new
+/// token, another domain, the partner gone). A changed badge goes through the outbox, so the
+/// public cache and the search index follow.
+pub async fn check_and_record(
+    state: &AppState,
+    row: &domain_verifications::Model,
+    actor: Actor<'_>,
+) -> ApiResult<Option<Recorded>> {
+    use sea_orm::{EntityTrait, TransactionTrait};
+    let method = VerificationMethod::parse(&row.method).unwrap_or(VerificationMethod::File);
+    let outcome = state
+        .domain_checker
+        .check(method, &row.domain, &row.token)
+        .await;
+    let txn = state.db.write.begin().await?;
+    let partner = partners::Entity::find_by_id(row.partner_id)
+        .one(&txn)
+        .await?;
+    let current = domain_verifications::Entity::find_by_id(row.partner_id)
+        .one(&txn)
+        .await?
+        .filter(|r| r.token == row.token && r.domain == row.domain);
+    let (Some(partner), Some(current)) = (partner, current) else {
+        return Ok(None);
+    };
+    let recorded = record(
+        &txn,
+        &partner,
+        current,
+        &outcome,
+        state.settings.clock.now(),
+        state.settings.domain_recheck_interval,
+        actor,
+    )
+    .await?;
+    if recorded.badge_changed {
+        outbox::commit(state, txn, PublicChange::Partner(partner.id)).await?;
+    } else {
+        txn.commit().await?;
+    }
+    Ok(Some(recorded))
 }
 
 /// The partner's website changed (`domain`: the new one's, if any; the caller has cleared

@@ -7,15 +7,13 @@
 
 use std::time::Duration;
 
-use mercato_shared::api::domain_verification::VerificationMethod;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use crate::entities::{domain_verifications as verifications, partners};
+use crate::entities::domain_verifications as verifications;
 use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::store::audit::Actor;
-use crate::store::outbox::{self, PublicChange};
 
 const POLL: Duration = Duration::from_secs(60);
 /// Rows checked per round.
@@ -60,40 +58,7 @@ pub async fn recheck_due(state: &AppState) -> ApiResult<usize> {
         if !claimed {
             continue;
         }
-        let method = VerificationMethod::parse(&row.method).unwrap_or(VerificationMethod::File);
-        let outcome = state
-            .domain_checker
-            .check(method, &row.domain, &row.token)
-            .await;
-        let txn = state.db.write.begin().await?;
-        // Read again: the website (and so the verification) may have changed meanwhile.
-        let partner = partners::Entity::find_by_id(row.partner_id)
-            .one(&txn)
-            .await?;
-        let current = verifications::Entity::find_by_id(row.partner_id)
-            .one(&txn)
-            .await?;
-        let (Some(partner), Some(current)) = (partner, current) else {
-            continue;
-        };
-        if current.token != row.token || current.domain != row.domain {
-            continue;
-        }
-        let recorded = super::record(
-            &txn,
-            &partner,
-            current,
-            &outcome,
-            state.settings.clock.now(),
-            state.settings.domain_recheck_interval,
-            Actor::default(),
-        )
-        .await?;
-        if recorded.badge_changed {
-            outbox::commit(state, txn, PublicChange::Partner(partner.id)).await?;
-        } else {
-            txn.commit().await?;
-        }
+        super::check_and_record(state, &row, Actor::default()).await?;
         checked += 1;
     }
     Ok(checked)

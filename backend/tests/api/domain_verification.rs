@@ -161,53 +161,34 @@ async fn world(allow_private: bool) -> World {
     }
 }
 
+const VERIFICATION: &str = "/api/v1/partners/acme/domain-verification";
+
 impl World {
+    /// The owner's call to `path` (GET without a body, POST with one), expecting 200.
+    async fn owner_call(&self, path: &str, body: Option<Value>) -> Value {
+        let token = Some(self.owner.token.as_str());
+        let res = match body {
+            Some(body) => self.app.post(path, token, &body).await,
+            None => self.app.get(path, token).await,
+        };
+        expect_json(res, StatusCode::OK).await
+    }
+
     async fn start(&self, body: Value) -> Value {
-        expect_json(
-            self.app
-                .post(
-                    "/api/v1/partners/acme/domain-verification",
-                    Some(&self.owner.token),
-                    &body,
-                )
-                .await,
-            StatusCode::OK,
-        )
-        .await
+        self.owner_call(VERIFICATION, Some(body)).await
     }
 
     async fn check(&self) -> Value {
-        expect_json(
-            self.app
-                .action(
-                    "/api/v1/partners/acme/domain-verification/check",
-                    Some(&self.owner.token),
-                )
-                .await,
-            StatusCode::OK,
-        )
-        .await
+        self.owner_call(&format!("{VERIFICATION}/check"), Some(json!({})))
+            .await
     }
 
     async fn status(&self) -> Value {
-        expect_json(
-            self.app
-                .get(
-                    "/api/v1/partners/acme/domain-verification",
-                    Some(&self.owner.token),
-                )
-                .await,
-            StatusCode::OK,
-        )
-        .await
+        self.owner_call(VERIFICATION, None).await
     }
 
     async fn partner(&self) -> Value {
-        expect_json(
-            self.app.get("/api/v1/partners/acme", None).await,
-            StatusCode::OK,
-        )
-        .await
+        self.owner_call("/api/v1/partners/acme", None).await
     }
 
     /// Moves the clock on by `by` and waits until the scheduler has checked again; the status.
