@@ -74,8 +74,10 @@ pub async fn status(
 #[utoipa::path(post, path = "/api/v1/partners/{slug}/domain-verification", tag = "partners", security(("bearer" = [])),
     params(("slug" = String, Path)), request_body(content = Option<StartDomainVerification>),
     responses((status = 200, body = DomainVerification), (status = 401, body = mercato_shared::Problem),
-        (status = 403, body = mercato_shared::Problem),
-        (status = 409, description = "invalid_state_transition: the partner has no website with a domain name", body = mercato_shared::Problem)))]
+        (status = 400, body = mercato_shared::Problem), (status = 403, body = mercato_shared::Problem),
+        (status = 404, body = mercato_shared::Problem),
+        (status = 409, description = "invalid_state_transition: the partner has no website with a domain name", body = mercato_shared::Problem),
+        (status = 415, body = mercato_shared::Problem), (status = 422, body = mercato_shared::Problem)))]
 pub async fn start(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -136,7 +138,7 @@ pub async fn start(
 #[utoipa::path(post, path = "/api/v1/partners/{slug}/domain-verification/check", tag = "partners", security(("bearer" = [])),
     params(("slug" = String, Path)),
     responses((status = 200, body = DomainVerification), (status = 401, body = mercato_shared::Problem),
-        (status = 403, body = mercato_shared::Problem),
+        (status = 403, body = mercato_shared::Problem), (status = 404, body = mercato_shared::Problem),
         (status = 409, description = "invalid_state_transition: no token issued yet", body = mercato_shared::Problem)))]
 pub async fn check(
     state: web::Data<AppState>,
