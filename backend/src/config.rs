@@ -62,9 +62,18 @@ pub struct Settings {
     /// Base64 of the 32-byte key that seals webhook signing secrets. Unset: a key generated
     /// once and kept in the data directory. Instances sharing a database must share it.
     pub webhook_key: Option<SecretString>,
-    /// Lets webhook deliveries reach loopback, private and link-local addresses (and plain
-    /// `http://` URLs): for tests and on-premise receivers only.
-    pub webhooks_allow_private: bool,
+    /// Lets requests to user-given addresses (webhook deliveries, domain verification checks)
+    /// reach loopback, private and link-local addresses, and webhook endpoints be plain
+    /// `http://` URLs: for tests and on-premise receivers only.
+    pub outbound_allow_private: bool,
+    /// How often a verified partner domain is checked again.
+    pub domain_recheck_interval: Duration,
+    /// The DNS server asked for verification TXT records. Unset: the first `nameserver` of
+    /// `/etc/resolv.conf`.
+    pub dns_resolver: Option<std::net::SocketAddr>,
+    /// Test hook: fetch verification files over plain `http://DOMAIN:PORT` instead of
+    /// `https://DOMAIN` (so a test's loopback server can answer).
+    pub domain_verification_test_port: Option<u16>,
     /// Webhook dispatch workers in this process (0: none, for instances that only serve).
     pub webhook_workers: usize,
     /// The site's public origin (`https://market.example.com`) for canonical links and the
@@ -116,7 +125,10 @@ impl Default for Settings {
             cors_origins: Vec::new(),
             sso_providers: Vec::new(),
             sitemap_urls_per_file: 50_000,
-            webhooks_allow_private: false,
+            outbound_allow_private: false,
+            domain_recheck_interval: Duration::from_secs(24 * 3600),
+            dns_resolver: None,
+            domain_verification_test_port: None,
             webhook_workers: 1,
             search_crash: None,
             clock: crate::clock::Clock::System,
@@ -156,8 +168,12 @@ struct FileSettings {
     public_url: Option<String>,
     cors_origins: Option<Vec<String>>,
     sso_providers: Option<Vec<SsoProviderFile>>,
+    outbound_allow_private: Option<bool>,
+    /// The older name of `outbound_allow_private`.
     webhooks_allow_private: Option<bool>,
     webhook_workers: Option<usize>,
+    domain_recheck_secs: Option<u64>,
+    dns_resolver: Option<std::net::SocketAddr>,
 }
 
 /// How a single sign-on provider signs people in.
@@ -360,8 +376,25 @@ impl Settings {
         if let Some(v) = env("MERCATO_WEBHOOK_KEY").filter(|v| !v.is_empty()) {
             s.webhook_key = Some(SecretString::from(v));
         }
-        if let Some(v) = env("MERCATO_WEBHOOKS_ALLOW_PRIVATE") {
-            s.webhooks_allow_private = parse_env("MERCATO_WEBHOOKS_ALLOW_PRIVATE", &v)?;
+        // The older name first, so the newer one wins when both are set.
+        for name in [
+            "MERCATO_WEBHOOKS_ALLOW_PRIVATE",
+            "MERCATO_OUTBOUND_ALLOW_PRIVATE",
+        ] {
+            if let Some(v) = env(name) {
+                s.outbound_allow_private = parse_env(name, &v)?;
+            }
+        }
+        if let Some(v) = env("MERCATO_DOMAIN_RECHECK_SECS") {
+            s.domain_recheck_interval =
+                Duration::from_secs(parse_env("MERCATO_DOMAIN_RECHECK_SECS", &v)?);
+        }
+        if let Some(v) = env("MERCATO_DNS_RESOLVER").filter(|v| !v.is_empty()) {
+            s.dns_resolver = Some(parse_env("MERCATO_DNS_RESOLVER", &v)?);
+        }
+        if let Some(v) = env("MERCATO_TEST_DOMAIN_VERIFICATION_PORT").filter(|v| !v.is_empty()) {
+            s.domain_verification_test_port =
+                Some(parse_env("MERCATO_TEST_DOMAIN_VERIFICATION_PORT", &v)?);
         }
         if let Some(v) = env("MERCATO_WEBHOOK_WORKERS") {
             s.webhook_workers = parse_env("MERCATO_WEBHOOK_WORKERS", &v)?;
@@ -472,8 +505,14 @@ impl Settings {
         if let Some(v) = f.webhook_key {
             self.webhook_key = Some(SecretString::from(v));
         }
-        if let Some(v) = f.webhooks_allow_private {
-            self.webhooks_allow_private = v;
+        if let Some(v) = f.outbound_allow_private.or(f.webhooks_allow_private) {
+            self.outbound_allow_private = v;
+        }
+        if let Some(v) = f.domain_recheck_secs {
+            self.domain_recheck_interval = Duration::from_secs(v);
+        }
+        if let Some(v) = f.dns_resolver {
+            self.dns_resolver = Some(v);
         }
         if let Some(v) = f.webhook_workers {
             self.webhook_workers = v;
@@ -512,6 +551,9 @@ impl Settings {
             if p.kind == SsoKind::Oidc && p.issuer.is_none() {
                 bail!("sso provider {:?} needs an issuer URL", p.id);
             }
+        }
+        if self.domain_recheck_interval < Duration::from_secs(60) {
+            bail!("domain verification rechecks must be at least 60 seconds apart");
         }
         if self.db_pool_size == 0 {
             bail!("the database pool needs at least one connection");
@@ -615,6 +657,25 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("shorter"));
+    }
+
+    #[test]
+    fn the_older_allow_private_name_still_works() {
+        let s = Settings::load_from(
+            &Overrides::default(),
+            env(&[("MERCATO_WEBHOOKS_ALLOW_PRIVATE", "true")]),
+        )
+        .unwrap();
+        assert!(s.outbound_allow_private);
+        let s = Settings::load_from(
+            &Overrides::default(),
+            env(&[
+                ("MERCATO_WEBHOOKS_ALLOW_PRIVATE", "true"),
+                ("MERCATO_OUTBOUND_ALLOW_PRIVATE", "false"),
+            ]),
+        )
+        .unwrap();
+        assert!(!s.outbound_allow_private, "the newer name wins");
     }
 
     #[test]

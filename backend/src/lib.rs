@@ -29,5 +29,6 @@ pub mod state;
 pub mod store;
 pub mod telemetry;
 pub mod usage;
+pub mod verification;
 pub mod views;
 pub mod webhooks;

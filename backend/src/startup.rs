@@ -41,6 +41,7 @@ impl Application {
         let install_keys = crate::auth::install_tokens::InstallKeys::load(&settings.data_dir)?;
         std::fs::create_dir_all(&settings.data_dir)?;
         let webhook_secrets = Arc::new(crate::webhooks::secrets::SecretBox::load(&settings)?);
+        let domain_checker = Arc::new(crate::verification::Checker::new(&settings));
         let usage_folder = crate::usage::UsageFolder::new(db.clone());
         usage_folder.start();
         let sso = Arc::new(crate::sso::Providers::new(&settings.sso_providers)?);
@@ -58,6 +59,7 @@ impl Application {
             webhook_secrets,
             sso,
             rate_limiter,
+            domain_checker,
         };
         let listener = TcpListener::bind(&state.settings.addr)
             .with_context(|| format!("binding {}", state.settings.addr))?;
@@ -68,11 +70,12 @@ impl Application {
             state.db.clone(),
             state.settings.clock.clone(),
         ));
+        tokio::spawn(crate::verification::schedule::run(state.clone()));
         for _ in 0..state.settings.webhook_workers {
             let dispatcher = crate::webhooks::dispatch::Dispatcher::new(
                 state.db.clone(),
                 state.settings.clock.clone(),
-                state.settings.webhooks_allow_private,
+                state.settings.outbound_allow_private,
                 state.webhook_secrets.clone(),
             );
             tokio::spawn(dispatcher.run());

@@ -29,4 +29,6 @@ pub struct AppState {
     pub rate_limiter: Arc<crate::rate_limit::RateLimiter>,
     /// The single sign-on providers.
     pub sso: Arc<crate::sso::Providers>,
+    /// Checks partners' domain verification proofs (the guarded HTTP client, the resolver).
+    pub domain_checker: Arc<crate::verification::Checker>,
 }

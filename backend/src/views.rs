@@ -5,6 +5,9 @@ use chrono::Utc;
 use mercato_shared::api::audit::{AuditAction, AuditEntry, AuditSubjectKind};
 use mercato_shared::api::auth::{Me, Membership, UserSummary};
 use mercato_shared::api::categories::Category;
+use mercato_shared::api::domain_verification::{
+    CheckFailure, DomainCheck, DomainVerification, VerificationMethod, VerificationState,
+};
 use mercato_shared::api::listings::{
     CategoryRef, Listing, ListingStatus, ListingSummary, ManagedListing, Revision, RevisionState,
 };
@@ -15,7 +18,9 @@ use mercato_shared::api::partners::{
 use crate::auth::extract::parse_role;
 use crate::domain::listing::{content_of_row, pricing_model};
 use crate::domain::partner::is_current;
-use crate::entities::{audit_log, categories, listing_revisions, listings, partners, users};
+use crate::entities::{
+    audit_log, categories, domain_verifications, listing_revisions, listings, partners, users,
+};
 use crate::markdown;
 
 /// The average rating of a listing's visible reviews (0 without reviews).
@@ -59,6 +64,7 @@ pub fn partner_ref(p: &partners::Model) -> PartnerRef {
         name: p.name.clone(),
         tier: tier(p),
         certified: !current_certifications(p).is_empty(),
+        verified: p.verified_domain.is_some(),
     }
 }
 
@@ -70,6 +76,7 @@ pub fn partner_summary(p: &partners::Model) -> PartnerSummary {
         tier: tier(p),
         status: partner_status(p),
         certified: !current_certifications(p).is_empty(),
+        verified: p.verified_domain.is_some(),
     }
 }
 
@@ -86,6 +93,8 @@ pub fn partner(p: &partners::Model, published_listing_count: i64) -> Partner {
         tier: tier(p),
         certifications: current_certifications(p),
         status: partner_status(p),
+        verified: p.verified_domain.is_some(),
+        verified_domain: p.verified_domain.clone(),
         published_listing_count,
         created_at: p.created_at,
         updated_at: p.updated_at,
@@ -238,4 +247,64 @@ pub fn audit_entry(e: &audit_log::Model, actor_name: Option<String>) -> Option<A
         details: serde_json::from_str(&e.details).unwrap_or_default(),
         ip: e.ip.clone(),
     })
+}
+
+/// A partner's domain verification with the instructions for its proof (`row`: none before a
+/// token is issued).
+pub fn domain_verification(
+    p: &partners::Model,
+    row: Option<&domain_verifications::Model>,
+    checker: &crate::verification::Checker,
+) -> DomainVerification {
+    use crate::verification;
+    let Some(row) = row else {
+        return DomainVerification {
+            state: VerificationState::NotStarted,
+            domain: p.website.as_deref().and_then(verification::domain_of),
+            method: None,
+            token: None,
+            file_url: None,
+            file_content: None,
+            txt_name: None,
+            txt_value: None,
+            verified_at: None,
+            lapsed_at: None,
+            next_check_at: None,
+            consecutive_failures: 0,
+            last_check: None,
+        };
+    };
+    let method = VerificationMethod::parse(&row.method).unwrap_or(VerificationMethod::File);
+    let state = if verification::is_verified(p, row) {
+        VerificationState::Verified
+    } else if row.lapsed_at.is_some() {
+        VerificationState::Lapsed
+    } else {
+        VerificationState::Pending
+    };
+    let last_check = row.last_checked_at.map(|at| {
+        let failure = row.last_result.as_deref().and_then(CheckFailure::parse);
+        DomainCheck {
+            at,
+            method,
+            ok: failure.is_none(),
+            failure,
+            detail: row.last_detail.clone().unwrap_or_default(),
+        }
+    });
+    DomainVerification {
+        state,
+        domain: Some(row.domain.clone()),
+        method: Some(method),
+        token: Some(row.token.clone()),
+        file_url: Some(checker.file_url(&row.domain)),
+        file_content: Some(format!("{}\n", row.token)),
+        txt_name: Some(verification::txt_name(&row.domain)),
+        txt_value: Some(row.token.clone()),
+        verified_at: row.verified_at,
+        lapsed_at: row.lapsed_at,
+        next_check_at: row.next_check_at,
+        consecutive_failures: row.consecutive_failures,
+        last_check,
+    }
 }

@@ -15,6 +15,7 @@ mod m20261127_000007_integration_requests;
 mod m20261127_000008_deal_registrations;
 mod m20261128_000009_webhooks;
 mod m20261129_000010_audit_log;
+mod m20261130_000011_domain_verification;
 mod m20261130_000012_sso;
 
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000008_deal_registrations::Migration),
             Box::new(m20261128_000009_webhooks::Migration),
             Box::new(m20261129_000010_audit_log::Migration),
+            Box::new(m20261130_000011_domain_verification::Migration),
             Box::new(m20261130_000012_sso::Migration),
         ]
     }

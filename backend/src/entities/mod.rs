@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod audit_log;
 pub mod categories;
 pub mod deal_registrations;
+pub mod domain_verifications;
 pub mod install_events;
 pub mod installs;
 pub mod integration_request_votes;

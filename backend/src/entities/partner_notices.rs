@@ -7,7 +7,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub partner_id: i64,
-    /// `webhook_disabled`.
+    /// `webhook_disabled` or `domain_verification_lapsed`.
     pub kind: String,
     #[sea_orm(column_type = "Text")]
     pub message: String,

@@ -26,6 +26,9 @@ pub struct Model {
     pub status: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The website domain the partner has proven control of (see `verification/`); none:
+    /// not verified.
+    pub verified_domain: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod categories;
 pub mod deals;
+pub mod domain_verification;
 pub mod events;
 pub mod health;
 pub mod installs;
@@ -99,6 +100,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .route(put().to(partners::set_certifications)),
                 )
                 .service(resource("/partners/{slug}/history").route(get().to(partners::history)))
+                .service(
+                    resource("/partners/{slug}/domain-verification")
+                        .route(get().to(domain_verification::status))
+                        .route(post().to(domain_verification::start)),
+                )
+                .service(
+                    resource("/partners/{slug}/domain-verification/check")
+                        .route(post().to(domain_verification::check)),
+                )
                 .service(resource("/partners/{slug}/listings").route(get().to(partners::listings)))
                 .service(
                     resource("/partners/{slug}/members")

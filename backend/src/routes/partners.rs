@@ -31,6 +31,7 @@ use crate::state::AppState;
 use crate::store::audit::{self, Subject};
 use crate::store::outbox::{self, PublicChange};
 use crate::store::{self, status_log};
+use crate::verification;
 use crate::views;
 
 fn slug_taken() -> ApiError {
@@ -217,12 +218,20 @@ pub async fn update(
     let (partner, access) = visible_partner(&state, Some(&user), &path).await?;
     access.require_partner_admin()?;
     let update = rules::parse_update(req).map_err(ApiError::Validation)?;
+    let before = partner.clone();
     let mut row = partner.into_active_model();
     if let Some(v) = update.name {
         row.name = Set(v);
     }
+    let mut new_domain = None;
     if let Some(v) = update.website {
-        row.website = Set(v.map(|u| u.into_inner()));
+        let website = v.map(|u| u.into_inner());
+        let domain = website.as_deref().and_then(verification::domain_of);
+        if before.verified_domain.is_some() && before.verified_domain != domain {
+            row.verified_domain = Set(None);
+        }
+        new_domain = Some(domain);
+        row.website = Set(website);
     }
     if let Some(v) = update.logo_url {
         row.logo_url = Set(v.map(|u| u.into_inner()));
@@ -239,6 +248,9 @@ pub async fn update(
     row.updated_at = Set(Utc::now());
     let txn = state.db.write.begin().await?;
     let partner = row.update(&txn).await?;
+    if let Some(domain) = new_domain {
+        verification::website_changed(&txn, &before, domain.as_deref(), (&user).into()).await?;
+    }
     outbox::commit(&state, txn, PublicChange::Partner(partner.id)).await?;
     let count = store::partners::published_listing_count(&state.db.read, partner.id).await?;
     Ok(respond::ok(&views::partner(&partner, count)))

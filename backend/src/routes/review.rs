@@ -8,6 +8,7 @@ use mercato_shared::api::listings::{
     limits, ListingStatus, ManagedListing, ReviewDecision, ReviewQueueItem, RevisionState,
     SetBadgesRequest,
 };
+use mercato_shared::api::search::{AWARDED_BADGES, BADGES};
 use mercato_shared::validate::{self, Slug, Validator};
 use mercato_shared::FieldError;
 use sea_orm::{
@@ -410,7 +411,18 @@ pub async fn set_badges(
     );
     let mut badges: Vec<String> = Vec::new();
     for (i, b) in req.badges.iter().enumerate() {
-        if let Some(slug) = v.check(format!("badges[{i}]"), Slug::parse(b)) {
+        let derived = |s: Slug| {
+            let s_str = s.as_str();
+            if BADGES.contains(&s_str) && !AWARDED_BADGES.contains(&s_str) {
+                Err(validate::Invalid::new(
+                    "derived_badge",
+                    format!("`{s_str}` comes from the partner and cannot be awarded"),
+                ))
+            } else {
+                Ok(s)
+            }
+        };
+        if let Some(slug) = v.check(format!("badges[{i}]"), Slug::parse(b).and_then(derived)) {
             if !badges.contains(&slug.as_str().to_string()) {
                 badges.push(slug.into_inner());
             }

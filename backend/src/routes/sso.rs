@@ -567,7 +567,7 @@ pub async fn partner_get(
 }
 
 /// Requires the partner's members with an email at `domain` to sign in with `provider`.
-/// Partner admins (and marketplace admins); the domain must be the partner's own website's.
+/// Partner admins (and marketplace admins); the domain must be the partner's verified one.
 #[utoipa::path(put, path = "/api/v1/partners/{slug}/sso", tag = "partners", security(("bearer" = [])),
     params(("slug" = String, Path)),
     request_body = PartnerSsoRequest,
@@ -598,17 +598,14 @@ pub async fn partner_put(
         .trim()
         .trim_end_matches('.')
         .to_ascii_lowercase();
-    let own = partner
-        .website
-        .as_deref()
-        .and_then(website_domain)
-        .is_some_and(|site| domain == site || site.ends_with(&format!(".{domain}")));
-    if !own {
+    // Only a domain the partner proved it controls: otherwise a partner could lock anyone
+    // with an email at someone else's domain out of password sign-in.
+    if partner.verified_domain.as_deref() != Some(domain.as_str()) {
         v.push(
             "domain",
             Invalid::new(
-                "not_partner_domain",
-                "must be the domain of the partner's website",
+                "domain_not_verified",
+                "must be the partner's verified domain (verify it under Domain verification first)",
             ),
         );
     }
@@ -672,15 +669,4 @@ pub async fn partner_delete(
     }
     txn.commit().await?;
     Ok(respond::no_content())
-}
-
-/// The host of a website URL, lower-case, without `www.`.
-fn website_domain(url: &str) -> Option<String> {
-    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
-    let host = rest
-        .split(['/', '?', '#', ':'])
-        .next()?
-        .to_ascii_lowercase();
-    let host = host.strip_prefix("www.").unwrap_or(&host).to_string();
-    (!host.is_empty()).then_some(host)
 }

@@ -164,7 +164,7 @@ pub async fn create(
     let mut v = Validator::new();
     let url = v.check(
         "url",
-        parse_url(&body.url, state.settings.webhooks_allow_private),
+        parse_url(&body.url, state.settings.outbound_allow_private),
     );
     let events = v.check("events", parse_events(&body.events));
     let description = v.check_opt("description", body.description.clone(), |d| {
@@ -276,7 +276,7 @@ pub async fn update(
     let (slug, id) = path.into_inner();
     let partner = partner_for(&state, &user, &slug, true).await?;
     let mut v = Validator::new();
-    let allow_private = state.settings.webhooks_allow_private;
+    let allow_private = state.settings.outbound_allow_private;
     let url = v.check_opt("url", body.url.clone(), |u| parse_url(&u, allow_private));
     let events = v.check_opt("events", body.events.clone(), |e| parse_events(&e));
     let description = v.check_opt("description", body.description.clone(), |d| {

@@ -18,8 +18,13 @@ fn document(
     let partner = views::partner_ref(p);
     let rating = views::rating(&l);
     let mut badges = l.badges.0;
-    if partner.certified && !badges.iter().any(|b| b == "certified") {
-        badges.push("certified".into());
+    for (derived, holds) in [
+        ("certified", partner.certified),
+        ("verified", partner.verified),
+    ] {
+        if holds && !badges.iter().any(|b| b == derived) {
+            badges.push(derived.into());
+        }
     }
     SearchDocument {
         slug: l.slug,

@@ -37,7 +37,8 @@ pub struct SearchDocument {
     pub partner_slug: String,
     pub partner_name: String,
     pub pricing: PricingModel,
-    /// Awarded badges, plus `certified` for listings of certified partners.
+    /// Awarded badges, plus `certified` for listings of certified partners and `verified` for
+    /// those of partners with a verified domain.
     pub badges: Vec<String>,
     pub installs: i64,
     pub rating: f64,

@@ -201,7 +201,8 @@ pub async fn with_partner_and_categories(
         p.website AS p_website, p.logo_url AS p_logo_url, p.description AS p_description, \
         p.motions AS p_motions, p.regions AS p_regions, p.tier AS p_tier, \
         p.certifications AS p_certifications, p.status AS p_status, \
-        p.created_at AS p_created_at, p.updated_at AS p_updated_at";
+        p.created_at AS p_created_at, p.updated_at AS p_updated_at, \
+        p.verified_domain AS p_verified_domain";
     let backend = db.get_database_backend();
     let (categories, placeholder) = match backend {
         DatabaseBackend::Postgres => (

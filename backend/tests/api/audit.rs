@@ -120,7 +120,7 @@ async fn sign_ins_registrations_and_sign_outs_are_recorded_with_the_address() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn administrative_actions_are_recorded_with_their_actor_subject_and_change() {
-    let app = TestApp::spawn_with(|s| s.webhooks_allow_private = true).await;
+    let app = TestApp::spawn_with(|s| s.outbound_allow_private = true).await;
     let admin = app.admin().await;
     app.create_category(&admin, "crm").await;
     app.create_category(&admin, "spare").await;

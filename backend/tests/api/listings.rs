@@ -287,7 +287,7 @@ async fn public_listing_reads_show_published_content() {
     assert!(l["published_at"].is_string());
     assert_eq!(
         l["partner"],
-        json!({"slug": "acme", "name": "acme Inc", "tier": "registered", "certified": false})
+        json!({"slug": "acme", "name": "acme Inc", "tier": "registered", "certified": false, "verified": false})
     );
 }
 

@@ -9,6 +9,7 @@ mod auth;
 mod categories;
 mod deals;
 mod demo;
+mod domain_verification;
 mod errors;
 mod health;
 mod helpers;

@@ -11,6 +11,7 @@ use mercato::config::{SsoKind, SsoProviderSettings};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
+use crate::domain_verification::DnsServer;
 use crate::helpers::*;
 
 /// The provider process; stopped when dropped.
@@ -77,9 +78,17 @@ fn providers(issuer: &str) -> Vec<SsoProviderSettings> {
 }
 
 async fn spawn() -> (TestApp, Provider) {
+    spawn_with(|_| {}).await
+}
+
+async fn spawn_with(configure: impl FnOnce(&mut mercato::config::Settings)) -> (TestApp, Provider) {
     let provider = start_provider();
     let issuer = provider.issuer.clone();
-    let app = TestApp::spawn_with(move |s| s.sso_providers = providers(&issuer)).await;
+    let app = TestApp::spawn_with(move |s| {
+        s.sso_providers = providers(&issuer);
+        configure(s);
+    })
+    .await;
     (app, provider)
 }
 
@@ -519,7 +528,9 @@ async fn an_account_keeps_one_way_to_sign_in() {
 
 #[tokio::test]
 async fn a_partner_can_require_its_members_to_use_its_provider() {
-    let (app, _provider) = spawn().await;
+    let dns = DnsServer::start().await;
+    let resolver = dns.addr;
+    let (app, _provider) = spawn_with(move |s| s.dns_resolver = Some(resolver)).await;
     let owner = app.active_partner("northwind").await;
     let member = app.register("sam@northwind.example").await;
     let res = app
@@ -601,6 +612,34 @@ async fn a_partner_can_require_its_members_to_use_its_provider() {
     )
     .await;
     assert_eq!(fields(&problem), ["domain"]);
+
+    // The domain must be verified first (else a partner could claim anyone's email domain).
+    let problem = expect_problem(
+        app.put(path, Some(&owner.token), &rule).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(fields(&problem), ["domain"]);
+    assert_eq!(problem["errors"][0]["code"], "domain_not_verified");
+    let verification = "/api/v1/partners/northwind/domain-verification";
+    let started = expect_json(
+        app.post(verification, Some(&owner.token), &json!({"method": "dns"}))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    dns.publish(
+        "_mercato-verification.northwind.example",
+        &[started["token"].as_str().unwrap()],
+    );
+    let checked = expect_json(
+        app.action(&format!("{verification}/check"), Some(&owner.token))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(checked["state"], "verified", "{checked}");
 
     let set = expect_json(
         app.put(path, Some(&owner.token), &rule).await,

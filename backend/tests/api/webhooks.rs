@@ -125,7 +125,7 @@ impl Receiver {
 /// `acme-sync`.
 async fn marketplace(configure: impl FnOnce(&mut mercato::config::Settings)) -> (TestApp, Session) {
     let app = TestApp::spawn_with(|s| {
-        s.webhooks_allow_private = true;
+        s.outbound_allow_private = true;
         s.leads_per_address_per_hour = 1_000;
         configure(s);
     })
@@ -306,7 +306,7 @@ async fn deliveries_are_signed_logged_and_follow_the_lead() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn installs_reviews_and_listing_changes_reach_the_partner() {
-    let app = TestApp::spawn_with(|s| s.webhooks_allow_private = true).await;
+    let app = TestApp::spawn_with(|s| s.outbound_allow_private = true).await;
     let admin = app.admin().await;
     app.create_category(&admin, "crm").await;
     let owner = app.active_partner("acme").await;

@@ -180,7 +180,7 @@ pub fn LinkedSignIns(providers: Vec<SsoProvider>) -> impl IntoView {
                                         <li class="identity">
                                             <span class="identity__provider">{i.provider_name.clone()}</span>
                                             <span class="identity__email">{i.email.clone()}</span>
-                                            <span class="muted">{format!("linked {}", i.linked_at.format("%-d %b %Y"))}</span>
+                                            <span class="muted">{format!("linked {}", i.linked_at.date_naive())}</span>
                                             <button class="button button--small button--secondary" type="button"
                                                 aria-label=label on:click=move |_| unlink(id)>"Unlink"</button>
                                         </li>

@@ -120,6 +120,9 @@ pub fn ListingPage(
                         "By " <a href=partner_href.clone()>{partner.name.clone()}</a>
                         {tier.map(|t| view! { <span class="pill">{t}</span> })}
                         {partner.certified.then(|| view! { <span class="pill pill--success">"Certified"</span> })}
+                        {partner.verified.then(|| view! {
+                            <span class="pill pill--success" title="This partner has proven control of its website's domain">"Verified"</span>
+                        })}
                     </p>
                     <p class="listing__facts">
                         <span class="rating">{rating_text(rating, review_count)}</span>

@@ -49,6 +49,11 @@ pub fn PartnerPage(
                     <h1 id="partner-title">{partner.name.clone()}</h1>
                     <p class="listing__facts">
                         {tier.map(|t| view! { <span class="pill">{t}</span> })}
+                        {partner.verified_domain.clone().map(|domain| view! {
+                            <span class="pill pill--success" title=format!("{} has proven control of {domain}", partner.name)>
+                                {format!("Verified: {domain}")}
+                            </span>
+                        })}
                         <span>{count}</span>
                         {partner.website.clone().map(|url| view! {
                             <span><a href=url rel="noopener">"Website"</a></span>

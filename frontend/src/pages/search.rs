@@ -75,6 +75,7 @@ fn label(facet: &str, value: &str, names: &[(String, String)]) -> String {
         ("pricing", "free") => "Free".into(),
         ("pricing", "freemium") => "Free plan".into(),
         ("pricing", "paid") => "Paid".into(),
+        ("badge", "verified") => "Verified partner".into(),
         _ => {
             let mut words = value.replace(['-', '_'], " ");
             if let Some(first) = words.get_mut(0..1) {

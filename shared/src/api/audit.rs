@@ -49,6 +49,11 @@ str_enum!(
         CategoryUpdated = "category_updated",
         CategoryDeleted = "category_deleted",
         IntegrationRequestShipped = "integration_request_shipped",
+        /// A partner's domain verification succeeded (details: domain, method).
+        DomainVerified = "domain_verified",
+        /// A partner's verified domain lost its badge: the proof disappeared, or the website
+        /// changed (details: domain, reason).
+        DomainVerificationLapsed = "domain_verification_lapsed",
     }
 );
 

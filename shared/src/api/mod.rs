@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod categories;
 pub mod deals;
+pub mod domain_verification;
 pub mod integration_requests;
 pub mod leads;
 pub mod listings;

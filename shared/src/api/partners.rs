@@ -111,6 +111,11 @@ pub struct Partner {
     /// Certifications that have not expired.
     pub certifications: Vec<Certification>,
     pub status: PartnerStatus,
+    /// The partner has proven control of its website's domain (the "verified" badge).
+    pub verified: bool,
+    /// The domain proven, while verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified_domain: Option<String>,
     pub published_listing_count: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -126,6 +131,8 @@ pub struct PartnerSummary {
     pub tier: Tier,
     pub status: PartnerStatus,
     pub certified: bool,
+    /// Carries the "verified" badge (a proven website domain).
+    pub verified: bool,
 }
 
 /// The partner a listing belongs to, as shown on the listing.
@@ -136,6 +143,8 @@ pub struct PartnerRef {
     pub name: String,
     pub tier: Tier,
     pub certified: bool,
+    /// Carries the "verified" badge (a proven website domain).
+    pub verified: bool,
 }
 
 /// Apply to become a partner; the applicant becomes the partner's first admin.

@@ -5,13 +5,14 @@ use serde::{Deserialize, Serialize};
 use super::listings::PricingModel;
 
 /// Badges a listing can carry. Admins award the first ones; `certified` comes from the
-/// partner's current certifications.
+/// partner's current certifications, `verified` from its proven website domain.
 pub const BADGES: &[&str] = &[
     "staff-pick",
     "built-for-mercato",
     "editors-choice",
     "new-and-noteworthy",
     "certified",
+    "verified",
 ];
 
 /// Badges admins award by hand (all of [`BADGES`] but the derived ones).

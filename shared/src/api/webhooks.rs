@@ -153,7 +153,7 @@ pub struct WebhookDeliveryDetail {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PartnerNotice {
     pub id: i64,
-    /// `webhook_disabled`.
+    /// `webhook_disabled` or `domain_verification_lapsed`.
     pub kind: String,
     pub message: String,
     pub endpoint_id: Option<i64>,

@@ -1,13 +1,19 @@
-//! The partner's public profile (name, website, logo, description, motions, regions) and its
+//! The partner's public profile (name, website, logo, description, motions, regions), the
+//! verification of its website's domain (the token, how to publish it, "Check now"), and its
 //! members: invite by email with a role, change roles, remove. Partner admins change these;
 //! the API refuses members who are not.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use mercato_shared::api::domain_verification::{
+    DomainVerification, StartDomainVerification, VerificationMethod, VerificationState,
+};
 use mercato_shared::api::partners::{
     AddMemberRequest, Member, Motion, Partner, PartnerRole, PartnerUpdate, Region,
     UpdateMemberRequest,
 };
+
+use mercato_shared::ErrorCode;
 
 use crate::api::{self, seg, ApiError};
 use crate::islands::{start_submit, Failure, FormProblem, TextField};
@@ -33,6 +39,7 @@ pub fn Profile(partner: String) -> impl IntoView {
         </header>
         {show(data, "the profile", move |(p, members): (Partner, Vec<Member>)| view! {
             <ProfileForm partner=p base=base() />
+            <DomainVerificationPanel base=base() />
             <Members members base=base() changed />
         })}
     }
@@ -135,6 +142,150 @@ fn ProfileForm(partner: Partner, base: String) -> impl IntoView {
             </form>
         </section>
     }
+}
+
+/// The domain verification: status, the token with both ways to publish it, "Check now" and
+/// its outcome. Only partner admins may see the token; other members get a sentence.
+#[component]
+fn DomainVerificationPanel(base: String) -> impl IntoView {
+    let path = StoredValue::new(format!("{base}/domain-verification"));
+    let data = load(move || {
+        let path = path.get_value();
+        async move { api::get::<DomainVerification>(&path).await }
+    });
+    let latest = RwSignal::new(None::<DomainVerification>);
+    let failure = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+    let act = Callback::new(move |action: Action| {
+        busy.set(true);
+        failure.set(None);
+        spawn_local(async move {
+            let path = path.get_value();
+            let result = match action {
+                Action::Check => {
+                    api::post::<DomainVerification>(&format!("{path}/check"), &()).await
+                }
+                Action::Start { method, regenerate } => {
+                    let body = StartDomainVerification {
+                        method: Some(method),
+                        regenerate,
+                    };
+                    api::post::<DomainVerification>(&path, &body).await
+                }
+            };
+            match result {
+                Ok(v) => latest.set(Some(v)),
+                Err(e) => failure.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    });
+    view! {
+        <section class="panel" aria-labelledby="domain-title">
+            <h2 class="panel__title" id="domain-title">"Domain verification"</h2>
+            {move || match (latest.get(), data.get()) {
+                (Some(v), _) | (None, Some(Ok(v))) => verification_details(v, busy, act).into_any(),
+                (None, None) => view! { <p class="muted">"Loading the verification…"</p> }.into_any(),
+                (None, Some(Err(e))) if e.code() == Some(ErrorCode::Forbidden) => view! {
+                    <p class="muted">"The partner’s admins verify its website’s domain."</p>
+                }.into_any(),
+                (None, Some(Err(e))) => view! { <p class="form-problem" role="alert">{e.to_string()}</p> }.into_any(),
+            }}
+            {move || failure.get().map(|e| view! { <p class="form-problem" role="alert">{e.to_string()}</p> })}
+        </section>
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Action {
+    Check,
+    Start {
+        method: VerificationMethod,
+        regenerate: bool,
+    },
+}
+
+fn verification_details(
+    v: DomainVerification,
+    busy: RwSignal<bool>,
+    act: Callback<Action>,
+) -> impl IntoView {
+    let Some(domain) = v.domain.clone() else {
+        return view! {
+            <p class="muted">"Set the website above first: its domain is what gets verified."</p>
+        }
+        .into_any();
+    };
+    let method = v.method.unwrap_or(VerificationMethod::File);
+    let start = move |method| {
+        act.run(Action::Start {
+            method,
+            regenerate: false,
+        })
+    };
+    if v.state == VerificationState::NotStarted {
+        return view! {
+            <p>{format!("Prove that you control {domain} to show the Verified badge on your pages, listings and in search. Mercato gives you a token to publish on the domain.")}</p>
+            <div class="editor__actions">
+                <button class="button" type="button" disabled=move || busy.get()
+                    on:click=move |_| start(VerificationMethod::File)>"Verify with a file"</button>
+                <button class="button button--secondary" type="button" disabled=move || busy.get()
+                    on:click=move |_| start(VerificationMethod::Dns)>"Verify with a DNS record"</button>
+            </div>
+        }
+        .into_any();
+    }
+    let token = v.token.clone().unwrap_or_default();
+    let file_url = v.file_url.clone().unwrap_or_default();
+    let txt_name = v.txt_name.clone().unwrap_or_default();
+    let outcome = v.last_check.clone().map(|c| {
+        let result = match c.failure {
+            None => "the token was found".to_string(),
+            Some(f) => format!("not verified ({})", humanize(f.as_str()).to_lowercase()),
+        };
+        view! {
+            <p class=if c.ok { "callout callout--success" } else { "form-problem" } role="status">
+                {format!("Checked {}: {result} — {}.", when(&c.at), c.detail)}
+            </p>
+        }
+    });
+    let other = match method {
+        VerificationMethod::File => VerificationMethod::Dns,
+        VerificationMethod::Dns => VerificationMethod::File,
+    };
+    view! {
+        <p class="status-line"><Chip status=v.state.as_str().to_string() /><span>{domain}</span>
+            {v.verified_at.map(|at| view! { <span class="muted">{format!("since {}", when(&at))}</span> })}
+            {v.next_check_at.map(|at| view! { <span class="muted">{format!("next check {}", when(&at))}</span> })}</p>
+        {(v.state == VerificationState::Lapsed).then(|| view! {
+            <p class="form-problem">"The proof disappeared, so the badge was removed. Publish the token again and check now."</p>
+        })}
+        <div class="field">
+            <label class="field__label" for="domain-token">"Token"</label>
+            <input class="field__input secret__value" id="domain-token" type="text" readonly value=token.clone() />
+        </div>
+        <ol>
+            <li class:muted=method != VerificationMethod::File>
+                "File: publish " <code>{file_url}</code> " with the token on a line of its own."
+            </li>
+            <li class:muted=method != VerificationMethod::Dns>
+                "DNS: add a TXT record at " <code>{txt_name}</code> " whose value is the token."
+            </li>
+        </ol>
+        <p class="muted small">"Mercato checks again every day; the badge is removed if the proof is missing twice in a row."</p>
+        {outcome}
+        <div class="editor__actions">
+            <button class="button" type="button" disabled=move || busy.get()
+                on:click=move |_| act.run(Action::Check)>
+                {format!("Check the {} now", if method == VerificationMethod::File { "file" } else { "DNS record" })}</button>
+            <button class="button button--secondary" type="button" disabled=move || busy.get()
+                on:click=move |_| start(other)>
+                {format!("Use a {} instead", if other == VerificationMethod::File { "file" } else { "DNS record" })}</button>
+            <button class="button button--secondary" type="button" disabled=move || busy.get()
+                on:click=move |_| act.run(Action::Start { method, regenerate: true })>"New token"</button>
+        </div>
+    }
+    .into_any()
 }
 
 #[component]
