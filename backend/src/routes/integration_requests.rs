@@ -212,7 +212,8 @@ pub(crate) async fn ask(
 #[utoipa::path(post, path = "/api/v1/integration-requests/{id}/votes", tag = "integration requests", security((), ("bearer" = [])),
     params(("id" = i64, Path)), request_body = Vote,
     responses((status = 200, body = IntegrationRequest), (status = 404, body = mercato_shared::Problem),
-        (status = 409, body = mercato_shared::Problem), (status = 422, body = mercato_shared::Problem)))]
+        (status = 409, body = mercato_shared::Problem), (status = 422, body = mercato_shared::Problem),
+        (status = 429, description = "rate_limited: too many votes from this address in the last hour", body = mercato_shared::Problem)))]
 pub async fn vote(
     req: HttpRequest,
     state: web::Data<AppState>,

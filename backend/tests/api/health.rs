@@ -117,6 +117,17 @@ async fn openapi_document_is_consistent_with_the_routes() {
         .unwrap();
     assert_eq!(limit["in"], "query");
     assert_ne!(limit["required"], true);
+    // The routes with a per-address rate limit say so.
+    for path in [
+        "/api/v1/leads",
+        "/api/v1/integration-requests",
+        "/api/v1/integration-requests/{id}/votes",
+    ] {
+        assert!(
+            doc["paths"][path]["post"]["responses"]["429"].is_object(),
+            "POST {path}: 429 undocumented"
+        );
+    }
     let adoption = &doc["paths"]["/api/v1/analytics/adoption"]["get"]["responses"]["200"];
     assert!(adoption["content"]["text/csv"].is_object());
 }
