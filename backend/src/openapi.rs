@@ -6,9 +6,12 @@ use std::sync::OnceLock;
 use actix_web::HttpResponse;
 use mercato_shared::ErrorCode;
 use serde_json::Value;
+use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
+use crate::error::PROBLEM_JSON;
 use crate::routes;
 
 #[derive(OpenApi)]
@@ -135,7 +138,7 @@ Errors are `application/problem+json` with a stable `code`; lists are paginated 
         routes::audit::list,
     ),
     components(schemas(mercato_shared::Problem, mercato_shared::FieldError, mercato_shared::ErrorCode)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &ErrorResponses, &OperationIds),
     tags(
         (name = "auth", description = "Accounts and sessions"),
         (name = "partners", description = "Partner profiles and their administration"),
@@ -188,6 +191,120 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// The error responses every operation can give by construction, documented in one place as
+/// errors are made in one place (`ApiError`): bodies are `application/problem+json`; an
+/// operation that needs a caller can answer 401 and 403, one with a body 400 (malformed JSON),
+/// 413, 415 and 422, one with query parameters 400 (invalid query), one with path parameters 404.
+/// Statuses an operation documents itself keep their description.
+struct ErrorResponses;
+
+impl Modify for ErrorResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            for operation in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                document_errors(operation);
+            }
+        }
+    }
+}
+
+fn document_errors(operation: &mut Operation) {
+    let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+    let has_body = operation.request_body.is_some();
+    let params = operation.parameters.as_deref().unwrap_or_default();
+    let has_query = params
+        .iter()
+        .any(|p| matches!(p.parameter_in, ParameterIn::Query));
+    let has_path = params
+        .iter()
+        .any(|p| matches!(p.parameter_in, ParameterIn::Path));
+    let mut statuses: Vec<(u16, &str)> = Vec::new();
+    if has_body {
+        statuses.extend([
+            (400, "malformed_json: the body is not JSON"),
+            (413, "payload_too_large"),
+            (
+                415,
+                "unsupported_media_type: the body is not declared as JSON",
+            ),
+            (422, "validation_failed: fields are missing or invalid"),
+        ]);
+    }
+    if has_query {
+        statuses.push((400, "invalid_query"));
+    }
+    if secured {
+        statuses.extend([
+            (401, "unauthenticated or invalid_token"),
+            (403, "forbidden"),
+        ]);
+    }
+    if has_path {
+        statuses.push((404, "not_found"));
+    }
+    let responses = &mut operation.responses.responses;
+    for (status, description) in statuses {
+        responses
+            .entry(status.to_string())
+            .or_insert_with(|| RefOr::T(ResponseBuilder::new().description(description).build()));
+    }
+    // Every error is a problem: one schema and one content type, whatever the handler wrote.
+    for (status, response) in responses.iter_mut() {
+        let RefOr::T(response) = response else {
+            continue;
+        };
+        if !status.starts_with('4') && !status.starts_with('5') {
+            continue;
+        }
+        response.content.clear();
+        response.content.insert(
+            PROBLEM_JSON.to_string(),
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        );
+    }
+}
+
+/// Operation ids unique across the document, as OpenAPI requires (tools resolve links by them):
+/// the handler's name after its tag, `categories_get` rather than the five `get`s.
+struct OperationIds;
+
+impl Modify for OperationIds {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            for operation in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let tag = operation
+                    .tags
+                    .as_ref()
+                    .and_then(|t| t.first())
+                    .map(|t| t.replace(' ', "_"));
+                if let (Some(tag), Some(id)) = (tag, operation.operation_id.as_mut()) {
+                    *id = format!("{tag}_{id}");
+                }
+            }
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 //! - `run [--dev] [--addr ADDR]`: builds everything, seeds demo data, serves it.
 //! - `test [--no-api] [--no-e2e] [--dev]`: the whole suite.
 //! - `bench`: import time and read throughput against the release build.
+//! - `fuzz`: schemathesis over the OpenAPI document against the debug server.
 
 mod bench;
 mod bench_leads;
@@ -14,6 +15,7 @@ mod bench_webhooks;
 mod build_web;
 mod cli;
 mod e2e;
+mod fuzz;
 mod lighthouse;
 mod paths;
 mod process;
@@ -57,6 +59,11 @@ Commands:
   bench-usage [options]    Usage ingestion rate, durability under SIGKILL, and analytics query
                            times on 10 million events: --events N, --workspaces N,
                            --listings N, --connections N, --postgres URL
+  fuzz [options]           Fuzz the whole API from its OpenAPI document with schemathesis
+                           (installed once into ~/.cache/mercato/schemathesis), anonymously
+                           and as the demo admin, against the debug server with demo data:
+                           fails on any 5xx or response the document does not describe.
+                           --max-examples N (50) test cases per operation, --seed N (1)
   help                     Show this message.
 
 Environment:
@@ -83,6 +90,7 @@ fn main() -> ExitCode {
         "bench-leads" => bench_leads::Options::parse(args).and_then(|o| bench_leads::run(&o)),
         "bench-usage" => bench_usage::Options::parse(args).and_then(|o| bench_usage::run(&o)),
         "bench-search" => bench_search::Options::parse(args).and_then(|o| bench_search::run(&o)),
+        "fuzz" => fuzz::Options::parse(args).and_then(|o| fuzz::run(&o)),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(())

@@ -23,6 +23,7 @@ use crate::store::audit::{self, Subject};
 use crate::views;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UserQuery {
     /// Part of an email address.

@@ -128,6 +128,7 @@ fn csv(filename: &str, header: &[&str], lines: Vec<Vec<String>>) -> HttpResponse
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListingQuery {
     /// First day (UTC); 29 days before `to` by default.
@@ -136,6 +137,8 @@ pub struct ListingQuery {
     pub to: Option<NaiveDate>,
     /// `day` (default), `week` or `month`.
     pub interval: Option<Interval>,
+    /// `json` (default) or `csv`.
+    #[param(inline)]
     pub format: Option<Format>,
 }
 
@@ -143,7 +146,7 @@ pub struct ListingQuery {
 /// period (members of its partner, admins, analysts).
 #[utoipa::path(get, path = "/api/v1/analytics/listings/{slug}", tag = "analytics", security(("bearer" = [])),
     params(("slug" = String, Path), ListingQuery),
-    responses((status = 200, body = ListingAnalytics, description = "or CSV with format=csv"),
+    responses((status = 200, description = "JSON, or CSV with format=csv", content((ListingAnalytics = "application/json"), (String = "text/csv"))),
         (status = 400, body = mercato_shared::Problem), (status = 403, body = mercato_shared::Problem), (status = 404, body = mercato_shared::Problem)))]
 pub async fn listing(
     state: web::Data<AppState>,
@@ -288,12 +291,15 @@ pub async fn listing(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AdoptionQuery {
     /// The day the 30-day window ends; today by default.
     pub as_of: Option<NaiveDate>,
     /// 1 to 1000; 100 by default.
     pub limit: Option<u32>,
+    /// `json` (default) or `csv`.
+    #[param(inline)]
     pub format: Option<Format>,
 }
 
@@ -311,7 +317,7 @@ fn require_staff(user: &CurrentUser) -> ApiResult<()> {
 /// (MAU / active installs) (admins, analysts).
 #[utoipa::path(get, path = "/api/v1/analytics/adoption", tag = "analytics", security(("bearer" = [])),
     params(AdoptionQuery),
-    responses((status = 200, body = AdoptionRanking, description = "or CSV with format=csv"), (status = 403, body = mercato_shared::Problem)))]
+    responses((status = 200, description = "JSON, or CSV with format=csv", content((AdoptionRanking = "application/json"), (String = "text/csv"))), (status = 403, body = mercato_shared::Problem)))]
 pub async fn adoption(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -462,12 +468,15 @@ pub async fn adoption(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ChurnQuery {
     /// First day of the period; 89 days before `to` by default.
     pub from: Option<NaiveDate>,
     /// Last day of the period; today by default.
     pub to: Option<NaiveDate>,
+    /// `json` (default) or `csv`.
+    #[param(inline)]
     pub format: Option<Format>,
 }
 
@@ -475,7 +484,7 @@ pub struct ChurnQuery {
 /// period starts (admins, analysts).
 #[utoipa::path(get, path = "/api/v1/analytics/churn", tag = "analytics", security(("bearer" = [])),
     params(ChurnQuery),
-    responses((status = 200, body = ChurnReport, description = "or CSV with format=csv"), (status = 403, body = mercato_shared::Problem)))]
+    responses((status = 200, description = "JSON, or CSV with format=csv", content((ChurnReport = "application/json"), (String = "text/csv"))), (status = 403, body = mercato_shared::Problem)))]
 pub async fn churn(
     state: web::Data<AppState>,
     user: CurrentUser,

@@ -221,9 +221,11 @@ pub async fn conflicts(state: web::Data<AppState>, user: CurrentUser) -> ApiResu
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ScorecardQuery {
     /// `pipeline` (default), `win_rate`, `cycle`, `sla` or `mau`.
+    #[param(inline)]
     pub sort: Option<scorecard::SortBy>,
 }
 

@@ -153,7 +153,7 @@ async fn check_rate(state: &AppState, ip_hash: &str) -> ApiResult<()> {
 }
 
 /// Asks for an integration (anyone). An open request for the same tool gets the vote instead.
-#[utoipa::path(post, path = "/api/v1/integration-requests", tag = "integration requests",
+#[utoipa::path(post, path = "/api/v1/integration-requests", tag = "integration requests", security((), ("bearer" = [])),
     request_body = CreateIntegrationRequest,
     responses((status = 201, body = IntegrationRequest), (status = 200, description = "voted for the open request for that tool", body = IntegrationRequest),
         (status = 409, body = mercato_shared::Problem), (status = 422, body = mercato_shared::Problem), (status = 429, body = mercato_shared::Problem)))]
@@ -209,10 +209,11 @@ pub(crate) async fn ask(
 }
 
 /// Votes for an open request (anyone; once per account or email).
-#[utoipa::path(post, path = "/api/v1/integration-requests/{id}/votes", tag = "integration requests",
+#[utoipa::path(post, path = "/api/v1/integration-requests/{id}/votes", tag = "integration requests", security((), ("bearer" = [])),
     params(("id" = i64, Path)), request_body = Vote,
     responses((status = 200, body = IntegrationRequest), (status = 404, body = mercato_shared::Problem),
-        (status = 409, body = mercato_shared::Problem), (status = 422, body = mercato_shared::Problem)))]
+        (status = 409, body = mercato_shared::Problem), (status = 422, body = mercato_shared::Problem),
+        (status = 429, description = "rate_limited: too many votes from this address in the last hour", body = mercato_shared::Problem)))]
 pub async fn vote(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -254,6 +255,7 @@ pub(crate) async fn vote_for(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// `open` (default) or `shipped`.

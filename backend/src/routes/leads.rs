@@ -36,7 +36,7 @@ const MERGED_MESSAGE_MAX: usize = 20_000;
 
 /// Submits a lead (anyone). It is routed at once; a second submission by the same email for
 /// the same listing within a day joins the first.
-#[utoipa::path(post, path = "/api/v1/leads", tag = "leads", request_body = CreateLead,
+#[utoipa::path(post, path = "/api/v1/leads", tag = "leads", security((), ("bearer" = [])), request_body = CreateLead,
     responses((status = 202, body = LeadReceipt), (status = 422, body = mercato_shared::Problem),
         (status = 429, body = mercato_shared::Problem)))]
 pub async fn create(
@@ -219,6 +219,7 @@ pub(crate) async fn capture(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PartnerLeadsQuery {
     pub status: Option<LeadStatus>,

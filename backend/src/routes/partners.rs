@@ -121,6 +121,7 @@ pub async fn apply(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PartnerListQuery {
     /// Admins only: list partners in another status (e.g. `applied` for the approval queue).
@@ -130,7 +131,7 @@ pub struct PartnerListQuery {
 }
 
 /// Active partners by name (admins can list other statuses).
-#[utoipa::path(get, path = "/api/v1/partners", tag = "partners", params(PartnerListQuery),
+#[utoipa::path(get, path = "/api/v1/partners", tag = "partners", security((), ("bearer" = [])), params(PartnerListQuery),
     responses((status = 200, body = Page<PartnerSummary>)))]
 pub async fn list(
     state: web::Data<AppState>,
@@ -191,7 +192,7 @@ async fn visible_partner(
 }
 
 /// A partner's public profile.
-#[utoipa::path(get, path = "/api/v1/partners/{slug}", tag = "partners",
+#[utoipa::path(get, path = "/api/v1/partners/{slug}", tag = "partners", security((), ("bearer" = [])),
     params(("slug" = String, Path)),
     responses((status = 200, body = Partner), (status = 404, body = mercato_shared::Problem)))]
 pub async fn get(
@@ -444,6 +445,7 @@ pub async fn history(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     pub limit: Option<u32>,
@@ -452,7 +454,7 @@ pub struct PageQuery {
 
 /// The partner's listings: published ones for everyone; every status for its members and
 /// marketplace admins.
-#[utoipa::path(get, path = "/api/v1/partners/{slug}/listings", tag = "partners",
+#[utoipa::path(get, path = "/api/v1/partners/{slug}/listings", tag = "partners", security((), ("bearer" = [])),
     params(("slug" = String, Path), PageQuery),
     responses((status = 200, body = Page<ListingSummary>)))]
 pub async fn listings(

@@ -226,6 +226,7 @@ pub async fn create(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ReviewQuery {
     pub limit: Option<u32>,
@@ -233,7 +234,7 @@ pub struct ReviewQuery {
 }
 
 /// A listing's reviews, newest first (admins also see hidden ones).
-#[utoipa::path(get, path = "/api/v1/listings/{slug}/reviews", tag = "reviews",
+#[utoipa::path(get, path = "/api/v1/listings/{slug}/reviews", tag = "reviews", security((), ("bearer" = [])),
     params(("slug" = String, Path), ReviewQuery),
     responses((status = 200, body = Page<Review>), (status = 404, body = mercato_shared::Problem)))]
 pub async fn list(

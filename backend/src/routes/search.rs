@@ -22,6 +22,7 @@ use crate::state::AppState;
 use crate::store;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SearchParams {
     /// What to look for: names, use cases ("sync invoices to slack"), words of the tagline or
@@ -123,7 +124,7 @@ async fn parse_filters(state: &AppState, p: &SearchParams) -> ApiResult<Filters>
 }
 
 /// Searches published listings.
-#[utoipa::path(get, path = "/api/v1/search", tag = "search", params(SearchParams),
+#[utoipa::path(get, path = "/api/v1/search", tag = "search", security((), ("bearer" = [])), params(SearchParams),
     responses(
         (status = 200, body = SearchResponse),
         (status = 400, description = "invalid_query: over-long query, unknown facet value, bad cursor, limit out of range", body = mercato_shared::Problem),
@@ -222,6 +223,7 @@ pub(crate) async fn execute(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SuggestParams {
     /// What has been typed so far.

@@ -56,6 +56,82 @@ async fn openapi_document_is_3_1_and_lists_every_route() {
     );
 }
 
+/// What schemathesis (`cargo xtask fuzz`) relies on: every reference resolves, parameters are
+/// where the route takes them, and errors are documented as the problems they are.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openapi_document_is_consistent_with_the_routes() {
+    let app = TestApp::spawn().await;
+    let doc = expect_json(app.get("/api/v1/openapi.json", None).await, StatusCode::OK).await;
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    let text = doc.to_string();
+    for reference in text.split("\"$ref\":\"").skip(1) {
+        let reference = &reference[..reference.find('"').unwrap()];
+        let name = reference
+            .strip_prefix("#/components/schemas/")
+            .unwrap_or_else(|| panic!("unexpected reference {reference}"));
+        assert!(schemas.contains_key(name), "{reference} does not resolve");
+    }
+    let mut query_params = 0;
+    let mut operation_ids = std::collections::HashSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap();
+            assert!(operation_ids.insert(id), "operationId {id} is not unique");
+            for param in op["parameters"].as_array().into_iter().flatten() {
+                let name = param["name"].as_str().unwrap();
+                match param["in"].as_str().unwrap() {
+                    "path" => assert!(
+                        path.contains(&format!("{{{name}}}")),
+                        "{method} {path}: `{name}` is documented as a path parameter"
+                    ),
+                    "query" => query_params += 1,
+                    "header" => {}
+                    other => panic!("{method} {path}: `{name}` in {other}"),
+                }
+            }
+            for (status, response) in op["responses"].as_object().unwrap() {
+                if status.starts_with('4') || status.starts_with('5') {
+                    let content = response["content"].as_object().unwrap();
+                    assert_eq!(
+                        content.keys().collect::<Vec<_>>(),
+                        ["application/problem+json"],
+                        "{method} {path} {status}"
+                    );
+                }
+            }
+            if op["security"].as_array().is_some_and(|s| !s.is_empty()) {
+                assert!(
+                    op["responses"]["401"].is_object(),
+                    "{method} {path}: 401 undocumented"
+                );
+            }
+        }
+    }
+    assert!(query_params > 30, "{query_params} query parameters");
+    let list = &doc["paths"]["/api/v1/listings"]["get"];
+    let limit = list["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .unwrap();
+    assert_eq!(limit["in"], "query");
+    assert_ne!(limit["required"], true);
+    // The routes with a per-address rate limit say so.
+    for path in [
+        "/api/v1/leads",
+        "/api/v1/integration-requests",
+        "/api/v1/integration-requests/{id}/votes",
+    ] {
+        assert!(
+            doc["paths"][path]["post"]["responses"]["429"].is_object(),
+            "POST {path}: 429 undocumented"
+        );
+    }
+    let adoption = &doc["paths"]["/api/v1/analytics/adoption"]["get"]["responses"]["200"];
+    assert!(adoption["content"]["text/csv"].is_object());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reference_page_documents_routes_and_error_codes() {
     let app = TestApp::spawn().await;
