@@ -197,7 +197,8 @@ impl Modify for BearerAuth {
 /// The error responses every operation can give by construction, documented in one place as
 /// errors are made in one place (`ApiError`): bodies are `application/problem+json`; an
 /// operation that needs a caller can answer 401 and 403, one with a body 400 (malformed JSON),
-/// 413, 415 and 422, one with query parameters 400 (invalid query), one with path parameters 404.
+/// 413, 415 and 422, one with query parameters 400 (invalid query), one with path parameters 404;
+/// every one 429 (rate limits, with `Retry-After`) and 431 (headers too large).
 /// Statuses an operation documents itself keep their description.
 struct ErrorResponses;
 
@@ -254,11 +255,32 @@ fn document_errors(operation: &mut Operation) {
     if has_path {
         statuses.push((404, "not_found"));
     }
+    // The middleware answers these on any route (`rate_limit.rs`).
+    statuses.extend([
+        (
+            429,
+            "rate_limited: too many requests from this address, account or API key",
+        ),
+        (431, "headers_too_large"),
+    ]);
     let responses = &mut operation.responses.responses;
     for (status, description) in statuses {
-        responses
-            .entry(status.to_string())
-            .or_insert_with(|| RefOr::T(ResponseBuilder::new().description(description).build()));
+        responses.entry(status.to_string()).or_insert_with(|| {
+            let mut response = ResponseBuilder::new().description(description);
+            if status == 429 {
+                response = response.header(
+                    "Retry-After",
+                    utoipa::openapi::header::HeaderBuilder::new()
+                        .schema(
+                            utoipa::openapi::ObjectBuilder::new()
+                                .schema_type(utoipa::openapi::schema::Type::Integer),
+                        )
+                        .description(Some("Seconds until a request would be accepted"))
+                        .build(),
+                );
+            }
+            RefOr::T(response.build())
+        });
     }
     // Every error is a problem: one schema and one content type, whatever the handler wrote.
     for (status, response) in responses.iter_mut() {
