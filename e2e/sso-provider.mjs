@@ -6,6 +6,7 @@
 //   aud=OTHER   the ID token is for another client
 //   exp=-600    the ID token expired (seconds from now)
 //   deny=1      the provider answers `error=access_denied`
+// With no `sub`, it signs in a demo person (sso-demo@corp.example), for `cargo xtask run`.
 // It also serves GitHub's two REST calls under /github (`/github/user`, `/github/user/emails`)
 // for the access tokens it issued, so the GitHub provider is tested through the same dance.
 //
@@ -30,11 +31,13 @@ server.service.on('beforeAuthorizeRedirect', (redirect, req) => {
     return;
   }
   if (!code) return;
+  // Nobody named (the `cargo xtask run` demo): a demo person with a verified email.
+  const demo = q.sub === undefined;
   byCode.set(code, {
-    sub: q.sub ?? 'person-1',
-    email: q.email,
+    sub: q.sub ?? 'demo-person',
+    email: q.email ?? (demo ? 'sso-demo@corp.example' : undefined),
     email_verified: q.email_verified !== 'false',
-    name: q.name,
+    name: q.name ?? (demo ? 'Sam Demo' : undefined),
     aud: q.aud,
     exp: q.exp,
   });

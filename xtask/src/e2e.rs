@@ -132,13 +132,13 @@ pub fn run(chromium: &Path, dev_web: bool, server_build: ServerBuild) -> Result<
 }
 
 /// `e2e/sso-provider.mjs` (oauth2-mock-server): stopped when dropped.
-struct SsoProvider {
+pub(crate) struct SsoProvider {
     child: std::process::Child,
-    issuer: String,
+    pub(crate) issuer: String,
 }
 
 impl SsoProvider {
-    fn start() -> Result<SsoProvider> {
+    pub(crate) fn start() -> Result<SsoProvider> {
         use std::io::BufRead;
         let mut child = std::process::Command::new("node")
             .arg(paths::e2e_dir().join("sso-provider.mjs"))

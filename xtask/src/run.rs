@@ -49,19 +49,34 @@ pub fn run(options: &Options) -> Result<()> {
         .run()
         .context("seeding the demo data")?;
 
+    // The local OpenID Connect test provider of the e2e tests, so that "Continue with …"
+    // works in the demo: it signs in a demo person without asking anything.
+    let provider = crate::e2e::SsoProvider::start()
+        .map_err(|e| println!("(no single sign-on in this demo: {e:#})"))
+        .ok();
     println!(
         "\nServing Mercato on http://{} (Ctrl-C stops it)\n",
         options.addr
     );
-    let status = Cmd::new(&server)
+    let mut cmd = Cmd::new(&server)
         .arg("--data-dir")
         .arg(&data_dir)
         .args(["serve", "--addr", &options.addr])
         .env("MERCATO_WEB_DIR", paths::web_dist_dir())
-        .current_dir(&root)
-        .spawn()?
-        .wait()
-        .context("waiting for the server")?;
+        .current_dir(&root);
+    if let Some(provider) = &provider {
+        println!(
+            "Single sign-on: \"Continue with Demo ID\" signs in sso-demo@corp.example through a \
+             local test provider at {}\n",
+            provider.issuer
+        );
+        cmd = cmd
+            .env("MERCATO_OIDC_ISSUER", &provider.issuer)
+            .env("MERCATO_OIDC_CLIENT_ID", "mercato-demo")
+            .env("MERCATO_OIDC_CLIENT_SECRET", "mercato-demo-secret")
+            .env("MERCATO_OIDC_NAME", "Demo ID");
+    }
+    let status = cmd.spawn()?.wait().context("waiting for the server")?;
     if !status.success() {
         bail!("the server stopped ({status})");
     }
