@@ -204,19 +204,24 @@ struct ErrorResponses;
 
 impl Modify for ErrorResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        for item in openapi.paths.paths.values_mut() {
-            for operation in [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
-            ]
-            .into_iter()
-            .flatten()
-            {
-                document_errors(operation);
-            }
+        for_each_operation(openapi, document_errors);
+    }
+}
+
+/// Calls `f` on every operation of the document.
+fn for_each_operation(openapi: &mut utoipa::openapi::OpenApi, mut f: impl FnMut(&mut Operation)) {
+    for item in openapi.paths.paths.values_mut() {
+        for operation in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            f(operation);
         }
     }
 }
@@ -306,27 +311,16 @@ struct OperationIds;
 
 impl Modify for OperationIds {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        for item in openapi.paths.paths.values_mut() {
-            for operation in [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
-            ]
-            .into_iter()
-            .flatten()
-            {
-                let tag = operation
-                    .tags
-                    .as_ref()
-                    .and_then(|t| t.first())
-                    .map(|t| t.replace(' ', "_"));
-                if let (Some(tag), Some(id)) = (tag, operation.operation_id.as_mut()) {
-                    *id = format!("{tag}_{id}");
-                }
+        for_each_operation(openapi, |operation| {
+            let tag = operation
+                .tags
+                .as_ref()
+                .and_then(|t| t.first())
+                .map(|t| t.replace(' ', "_"));
+            if let (Some(tag), Some(id)) = (tag, operation.operation_id.as_mut()) {
+                *id = format!("{tag}_{id}");
             }
-        }
+        });
     }
 }
 
