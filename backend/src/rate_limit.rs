@@ -15,10 +15,10 @@ use std::time::Instant;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header;
 use actix_web::middleware::Next;
-use actix_web::{web, ResponseError};
+use actix_web::{web, HttpMessage, ResponseError};
 
+use crate::auth::extract::VerifiedAccess;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -123,27 +123,22 @@ fn exempt(path: &str) -> bool {
         )
 }
 
-/// The callers a request counts against.
+/// The callers a request counts against. A verified access token is noted on the request, so
+/// that the account extractors do not verify it again.
 fn callers(req: &ServiceRequest, state: &AppState) -> Vec<Caller> {
     let mut out = Vec::with_capacity(2);
     if let Some(addr) = req.peer_addr() {
         out.push(Caller::Address(addr.ip()));
     }
-    let token = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, t)| t.trim());
-    if let Some(token) = token {
+    if let Ok(Some(token)) = crate::auth::extract::bearer_in(req.headers()) {
         if token.starts_with(crate::routes::api_keys::KEY_PREFIX) {
             use sha2::{Digest, Sha256};
             let digest = Sha256::digest(token.as_bytes());
             let mut id = [0u8; 16];
             id.copy_from_slice(&digest[..16]);
             out.push(Caller::ApiKey(id));
-        } else if let Some(user_id) = state.tokens.verify_access(token) {
+        } else if let Some(user_id) = state.tokens.verify_access(&token) {
+            req.extensions_mut().insert(VerifiedAccess(user_id));
             out.push(Caller::Account(user_id));
         }
     }

@@ -4,7 +4,7 @@
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use mercato_shared::api::auth::UserRole;
 use sea_orm::EntityTrait;
@@ -67,8 +67,14 @@ impl From<users::Model> for CurrentUser {
 /// invalid is still a 401: clients should learn that their token is bad.
 pub struct MaybeUser(pub Option<CurrentUser>);
 
-fn bearer(req: &HttpRequest) -> Result<Option<String>, ApiError> {
-    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+/// The request's bearer token (an access token or an API key), if it sends one; a malformed
+/// `Authorization` header is an invalid token.
+pub fn bearer(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    bearer_in(req.headers())
+}
+
+pub fn bearer_in(headers: &header::HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(None);
     };
     let value = value.to_str().map_err(|_| ApiError::InvalidToken)?;
@@ -79,15 +85,24 @@ fn bearer(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     Ok(Some(token.trim().to_string()))
 }
 
+/// The account of an access token the rate limiter already verified for this request (the
+/// extractors then skip verifying it again).
+#[derive(Debug, Clone, Copy)]
+pub struct VerifiedAccess(pub i64);
+
 async fn resolve(
     state: web::Data<AppState>,
     token: String,
+    verified: Option<VerifiedAccess>,
     ip: Option<String>,
 ) -> Result<CurrentUser, ApiError> {
-    let user_id = state
-        .tokens
-        .verify_access(&token)
-        .ok_or(ApiError::InvalidToken)?;
+    let user_id = match verified {
+        Some(VerifiedAccess(user_id)) => user_id,
+        None => state
+            .tokens
+            .verify_access(&token)
+            .ok_or(ApiError::InvalidToken)?,
+    };
     let user = users::Entity::find_by_id(user_id)
         .one(&state.db.read)
         .await?
@@ -109,9 +124,10 @@ impl FromRequest for CurrentUser {
         let token = bearer(req);
         let state = state_of(req);
         let ip = crate::extract::client_ip(req);
+        let verified = req.extensions().get::<VerifiedAccess>().copied();
         Box::pin(async move {
             let token = token?.ok_or(ApiError::Unauthenticated)?;
-            resolve(state?, token, ip).await
+            resolve(state?, token, verified, ip).await
         })
     }
 }
@@ -124,10 +140,11 @@ impl FromRequest for MaybeUser {
         let token = bearer(req);
         let state = state_of(req);
         let ip = crate::extract::client_ip(req);
+        let verified = req.extensions().get::<VerifiedAccess>().copied();
         Box::pin(async move {
             match token? {
                 None => Ok(MaybeUser(None)),
-                Some(token) => Ok(MaybeUser(Some(resolve(state?, token, ip).await?))),
+                Some(token) => Ok(MaybeUser(Some(resolve(state?, token, verified, ip).await?))),
             }
         })
     }

@@ -7,13 +7,11 @@ use actix_web::{web, HttpResponse};
 use mercato_shared::api::domain_verification::{
     DomainVerification, StartDomainVerification, VerificationMethod,
 };
-use mercato_shared::api::partners::PartnerStatus;
 use mercato_shared::ErrorCode;
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set, TransactionTrait};
 
-use super::respond::{self, path_slug};
+use super::respond;
 use crate::auth::CurrentUser;
-use crate::domain::access::PartnerAccess;
 use crate::entities::{domain_verifications as verifications, partners};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::OptionalJson;
@@ -30,12 +28,7 @@ async fn partner_for(
     raw_slug: &str,
     manage: bool,
 ) -> ApiResult<partners::Model> {
-    let slug = path_slug(raw_slug, "partner")?;
-    let partner = store::partners::by_slug(&state.db.read, slug.as_str()).await?;
-    let access = PartnerAccess::of(&state.db.read, Some(user), partner.id).await?;
-    if partner.status != PartnerStatus::Active.as_str() && !access.can_view_private() {
-        return Err(ApiError::NotFound("partner"));
-    }
+    let (partner, access) = super::partners::visible_partner(state, Some(user), raw_slug).await?;
     if manage || !access.marketplace_admin {
         access.require_partner_admin()?;
     }

@@ -177,7 +177,7 @@ pub async fn list(
 
 /// Loads a partner the caller may see: active ones for everyone, others only for their
 /// members and marketplace admins (everyone else gets a 404, not a hint that it exists).
-async fn visible_partner(
+pub(crate) async fn visible_partner(
     state: &AppState,
     user: Option<&CurrentUser>,
     raw_slug: &str,

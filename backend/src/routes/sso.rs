@@ -20,17 +20,15 @@ use sea_orm::{
 use serde::Deserialize;
 
 use super::auth::token_response;
-use super::respond::{self, path_id, path_slug};
+use super::respond::{self, path_id};
 use crate::auth::tokens::hash_refresh_token as sha256_hex;
 use crate::auth::{sessions, CurrentUser, MaybeUser};
 use crate::config::SsoKind;
-use crate::domain::access::PartnerAccess;
 use crate::entities::{partner_sso, sso_handoffs, sso_logins, user_identities, users};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{client_ip, ApiJson};
 use crate::sso::{self, accounts, requirement, Provider, SsoFailure};
 use crate::state::AppState;
-use crate::store;
 use crate::store::audit::{self, Actor, Subject};
 
 /// How long a started sign-in may take at the provider.
@@ -121,9 +119,14 @@ pub async fn start(
     let (url, csrf) = request.url();
 
     let now = Utc::now();
-    // Sign-ins abandoned at the provider are cleared as new ones start.
+    // Sign-ins abandoned at the provider, and hand-over codes never exchanged, are cleared as
+    // new sign-ins start.
     sso_logins::Entity::delete_many()
         .filter(sso_logins::Column::ExpiresAt.lt(now))
+        .exec(&state.db.write)
+        .await?;
+    sso_handoffs::Entity::delete_many()
+        .filter(sso_handoffs::Column::ExpiresAt.lt(now))
         .exec(&state.db.write)
         .await?;
     sso_logins::ActiveModel {
@@ -145,7 +148,7 @@ pub async fn start(
     }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub struct CallbackQuery {
     code: Option<String>,
     state: Option<String>,
@@ -169,12 +172,7 @@ pub async fn callback(
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     // Providers add parameters of their own (`iss`, `session_state`, `scope`): not strict.
-    let query: CallbackQuery =
-        serde_urlencoded::from_str(req.query_string()).unwrap_or(CallbackQuery {
-            code: None,
-            state: None,
-            error: None,
-        });
+    let query: CallbackQuery = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
     let provider_id = path.into_inner();
     let ip = client_ip(&req);
 
@@ -518,19 +516,17 @@ pub fn sso_required(state: &AppState, required: &requirement::Requirement) -> Ap
     }
 }
 
+/// The partner of the path for its members and marketplace admins to see (`change`: for its
+/// admins and marketplace admins to change).
 async fn partner_for_admin(
     state: &AppState,
     user: &CurrentUser,
     raw_slug: &str,
     change: bool,
 ) -> ApiResult<crate::entities::partners::Model> {
-    let slug = path_slug(raw_slug, "partner")?;
-    let partner = store::partners::by_slug(&state.db.read, slug.as_str()).await?;
-    let access = PartnerAccess::of(&state.db.read, Some(user), partner.id).await?;
-    if change {
-        if !access.marketplace_admin {
-            access.require_partner_admin()?;
-        }
+    let (partner, access) = super::partners::visible_partner(state, Some(user), raw_slug).await?;
+    if change && !access.marketplace_admin {
+        access.require_partner_admin()?;
     } else {
         access.require_view_private()?;
     }

@@ -30,45 +30,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{SsoKind, SsoProviderSettings};
 
-/// Why a single sign-on did not complete; the code goes to the web app's sign-in page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum SsoFailure {
-    #[error("the state is unknown, used or expired")]
-    StateMismatch,
-    #[error("the provider answered with an error")]
-    ProviderRefused,
-    #[error("the provider refused the authorization code")]
-    TokenExchangeFailed,
-    #[error("the ID token did not verify")]
-    IdTokenInvalid,
-    #[error("the provider gave no verified email")]
-    EmailUnverified,
-    #[error("an account with the email exists and has not linked this identity")]
-    AccountExists,
-    #[error("the identity is linked to another account")]
-    IdentityTaken,
-    #[error("the account's partner requires another provider")]
-    SsoRequired,
-    #[error("the provider could not be reached")]
-    ProviderUnavailable,
-}
-
-impl SsoFailure {
-    /// The `sso_error` code (`mercato_shared::api::sso::SSO_ERRORS`).
-    pub fn code(self) -> &'static str {
-        match self {
-            SsoFailure::StateMismatch => "state_mismatch",
-            SsoFailure::ProviderRefused => "provider_refused",
-            SsoFailure::TokenExchangeFailed => "token_exchange_failed",
-            SsoFailure::IdTokenInvalid => "id_token_invalid",
-            SsoFailure::EmailUnverified => "email_unverified",
-            SsoFailure::AccountExists => "account_exists",
-            SsoFailure::IdentityTaken => "identity_taken",
-            SsoFailure::SsoRequired => "sso_required",
-            SsoFailure::ProviderUnavailable => "provider_unavailable",
-        }
-    }
-}
+pub use mercato_shared::api::sso::SsoFailure;
 
 /// What a provider vouched for about the person signing in.
 #[derive(Debug, Clone)]
@@ -141,9 +103,10 @@ impl Provider {
         http: &reqwest::Client,
         redirect_uri: &str,
     ) -> Result<OAuthClient, SsoFailure> {
-        let (authorize, token) = match (&self.issuer, self.settings.kind) {
-            (Some(issuer), _) => issuer.endpoints(http).await?,
-            (None, _) => (
+        let (authorize, token) = match &self.issuer {
+            Some(issuer) => issuer.endpoints(http).await?,
+            // GitHub (or GitHub Enterprise with its URLs set).
+            None => (
                 self.settings
                     .authorize_url
                     .clone()

@@ -90,25 +90,107 @@ pub struct PartnerSsoRequest {
     pub domain: String,
 }
 
-/// Why a single sign-on came back refused; the web app's sign-in page explains each.
-/// Sent as `/sign-in?sso_error=…`.
-pub const SSO_ERRORS: &[(&str, &str)] = &[
-    ("state_mismatch", "The sign-in expired or was started in another browser. Please try again."),
-    ("provider_refused", "The provider did not sign you in."),
-    ("token_exchange_failed", "The provider did not confirm the sign-in. Please try again."),
-    ("id_token_invalid", "The provider's answer could not be verified."),
-    ("email_unverified", "The provider has not verified your email address."),
-    ("account_exists", "An account with this email exists. Sign in with your password, then link the provider from your account page."),
-    ("identity_taken", "This identity is linked to another account."),
-    ("sso_required", "Your organisation requires you to sign in with its own provider."),
-    ("provider_unavailable", "The provider could not be reached. Please try again later."),
-];
+/// Why a single sign-on came back refused. The callback sends the browser to
+/// `/sign-in?sso_error=<code>`; the web app's pages explain each in words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SsoFailure {
+    /// The state is unknown, used, expired or for another provider.
+    StateMismatch,
+    /// The provider answered with an error (the person cancelled, the app is not allowed).
+    ProviderRefused,
+    /// The provider refused the authorization code.
+    TokenExchangeFailed,
+    /// The ID token did not verify (signature, issuer, audience, expiry, nonce).
+    IdTokenInvalid,
+    /// The provider gave no verified email.
+    EmailUnverified,
+    /// An account with the email exists and has not linked this identity.
+    AccountExists,
+    /// The identity is linked to another account.
+    IdentityTaken,
+    /// The account's partner requires another provider.
+    SsoRequired,
+    /// The provider could not be reached.
+    ProviderUnavailable,
+}
 
-/// The sentence for an `sso_error` code.
+impl SsoFailure {
+    pub const ALL: [SsoFailure; 9] = [
+        SsoFailure::StateMismatch,
+        SsoFailure::ProviderRefused,
+        SsoFailure::TokenExchangeFailed,
+        SsoFailure::IdTokenInvalid,
+        SsoFailure::EmailUnverified,
+        SsoFailure::AccountExists,
+        SsoFailure::IdentityTaken,
+        SsoFailure::SsoRequired,
+        SsoFailure::ProviderUnavailable,
+    ];
+
+    /// The `sso_error` code.
+    pub fn code(self) -> &'static str {
+        match self {
+            SsoFailure::StateMismatch => "state_mismatch",
+            SsoFailure::ProviderRefused => "provider_refused",
+            SsoFailure::TokenExchangeFailed => "token_exchange_failed",
+            SsoFailure::IdTokenInvalid => "id_token_invalid",
+            SsoFailure::EmailUnverified => "email_unverified",
+            SsoFailure::AccountExists => "account_exists",
+            SsoFailure::IdentityTaken => "identity_taken",
+            SsoFailure::SsoRequired => "sso_required",
+            SsoFailure::ProviderUnavailable => "provider_unavailable",
+        }
+    }
+
+    /// The sentence for people.
+    pub fn message(self) -> &'static str {
+        match self {
+            SsoFailure::StateMismatch => {
+                "The sign-in expired or was started in another browser. Please try again."
+            }
+            SsoFailure::ProviderRefused => "The provider did not sign you in.",
+            SsoFailure::TokenExchangeFailed => {
+                "The provider did not confirm the sign-in. Please try again."
+            }
+            SsoFailure::IdTokenInvalid => "The provider's answer could not be verified.",
+            SsoFailure::EmailUnverified => "The provider has not verified your email address.",
+            SsoFailure::AccountExists => {
+                "An account with this email exists. Sign in with your password, then link the provider from your account page."
+            }
+            SsoFailure::IdentityTaken => "This identity is linked to another account.",
+            SsoFailure::SsoRequired => {
+                "Your organisation requires you to sign in with its own provider."
+            }
+            SsoFailure::ProviderUnavailable => {
+                "The provider could not be reached. Please try again later."
+            }
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<SsoFailure> {
+        SsoFailure::ALL.into_iter().find(|f| f.code() == code)
+    }
+}
+
+/// The sentence for an `sso_error` code (a general one for codes this version does not know).
 pub fn sso_error_message(code: &str) -> &'static str {
-    SSO_ERRORS
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map(|(_, m)| *m)
+    SsoFailure::parse(code)
+        .map(SsoFailure::message)
         .unwrap_or("The sign-in did not complete. Please try again.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_failure_code_reads_back() {
+        for f in SsoFailure::ALL {
+            assert_eq!(SsoFailure::parse(f.code()), Some(f));
+        }
+        assert_eq!(
+            sso_error_message("nonsense"),
+            "The sign-in did not complete. Please try again."
+        );
+    }
 }
