@@ -57,12 +57,7 @@ pub fn run(chromium: &Path, dev_web: bool, server_build: ServerBuild) -> Result<
 
     let temp = TempDir::new("mercato-e2e")?;
     let data_dir = temp.path().join("data");
-    isolated(Cmd::new(&server))
-        .arg("--data-dir")
-        .arg(&data_dir)
-        .arg("seed-demo")
-        .run()
-        .context("seeding the demo data")?;
+    seed_demo(&server, &data_dir)?;
     // A marketplace admin the tests sign in as, to check what the API recorded.
     let admin_password = format!(
         "e2e-{}-{}",
@@ -164,6 +159,16 @@ impl Drop for SsoProvider {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Seeds the demo marketplace into a fresh data directory, on the embedded database.
+pub(crate) fn seed_demo(server: &Path, data_dir: &Path) -> Result<()> {
+    isolated(Cmd::new(server))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .arg("seed-demo")
+        .run()
+        .context("seeding the demo data")
 }
 
 /// The server on its own embedded database and search index (SQLite and tantivy under the

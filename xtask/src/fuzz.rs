@@ -19,7 +19,7 @@ use serde_json::Value;
 
 use crate::bench_usage::start_server_with;
 use crate::cli::Args;
-use crate::e2e::{isolated, TempDir};
+use crate::e2e::{isolated, seed_demo, TempDir};
 use crate::paths;
 use crate::process::{which, Cmd};
 
@@ -165,13 +165,7 @@ pub fn run(options: &Options) -> Result<()> {
     std::fs::copy(paths::server_binary("debug"), &server_bin)
         .context("copying the server binary")?;
     let data_dir = temp.path().join("data");
-    isolated(Cmd::new(&server_bin))
-        .arg("--data-dir")
-        .arg(&data_dir)
-        .arg("seed-demo")
-        .stdout(std::process::Stdio::null())
-        .run()
-        .context("seeding the demo data")?;
+    seed_demo(&server_bin, &data_dir)?;
     let server = start_server_with(
         &server_bin,
         &data_dir,
@@ -183,11 +177,6 @@ pub fn run(options: &Options) -> Result<()> {
             ("MERCATO_ACCESS_TOKEN_TTL", "7200"),
             // Webhooks the fuzzer registers are never called.
             ("MERCATO_WEBHOOK_WORKERS", "0"),
-            // Thousands of requests a minute from one address and account: the per-address,
-            // per-account and per-key limits (tested by the API tests) would answer most with 429.
-            ("MERCATO_RATE_LIMIT_PER_ADDRESS", "0"),
-            ("MERCATO_RATE_LIMIT_PER_ACCOUNT", "0"),
-            ("MERCATO_RATE_LIMIT_PER_API_KEY", "0"),
         ],
     )?;
     // Read before any run changes the data (the admin's suspends partners, delists listings).

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::bench_usage::start_server_with;
 use crate::cli::Args;
-use crate::e2e::{isolated, TempDir};
+use crate::e2e::{seed_demo, TempDir};
 use crate::process::{which, Cmd};
 use crate::{build_web, paths, tools};
 
@@ -74,11 +74,7 @@ pub fn run() -> Result<()> {
     let server_bin = paths::release_server()?;
     let temp = TempDir::new("mercato-lighthouse")?;
     let data_dir = temp.path().join("data");
-    isolated(Cmd::new(&server_bin))
-        .arg("--data-dir")
-        .arg(&data_dir)
-        .arg("seed-demo")
-        .run()?;
+    seed_demo(&server_bin, &data_dir)?;
     let web_dir = paths::web_dist_dir();
     let server = start_server_with(
         &server_bin,
