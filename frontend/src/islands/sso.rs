@@ -42,6 +42,12 @@ fn ProviderButtons(
     let ready = RwSignal::new(false);
     Effect::new(move |_| ready.set(true));
     let busy = RwSignal::new(None::<String>);
+    // A failed start gives the buttons back.
+    Effect::new(move |_| {
+        if failure.get().is_some() {
+            busy.set(None);
+        }
+    });
     view! {
         <ul class="sso-buttons">
             {providers
@@ -73,10 +79,7 @@ fn ProviderButtons(
                 })
                 .collect_view()}
         </ul>
-        {move || failure.get().map(|e| {
-            busy.set(None);
-            view! { <p class="form-problem" role="alert">{e.to_string()}</p> }
-        })}
+        {move || failure.get().map(|e| view! { <p class="form-problem" role="alert">{e.to_string()}</p> })}
     }
 }
 
