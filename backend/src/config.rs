@@ -1,12 +1,21 @@
 //! Typed settings, layered: built-in defaults, then an optional TOML file (`--config FILE` or
 //! `MERCATO_CONFIG`), then environment variables, then command-line flags.
+//!
+//! Each setting is declared once, in the [`settings!`] table below: its type, default,
+//! environment variable(s) and file key(s). The macro writes the struct, its defaults, the file's
+//! shape and both layers from it. This module sits at the bottom of the crate: it imports
+//! nothing of Mercato's but the clock.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{bail, Context};
 use secrecy::SecretString;
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
+
+use crate::clock::Clock;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -17,163 +26,278 @@ pub enum LogFormat {
     Json,
 }
 
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// Where `serve` listens, `HOST:PORT`.
-    pub addr: String,
-    /// Holds the SQLite database, generated keys and (later) the search index.
-    pub data_dir: PathBuf,
-    /// `postgres://…` to use PostgreSQL; `sqlite://…` for a specific SQLite file. Unset: the
-    /// SQLite file `mercato.db` in the data directory.
-    pub database_url: Option<String>,
-    /// The built web app (style.css, boot.js, pkg/).
-    pub web_dir: PathBuf,
-    pub access_token_ttl: Duration,
-    pub refresh_token_ttl: Duration,
-    /// HMAC key for access tokens. Unset: a random key generated once and kept in the data
-    /// directory. Several instances behind one load balancer must share it.
-    pub jwt_secret: Option<SecretString>,
-    pub log_format: LogFormat,
-    /// A `tracing` filter such as `info` or `mercato=debug,info`.
-    pub log_filter: String,
-    /// HTTP worker threads; unset: one per core.
-    pub workers: Option<usize>,
-    /// Largest JSON body any route accepts.
-    pub max_body_bytes: usize,
-    /// Largest total size of a request's header names and values.
-    pub max_header_bytes: usize,
-    /// Connections in the database pool (readers, for SQLite).
-    pub db_pool_size: u32,
-    /// How long a cached public response may be served (0 disables the cache); see `cache.rs`.
-    pub public_cache_ttl: Duration,
-    /// How many public responses the cache holds.
-    pub public_cache_capacity: usize,
-    /// Meilisearch instead of the embedded tantivy index.
-    pub meilisearch_url: Option<String>,
-    pub meilisearch_api_key: Option<String>,
-    /// The Meilisearch index to use.
-    pub meilisearch_index: String,
-    /// Whether `serve` keeps the search index up to date (one process per index must).
-    pub search_worker: bool,
-    /// Requests per minute per client address, account and API key (0: no limit).
-    pub rate_limits: crate::rate_limit::Limits,
-    /// Leads one client address may submit per hour (abuse control).
-    pub leads_per_address_per_hour: u64,
-    /// Base64 of the 32-byte key that seals webhook signing secrets. Unset: a key generated
-    /// once and kept in the data directory. Instances sharing a database must share it.
-    pub webhook_key: Option<SecretString>,
-    /// Lets requests to user-given addresses (webhook deliveries, domain verification checks)
-    /// reach loopback, private and link-local addresses, and webhook endpoints be plain
-    /// `http://` URLs: for tests and on-premise receivers only.
-    pub outbound_allow_private: bool,
-    /// How often a verified partner domain is checked again.
-    pub domain_recheck_interval: Duration,
-    /// The DNS server asked for verification TXT records. Unset: the first `nameserver` of
-    /// `/etc/resolv.conf`.
-    pub dns_resolver: Option<std::net::SocketAddr>,
-    /// Test hook: fetch verification files over plain `http://DOMAIN:PORT` instead of
-    /// `https://DOMAIN` (so a test's loopback server can answer).
-    pub domain_verification_test_port: Option<u16>,
-    /// Webhook dispatch workers in this process (0: none, for instances that only serve).
-    pub webhook_workers: usize,
-    /// The site's public origin (`https://market.example.com`) for canonical links and the
-    /// sitemap. Unset: the origin each request came to.
-    pub public_url: Option<String>,
-    /// Origins allowed to call the API from a browser on another site
-    /// (`https://app.partner.example`); empty: the API is same-origin only.
-    pub cors_origins: Vec<String>,
-    /// Single sign-on providers (OpenID Connect by issuer, GitHub); see `sso`.
-    pub sso_providers: Vec<SsoProviderSettings>,
-    /// URLs per sitemap file; past it, `/sitemap.xml` is an index (the protocol's limit).
-    pub sitemap_urls_per_file: u64,
-    /// Test hook: crash the search worker at a point (`before-commit`, `after-commit`).
-    pub search_crash: Option<String>,
-    /// The application's clock (tests drive a manual one).
-    pub clock: crate::clock::Clock,
+/// How a setting's value is written in an environment variable and in the TOML file.
+pub trait SettingValue: Sized {
+    /// The value as the file writes it.
+    type File: DeserializeOwned;
+    fn from_env(text: &str) -> Result<Self, String>;
+    fn from_file(value: Self::File) -> Result<Self, String>;
 }
 
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            addr: "127.0.0.1:8080".into(),
-            data_dir: PathBuf::from("data"),
-            database_url: None,
-            web_dir: PathBuf::from("frontend/dist"),
-            access_token_ttl: Duration::from_secs(15 * 60),
-            refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
-            jwt_secret: None,
-            log_format: LogFormat::Pretty,
-            log_filter: "info".into(),
-            workers: None,
-            max_body_bytes: 256 * 1024,
-            max_header_bytes: 16 * 1024,
-            db_pool_size: 4,
-            public_cache_ttl: Duration::from_secs(60),
-            public_cache_capacity: 50_000,
-            meilisearch_url: None,
-            meilisearch_api_key: None,
-            meilisearch_index: "listings".into(),
-            search_worker: true,
-            leads_per_address_per_hour: 20,
-            rate_limits: crate::rate_limit::Limits {
-                per_address: 1200,
-                per_account: 600,
-                per_api_key: 3000,
-            },
-            webhook_key: None,
-            public_url: None,
-            cors_origins: Vec::new(),
-            sso_providers: Vec::new(),
-            sitemap_urls_per_file: 50_000,
-            outbound_allow_private: false,
-            domain_recheck_interval: Duration::from_secs(24 * 3600),
-            dns_resolver: None,
-            domain_verification_test_port: None,
-            webhook_workers: 1,
-            search_crash: None,
-            clock: crate::clock::Clock::System,
+/// Types whose environment form is their `FromStr` and whose file form is themselves.
+macro_rules! plain_setting_values {
+    ($($ty:ty),*) => {$(
+        impl SettingValue for $ty {
+            type File = $ty;
+            fn from_env(text: &str) -> Result<Self, String> {
+                text.trim().parse().map_err(|e| format!("{e}"))
+            }
+            fn from_file(value: $ty) -> Result<Self, String> {
+                Ok(value)
+            }
         }
+    )*};
+}
+plain_setting_values!(String, PathBuf, bool, u16, u32, u64, usize, SocketAddr);
+
+impl<T: SettingValue> SettingValue for Option<T> {
+    type File = T::File;
+    fn from_env(text: &str) -> Result<Self, String> {
+        T::from_env(text).map(Some)
+    }
+    fn from_file(value: T::File) -> Result<Self, String> {
+        T::from_file(value).map(Some)
     }
 }
 
-/// The file layer: every key optional, unknown keys rejected (a typo should not be silently
-/// ignored).
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileSettings {
-    addr: Option<String>,
-    data_dir: Option<PathBuf>,
-    database_url: Option<String>,
-    web_dir: Option<PathBuf>,
-    access_token_ttl_secs: Option<u64>,
-    refresh_token_ttl_secs: Option<u64>,
-    jwt_secret: Option<String>,
-    log_format: Option<LogFormat>,
-    log: Option<String>,
-    workers: Option<usize>,
-    max_body_bytes: Option<usize>,
-    max_header_bytes: Option<usize>,
-    db_pool_size: Option<u32>,
-    public_cache_ttl_secs: Option<u64>,
-    public_cache_capacity: Option<usize>,
-    meilisearch_url: Option<String>,
-    meilisearch_api_key: Option<String>,
-    meilisearch_index: Option<String>,
-    search_worker: Option<bool>,
-    leads_per_address_per_hour: Option<u64>,
-    rate_limit_per_address: Option<u32>,
-    rate_limit_per_account: Option<u32>,
-    rate_limit_per_api_key: Option<u32>,
-    webhook_key: Option<String>,
-    public_url: Option<String>,
-    cors_origins: Option<Vec<String>>,
-    sso_providers: Option<Vec<SsoProviderFile>>,
-    outbound_allow_private: Option<bool>,
-    /// The older name of `outbound_allow_private`.
-    webhooks_allow_private: Option<bool>,
-    webhook_workers: Option<usize>,
-    domain_recheck_secs: Option<u64>,
-    dns_resolver: Option<std::net::SocketAddr>,
+/// Durations are whole seconds in both layers (the file keys end in `_secs`).
+impl SettingValue for Duration {
+    type File = u64;
+    fn from_env(text: &str) -> Result<Self, String> {
+        u64::from_env(text).map(Duration::from_secs)
+    }
+    fn from_file(value: u64) -> Result<Self, String> {
+        Ok(Duration::from_secs(value))
+    }
+}
+
+impl SettingValue for SecretString {
+    type File = String;
+    fn from_env(text: &str) -> Result<Self, String> {
+        Ok(SecretString::from(text.to_string()))
+    }
+    fn from_file(value: String) -> Result<Self, String> {
+        Ok(SecretString::from(value))
+    }
+}
+
+impl SettingValue for LogFormat {
+    type File = LogFormat;
+    fn from_env(text: &str) -> Result<Self, String> {
+        match text.trim() {
+            "pretty" => Ok(LogFormat::Pretty),
+            "json" => Ok(LogFormat::Json),
+            _ => Err("must be pretty or json".into()),
+        }
+    }
+    fn from_file(value: LogFormat) -> Result<Self, String> {
+        Ok(value)
+    }
+}
+
+/// Origins as browsers send them in `Origin`: comma-separated in the environment, a list in the
+/// file; trimmed, without a trailing slash, blanks dropped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origins(pub Vec<String>);
+
+impl Origins {
+    fn of<'a>(values: impl Iterator<Item = &'a str>) -> Origins {
+        Origins(
+            values
+                .map(|o| o.trim().trim_end_matches('/').to_string())
+                .filter(|o| !o.is_empty())
+                .collect(),
+        )
+    }
+}
+
+impl SettingValue for Origins {
+    type File = Vec<String>;
+    fn from_env(text: &str) -> Result<Self, String> {
+        Ok(Origins::of(text.split(',')))
+    }
+    fn from_file(value: Vec<String>) -> Result<Self, String> {
+        Ok(Origins::of(value.iter().map(String::as_str)))
+    }
+}
+
+/// Single sign-on providers come from the file's `[[sso_providers]]` tables (and from
+/// `MERCATO_OIDC_*` / `MERCATO_GITHUB_*`, see [`Settings::apply_sso_env`]).
+impl SettingValue for Vec<SsoProviderSettings> {
+    type File = Vec<SsoProviderFile>;
+    fn from_env(_: &str) -> Result<Self, String> {
+        Err(
+            "providers are configured in the file or through MERCATO_OIDC_* and MERCATO_GITHUB_*"
+                .into(),
+        )
+    }
+    fn from_file(value: Vec<SsoProviderFile>) -> Result<Self, String> {
+        Ok(value.into_iter().map(SsoProviderSettings::from).collect())
+    }
+}
+
+/// Declares the settings: for each, its doc, `name: Type = default`, the environment variables
+/// that set it (a later one wins over an earlier one: older names come first) and its file keys
+/// (likewise). First the fields that are not configuration but travel with it (`runtime`).
+macro_rules! settings {
+    (
+        runtime {
+            $(
+                $(#[doc = $rdoc:literal])*
+                $rfield:ident: $rty:ty = $rdefault:expr;
+            )*
+        }
+        $(
+            $(#[doc = $doc:literal])*
+            $field:ident: $ty:ty = $default:expr, env [$($env:literal),*], file [$($key:ident),*];
+        )*
+    ) => {
+        #[derive(Debug, Clone)]
+        pub struct Settings {
+            $( $(#[doc = $doc])* pub $field: $ty, )*
+            $( $(#[doc = $rdoc])* pub $rfield: $rty, )*
+        }
+
+        impl Default for Settings {
+            fn default() -> Self {
+                Settings {
+                    $( $field: $default, )*
+                    $( $rfield: $rdefault, )*
+                }
+            }
+        }
+
+        /// The file layer: every key optional, unknown keys rejected (a typo should not be
+        /// silently ignored).
+        #[derive(Debug, Default, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct FileSettings {
+            $( $( $key: Option<<$ty as SettingValue>::File>, )* )*
+        }
+
+        impl Settings {
+            /// Every environment variable a setting reads, for the documentation's check.
+            pub const ENVIRONMENT: &'static [&'static str] = &[$( $($env,)* )*];
+
+            fn apply_env(&mut self, env: &impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+                $(
+                    for name in [$($env),*] {
+                        if let Some(text) = env(name).filter(|v| !v.trim().is_empty()) {
+                            self.$field = <$ty as SettingValue>::from_env(&text)
+                                .map_err(|e| anyhow::anyhow!("{name}={text:?} is invalid: {e}"))?;
+                        }
+                    }
+                )*
+                Ok(())
+            }
+
+            fn apply_file_values(&mut self, file: FileSettings) -> anyhow::Result<()> {
+                $(
+                    $(
+                        if let Some(value) = file.$key {
+                            self.$field = <$ty as SettingValue>::from_file(value).map_err(|e| {
+                                anyhow::anyhow!("{} in the configuration file is invalid: {e}", stringify!($key))
+                            })?;
+                        }
+                    )*
+                )*
+                Ok(())
+            }
+        }
+    };
+}
+
+settings! {
+    runtime {
+        /// URLs per sitemap file; past it, `/sitemap.xml` is an index (the protocol's limit).
+        sitemap_urls_per_file: u64 = 50_000;
+        /// The application's clock: every reading of the time goes through it (tests drive a
+        /// manual one).
+        clock: Clock = Clock::System;
+    }
+    /// Where `serve` listens, `HOST:PORT`.
+    addr: String = "127.0.0.1:8080".into(), env ["MERCATO_ADDR"], file [addr];
+    /// Holds the SQLite database, generated keys and the search index.
+    data_dir: PathBuf = PathBuf::from("data"), env ["MERCATO_DATA_DIR"], file [data_dir];
+    /// `postgres://…` to use PostgreSQL; `sqlite://…` for a specific SQLite file. Unset: the
+    /// SQLite file `mercato.db` in the data directory.
+    database_url: Option<String> = None, env ["DATABASE_URL"], file [database_url];
+    /// The built web app (style.css, boot.js, pkg/).
+    web_dir: PathBuf = PathBuf::from("frontend/dist"), env ["MERCATO_WEB_DIR"], file [web_dir];
+    access_token_ttl: Duration = Duration::from_secs(15 * 60),
+        env ["MERCATO_ACCESS_TOKEN_TTL"], file [access_token_ttl_secs];
+    refresh_token_ttl: Duration = Duration::from_secs(30 * 24 * 3600),
+        env ["MERCATO_REFRESH_TOKEN_TTL"], file [refresh_token_ttl_secs];
+    /// HMAC key for access tokens. Unset: a random key generated once and kept in the data
+    /// directory. Several instances behind one load balancer must share it.
+    jwt_secret: Option<SecretString> = None, env ["MERCATO_JWT_SECRET"], file [jwt_secret];
+    log_format: LogFormat = LogFormat::Pretty, env ["MERCATO_LOG_FORMAT"], file [log_format];
+    /// A `tracing` filter such as `info` or `mercato=debug,info`.
+    log_filter: String = "info".into(), env ["RUST_LOG", "MERCATO_LOG"], file [log];
+    /// HTTP worker threads; unset: one per core.
+    workers: Option<usize> = None, env ["MERCATO_WORKERS"], file [workers];
+    /// Largest JSON body any route accepts.
+    max_body_bytes: usize = 256 * 1024, env ["MERCATO_MAX_BODY_BYTES"], file [max_body_bytes];
+    /// Largest total size of a request's header names and values.
+    max_header_bytes: usize = 16 * 1024, env ["MERCATO_MAX_HEADER_BYTES"], file [max_header_bytes];
+    /// Connections in the database pool (readers, for SQLite).
+    db_pool_size: u32 = 4, env ["MERCATO_DB_POOL_SIZE"], file [db_pool_size];
+    /// How long a cached public response may be served (0 disables the cache); see `cache.rs`.
+    public_cache_ttl: Duration = Duration::from_secs(60),
+        env ["MERCATO_PUBLIC_CACHE_TTL"], file [public_cache_ttl_secs];
+    /// How many public responses the cache holds.
+    public_cache_capacity: usize = 50_000,
+        env ["MERCATO_PUBLIC_CACHE_CAPACITY"], file [public_cache_capacity];
+    /// Meilisearch instead of the embedded tantivy index.
+    meilisearch_url: Option<String> = None, env ["MEILISEARCH_URL"], file [meilisearch_url];
+    meilisearch_api_key: Option<SecretString> = None,
+        env ["MEILISEARCH_API_KEY"], file [meilisearch_api_key];
+    /// The Meilisearch index to use.
+    meilisearch_index: String = "listings".into(),
+        env ["MERCATO_MEILISEARCH_INDEX"], file [meilisearch_index];
+    /// Whether `serve` keeps the search index up to date (one process per index must).
+    search_worker: bool = true, env ["MERCATO_SEARCH_WORKER"], file [search_worker];
+    /// Requests per minute per client address (0: no limit).
+    rate_limit_per_address: u32 = 1200,
+        env ["MERCATO_RATE_LIMIT_PER_ADDRESS"], file [rate_limit_per_address];
+    /// Requests per minute per signed-in account (0: no limit).
+    rate_limit_per_account: u32 = 600,
+        env ["MERCATO_RATE_LIMIT_PER_ACCOUNT"], file [rate_limit_per_account];
+    /// Requests per minute per partner API key (0: no limit).
+    rate_limit_per_api_key: u32 = 3000,
+        env ["MERCATO_RATE_LIMIT_PER_API_KEY"], file [rate_limit_per_api_key];
+    /// Leads one client address may submit per hour (abuse control).
+    leads_per_address_per_hour: u64 = 20,
+        env ["MERCATO_LEADS_PER_ADDRESS_PER_HOUR"], file [leads_per_address_per_hour];
+    /// Base64 of the 32-byte key that seals webhook signing secrets. Unset: a key generated
+    /// once and kept in the data directory. Instances sharing a database must share it.
+    webhook_key: Option<SecretString> = None, env ["MERCATO_WEBHOOK_KEY"], file [webhook_key];
+    /// Lets requests to user-given addresses (webhook deliveries, domain verification checks)
+    /// reach loopback, private and link-local addresses, and webhook endpoints be plain
+    /// `http://` URLs: for tests and on-premise receivers only.
+    outbound_allow_private: bool = false,
+        env ["MERCATO_WEBHOOKS_ALLOW_PRIVATE", "MERCATO_OUTBOUND_ALLOW_PRIVATE"],
+        file [webhooks_allow_private, outbound_allow_private];
+    /// How often a verified partner domain is checked again.
+    domain_recheck_interval: Duration = Duration::from_secs(24 * 3600),
+        env ["MERCATO_DOMAIN_RECHECK_SECS"], file [domain_recheck_secs];
+    /// The DNS server asked for verification TXT records. Unset: the first `nameserver` of
+    /// `/etc/resolv.conf`.
+    dns_resolver: Option<SocketAddr> = None, env ["MERCATO_DNS_RESOLVER"], file [dns_resolver];
+    /// Test hook: fetch verification files over plain `http://DOMAIN:PORT` instead of
+    /// `https://DOMAIN` (so a test's loopback server can answer).
+    domain_verification_test_port: Option<u16> = None,
+        env ["MERCATO_TEST_DOMAIN_VERIFICATION_PORT"], file [];
+    /// Webhook dispatch workers in this process (0: none, for instances that only serve).
+    webhook_workers: usize = 1, env ["MERCATO_WEBHOOK_WORKERS"], file [webhook_workers];
+    /// The site's public origin (`https://market.example.com`) for canonical links and the
+    /// sitemap. Unset: the origin each request came to.
+    public_url: Option<String> = None, env ["MERCATO_PUBLIC_URL"], file [public_url];
+    /// Origins allowed to call the API from a browser on another site
+    /// (`https://app.partner.example`); empty: the API is same-origin only.
+    cors_origins: Origins = Origins::default(), env ["MERCATO_CORS_ORIGINS"], file [cors_origins];
+    /// Single sign-on providers (OpenID Connect by issuer, GitHub); see `sso`.
+    sso_providers: Vec<SsoProviderSettings> = Vec::new(), env [], file [sso_providers];
 }
 
 /// How a single sign-on provider signs people in.
@@ -207,7 +331,7 @@ pub struct SsoProviderSettings {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SsoProviderFile {
+pub struct SsoProviderFile {
     id: String,
     name: String,
     #[serde(default)]
@@ -265,91 +389,45 @@ impl Settings {
         if let Some(path) = file {
             s.apply_file(&path)?;
         }
+        s.apply_env(&env)?;
+        s.apply_sso_env(&env);
 
-        if let Some(v) = env("MERCATO_ADDR") {
-            s.addr = v;
+        if let Some(v) = &overrides.data_dir {
+            s.data_dir = v.clone();
         }
-        if let Some(v) = env("MERCATO_DATA_DIR") {
-            s.data_dir = v.into();
+        if let Some(v) = &overrides.database_url {
+            s.database_url = Some(v.clone()).filter(|v| !v.is_empty());
         }
-        if let Some(v) = env("DATABASE_URL").filter(|v| !v.is_empty()) {
-            s.database_url = Some(v);
+        if let Some(v) = &overrides.addr {
+            s.addr = v.clone();
         }
-        if let Some(v) = env("MERCATO_WEB_DIR") {
-            s.web_dir = v.into();
+        if let Some(url) = &mut s.meilisearch_url {
+            *url = url.trim_end_matches('/').to_string();
         }
-        if let Some(v) = env("MERCATO_ACCESS_TOKEN_TTL") {
-            s.access_token_ttl = Duration::from_secs(parse_env("MERCATO_ACCESS_TOKEN_TTL", &v)?);
-        }
-        if let Some(v) = env("MERCATO_REFRESH_TOKEN_TTL") {
-            s.refresh_token_ttl = Duration::from_secs(parse_env("MERCATO_REFRESH_TOKEN_TTL", &v)?);
-        }
-        if let Some(v) = env("MERCATO_JWT_SECRET").filter(|v| !v.is_empty()) {
-            s.jwt_secret = Some(SecretString::from(v));
-        }
-        if let Some(v) = env("MERCATO_LOG_FORMAT") {
-            s.log_format = match v.as_str() {
-                "pretty" => LogFormat::Pretty,
-                "json" => LogFormat::Json,
-                other => bail!("MERCATO_LOG_FORMAT must be `pretty` or `json`, not `{other}`"),
-            };
-        }
-        if let Some(v) = env("MERCATO_LOG").or_else(|| env("RUST_LOG")) {
-            s.log_filter = v;
-        }
-        if let Some(v) = env("MERCATO_WORKERS") {
-            s.workers = Some(parse_env("MERCATO_WORKERS", &v)?);
-        }
-        if let Some(v) = env("MERCATO_MAX_BODY_BYTES") {
-            s.max_body_bytes = parse_env("MERCATO_MAX_BODY_BYTES", &v)?;
-        }
-        if let Some(v) = env("MERCATO_MAX_HEADER_BYTES") {
-            s.max_header_bytes = parse_env("MERCATO_MAX_HEADER_BYTES", &v)?;
-        }
-        if let Some(v) = env("MERCATO_DB_POOL_SIZE") {
-            s.db_pool_size = parse_env("MERCATO_DB_POOL_SIZE", &v)?;
-        }
-        if let Some(v) = env("MERCATO_PUBLIC_CACHE_TTL") {
-            s.public_cache_ttl = Duration::from_secs(parse_env("MERCATO_PUBLIC_CACHE_TTL", &v)?);
-        }
-        if let Some(v) = env("MEILISEARCH_URL").filter(|v| !v.is_empty()) {
-            s.meilisearch_url = Some(v.trim_end_matches('/').to_string());
-        }
-        if let Some(v) = env("MEILISEARCH_API_KEY").filter(|v| !v.is_empty()) {
-            s.meilisearch_api_key = Some(v);
-        }
-        if let Some(v) = env("MERCATO_MEILISEARCH_INDEX").filter(|v| !v.is_empty()) {
-            s.meilisearch_index = v;
-        }
-        if let Some(v) = env("MERCATO_SEARCH_WORKER") {
-            s.search_worker = parse_env("MERCATO_SEARCH_WORKER", &v)?;
-        }
-        if let Some(v) = env("MERCATO_LEADS_PER_ADDRESS_PER_HOUR") {
-            s.leads_per_address_per_hour = parse_env("MERCATO_LEADS_PER_ADDRESS_PER_HOUR", &v)?;
-        }
-        if let Some(v) = env("MERCATO_RATE_LIMIT_PER_ADDRESS") {
-            s.rate_limits.per_address = parse_env("MERCATO_RATE_LIMIT_PER_ADDRESS", &v)?;
-        }
-        if let Some(v) = env("MERCATO_RATE_LIMIT_PER_ACCOUNT") {
-            s.rate_limits.per_account = parse_env("MERCATO_RATE_LIMIT_PER_ACCOUNT", &v)?;
-        }
-        if let Some(v) = env("MERCATO_RATE_LIMIT_PER_API_KEY") {
-            s.rate_limits.per_api_key = parse_env("MERCATO_RATE_LIMIT_PER_API_KEY", &v)?;
-        }
-        if let Some(v) = env("MERCATO_PUBLIC_URL").filter(|v| !v.is_empty()) {
-            s.public_url = Some(v);
-        }
-        if let Some(v) = env("MERCATO_CORS_ORIGINS") {
-            s.cors_origins = origins(v.split(','));
-        }
-        if let (Some(issuer), Some(client_id)) = (
-            env("MERCATO_OIDC_ISSUER").filter(|v| !v.is_empty()),
-            env("MERCATO_OIDC_CLIENT_ID").filter(|v| !v.is_empty()),
-        ) {
-            s.sso_providers.retain(|p| p.id != "oidc");
-            s.sso_providers.push(SsoProviderSettings {
+        s.check()?;
+        Ok(s)
+    }
+
+    fn apply_file(&mut self, path: &Path) -> anyhow::Result<()> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the configuration file {}", path.display()))?;
+        let f: FileSettings = toml::from_str(&text)
+            .with_context(|| format!("parsing the configuration file {}", path.display()))?;
+        self.apply_file_values(f)
+    }
+
+    /// `MERCATO_OIDC_ISSUER` + `_CLIENT_ID` (+ `_CLIENT_SECRET`, `_NAME`) add the provider `oidc`;
+    /// `MERCATO_GITHUB_CLIENT_ID` (+ `_SECRET`) the provider `github`, replacing file entries of
+    /// the same id.
+    fn apply_sso_env(&mut self, env: &impl Fn(&str) -> Option<String>) {
+        let set = |name: &str| env(name).filter(|v| !v.is_empty());
+        if let (Some(issuer), Some(client_id)) =
+            (set("MERCATO_OIDC_ISSUER"), set("MERCATO_OIDC_CLIENT_ID"))
+        {
+            self.sso_providers.retain(|p| p.id != "oidc");
+            self.sso_providers.push(SsoProviderSettings {
                 id: "oidc".into(),
-                name: env("MERCATO_OIDC_NAME").unwrap_or_else(|| "single sign-on".into()),
+                name: set("MERCATO_OIDC_NAME").unwrap_or_else(|| "single sign-on".into()),
                 kind: SsoKind::Oidc,
                 issuer: Some(issuer),
                 client_id,
@@ -359,9 +437,9 @@ impl Settings {
                 api_url: None,
             });
         }
-        if let Some(client_id) = env("MERCATO_GITHUB_CLIENT_ID").filter(|v| !v.is_empty()) {
-            s.sso_providers.retain(|p| p.id != "github");
-            s.sso_providers.push(SsoProviderSettings {
+        if let Some(client_id) = set("MERCATO_GITHUB_CLIENT_ID") {
+            self.sso_providers.retain(|p| p.id != "github");
+            self.sso_providers.push(SsoProviderSettings {
                 id: "github".into(),
                 name: "GitHub".into(),
                 kind: SsoKind::Github,
@@ -373,151 +451,6 @@ impl Settings {
                 api_url: None,
             });
         }
-        if let Some(v) = env("MERCATO_WEBHOOK_KEY").filter(|v| !v.is_empty()) {
-            s.webhook_key = Some(SecretString::from(v));
-        }
-        // The older name first, so the newer one wins when both are set.
-        for name in [
-            "MERCATO_WEBHOOKS_ALLOW_PRIVATE",
-            "MERCATO_OUTBOUND_ALLOW_PRIVATE",
-        ] {
-            if let Some(v) = env(name) {
-                s.outbound_allow_private = parse_env(name, &v)?;
-            }
-        }
-        if let Some(v) = env("MERCATO_DOMAIN_RECHECK_SECS") {
-            s.domain_recheck_interval =
-                Duration::from_secs(parse_env("MERCATO_DOMAIN_RECHECK_SECS", &v)?);
-        }
-        if let Some(v) = env("MERCATO_DNS_RESOLVER").filter(|v| !v.is_empty()) {
-            s.dns_resolver = Some(parse_env("MERCATO_DNS_RESOLVER", &v)?);
-        }
-        if let Some(v) = env("MERCATO_TEST_DOMAIN_VERIFICATION_PORT").filter(|v| !v.is_empty()) {
-            s.domain_verification_test_port =
-                Some(parse_env("MERCATO_TEST_DOMAIN_VERIFICATION_PORT", &v)?);
-        }
-        if let Some(v) = env("MERCATO_WEBHOOK_WORKERS") {
-            s.webhook_workers = parse_env("MERCATO_WEBHOOK_WORKERS", &v)?;
-        }
-        if let Some(v) = env("MERCATO_TEST_CRASH_SEARCH_WORKER").filter(|v| !v.is_empty()) {
-            s.search_crash = Some(v);
-        }
-        if let Some(v) = env("MERCATO_PUBLIC_CACHE_CAPACITY") {
-            s.public_cache_capacity = parse_env("MERCATO_PUBLIC_CACHE_CAPACITY", &v)?;
-        }
-
-        if let Some(v) = &overrides.data_dir {
-            s.data_dir = v.clone();
-        }
-        if let Some(v) = &overrides.database_url {
-            s.database_url = Some(v.clone()).filter(|v| !v.is_empty());
-        }
-        if let Some(v) = &overrides.addr {
-            s.addr = v.clone();
-        }
-        s.check()?;
-        Ok(s)
-    }
-
-    fn apply_file(&mut self, path: &Path) -> anyhow::Result<()> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading the configuration file {}", path.display()))?;
-        let f: FileSettings = toml::from_str(&text)
-            .with_context(|| format!("parsing the configuration file {}", path.display()))?;
-        if let Some(v) = f.addr {
-            self.addr = v;
-        }
-        if let Some(v) = f.data_dir {
-            self.data_dir = v;
-        }
-        if let Some(v) = f.database_url {
-            self.database_url = Some(v);
-        }
-        if let Some(v) = f.web_dir {
-            self.web_dir = v;
-        }
-        if let Some(v) = f.access_token_ttl_secs {
-            self.access_token_ttl = Duration::from_secs(v);
-        }
-        if let Some(v) = f.refresh_token_ttl_secs {
-            self.refresh_token_ttl = Duration::from_secs(v);
-        }
-        if let Some(v) = f.jwt_secret {
-            self.jwt_secret = Some(SecretString::from(v));
-        }
-        if let Some(v) = f.log_format {
-            self.log_format = v;
-        }
-        if let Some(v) = f.log {
-            self.log_filter = v;
-        }
-        if let Some(v) = f.workers {
-            self.workers = Some(v);
-        }
-        if let Some(v) = f.max_body_bytes {
-            self.max_body_bytes = v;
-        }
-        if let Some(v) = f.max_header_bytes {
-            self.max_header_bytes = v;
-        }
-        if let Some(v) = f.db_pool_size {
-            self.db_pool_size = v;
-        }
-        if let Some(v) = f.public_cache_ttl_secs {
-            self.public_cache_ttl = Duration::from_secs(v);
-        }
-        if let Some(v) = f.public_cache_capacity {
-            self.public_cache_capacity = v;
-        }
-        if let Some(v) = f.meilisearch_url {
-            self.meilisearch_url = Some(v);
-        }
-        if let Some(v) = f.meilisearch_api_key {
-            self.meilisearch_api_key = Some(v);
-        }
-        if let Some(v) = f.meilisearch_index {
-            self.meilisearch_index = v;
-        }
-        if let Some(v) = f.leads_per_address_per_hour {
-            self.leads_per_address_per_hour = v;
-        }
-        if let Some(v) = f.rate_limit_per_address {
-            self.rate_limits.per_address = v;
-        }
-        if let Some(v) = f.rate_limit_per_account {
-            self.rate_limits.per_account = v;
-        }
-        if let Some(v) = f.rate_limit_per_api_key {
-            self.rate_limits.per_api_key = v;
-        }
-        if let Some(v) = f.search_worker {
-            self.search_worker = v;
-        }
-        if let Some(v) = f.public_url {
-            self.public_url = Some(v);
-        }
-        if let Some(v) = f.cors_origins {
-            self.cors_origins = origins(v.iter().map(String::as_str));
-        }
-        if let Some(v) = f.sso_providers {
-            self.sso_providers = v.into_iter().map(SsoProviderSettings::from).collect();
-        }
-        if let Some(v) = f.webhook_key {
-            self.webhook_key = Some(SecretString::from(v));
-        }
-        if let Some(v) = f.outbound_allow_private.or(f.webhooks_allow_private) {
-            self.outbound_allow_private = v;
-        }
-        if let Some(v) = f.domain_recheck_secs {
-            self.domain_recheck_interval = Duration::from_secs(v);
-        }
-        if let Some(v) = f.dns_resolver {
-            self.dns_resolver = Some(v);
-        }
-        if let Some(v) = f.webhook_workers {
-            self.webhook_workers = v;
-        }
-        Ok(())
     }
 
     fn check(&self) -> anyhow::Result<()> {
@@ -526,11 +459,6 @@ impl Settings {
         }
         if self.access_token_ttl >= self.refresh_token_ttl {
             bail!("the access token lifetime must be shorter than the refresh token lifetime");
-        }
-        if let Some(c) = &self.search_crash {
-            if crate::search::worker::CrashPoint::parse(c).is_none() {
-                bail!("MERCATO_TEST_CRASH_SEARCH_WORKER must be before-commit or after-commit");
-            }
         }
         let mut ids = std::collections::HashSet::new();
         for p in &self.sso_providers {
@@ -562,24 +490,6 @@ impl Settings {
     }
 }
 
-/// Origins as browsers send them in `Origin`: trimmed, without a trailing slash, blanks dropped.
-fn origins<'a>(values: impl Iterator<Item = &'a str>) -> Vec<String> {
-    values
-        .map(|o| o.trim().trim_end_matches('/').to_string())
-        .filter(|o| !o.is_empty())
-        .collect()
-}
-
-fn parse_env<T: std::str::FromStr>(name: &str, value: &str) -> anyhow::Result<T>
-where
-    T::Err: std::fmt::Display,
-{
-    value
-        .trim()
-        .parse()
-        .map_err(|e| anyhow::anyhow!("{name}={value:?} is invalid: {e}"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -603,7 +513,7 @@ mod tests {
             ..Default::default()
         };
         let from_file = Settings::load_from(&overrides, env(&[])).unwrap();
-        assert_eq!(from_file.cors_origins, vec!["https://file.example"]);
+        assert_eq!(from_file.cors_origins.0, vec!["https://file.example"]);
         let from_env = Settings::load_from(
             &overrides,
             env(&[(
@@ -613,7 +523,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            from_env.cors_origins,
+            from_env.cors_origins.0,
             vec!["https://a.example", "https://b.example:8443"]
         );
     }
@@ -688,5 +598,32 @@ mod tests {
             ..Default::default()
         };
         assert!(Settings::load_from(&overrides, env(&[])).is_err());
+    }
+
+    #[test]
+    fn the_readme_documents_every_environment_variable() {
+        let readme = include_str!("../../README.md");
+        let table: Vec<&str> = readme
+            .lines()
+            .skip_while(|l| !l.starts_with("## Configuration"))
+            .take_while(|l| !l.starts_with("Example `mercato.toml`"))
+            .collect();
+        for name in Settings::ENVIRONMENT {
+            assert!(
+                table.iter().any(|l| l.contains(&format!("`{name}`"))),
+                "{name} is missing from the README's configuration table"
+            );
+        }
+    }
+
+    #[test]
+    fn empty_variables_leave_a_setting_alone() {
+        let s = Settings::load_from(
+            &Overrides::default(),
+            env(&[("DATABASE_URL", ""), ("MERCATO_WORKERS", " ")]),
+        )
+        .unwrap();
+        assert_eq!(s.database_url, None);
+        assert_eq!(s.workers, None);
     }
 }

@@ -18,7 +18,8 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use chrono::Utc;
 use indicatif::{ProgressBar, ProgressStyle};
-use mercato_shared::api::listings::limits;
+use mercato_shared::api::listings::{limits, ListingStatus, PricingModel};
+use mercato_shared::api::partners::{PartnerStatus, Tier};
 use mercato_shared::validate::{self, Slug};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -271,9 +272,9 @@ async fn write_batch(
                 mercato_shared::api::partners::Motion::Technology,
             ])),
             regions: Set(Regions::default()),
-            tier: Set("registered".into()),
+            tier: Set(Tier::Registered),
             certifications: Set(Certifications::default()),
-            status: Set("active".into()),
+            status: Set(PartnerStatus::Active),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
@@ -304,7 +305,7 @@ async fn write_batch(
             Some(listings::ActiveModel {
                 slug: Set(r.slug),
                 partner_id: Set(partner_id),
-                status: Set("published".into()),
+                status: Set(ListingStatus::Published),
                 name: Set(r.name),
                 tagline: Set(r.tagline),
                 description: Set(r.description),
@@ -312,7 +313,7 @@ async fn write_batch(
                 screenshots: Set(Screenshots::default()),
                 video_url: Set(None),
                 install_url: Set(None),
-                pricing_model: Set("free".into()),
+                pricing_model: Set(PricingModel::Free),
                 pricing_details: Set(None),
                 support_url: Set(None),
                 documentation_url: Set(None),

@@ -30,6 +30,16 @@ pub struct Limits {
     pub per_api_key: u32,
 }
 
+impl Limits {
+    pub fn of(settings: &crate::config::Settings) -> Limits {
+        Limits {
+            per_address: settings.rate_limit_per_address,
+            per_account: settings.rate_limit_per_account,
+            per_api_key: settings.rate_limit_per_api_key,
+        }
+    }
+}
+
 /// Who a bucket belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Caller {

@@ -45,7 +45,9 @@ impl Application {
         let usage_folder = crate::usage::UsageFolder::new(db.clone());
         usage_folder.start();
         let sso = Arc::new(crate::sso::Providers::new(&settings.sso_providers)?);
-        let rate_limiter = Arc::new(crate::rate_limit::RateLimiter::new(settings.rate_limits));
+        let rate_limiter = Arc::new(crate::rate_limit::RateLimiter::new(
+            crate::rate_limit::Limits::of(&settings),
+        ));
         let state = AppState {
             settings: Arc::new(settings),
             db,
@@ -86,11 +88,7 @@ impl Application {
                 index: state.search.clone(),
                 owner: format!("serve-{}", uuid::Uuid::new_v4().simple()),
                 notify: state.search_notify.clone(),
-                crash: state
-                    .settings
-                    .search_crash
-                    .as_deref()
-                    .and_then(crate::search::worker::CrashPoint::parse),
+                crash: crate::search::worker::CrashPoint::from_env()?,
             };
             tokio::spawn(worker.run());
         }
@@ -288,7 +286,7 @@ async fn cors(
         .and_then(|o| o.to_str().ok())
         .filter(|origin| {
             req.app_data::<web::Data<AppState>>()
-                .is_some_and(|s| s.settings.cors_origins.iter().any(|a| a == origin))
+                .is_some_and(|s| s.settings.cors_origins.0.iter().any(|a| a == origin))
         })
         .map(str::to_string);
     let preflight = req.method() == Method::OPTIONS

@@ -6,7 +6,7 @@ use mercato_shared::api::audit::{AuditAction, AuditEntry, AuditSubjectKind};
 use mercato_shared::api::auth::{Me, Membership, UserSummary};
 use mercato_shared::api::categories::Category;
 use mercato_shared::api::domain_verification::{
-    CheckFailure, DomainCheck, DomainVerification, VerificationMethod, VerificationState,
+    CheckFailure, DomainCheck, DomainVerification, VerificationState,
 };
 use mercato_shared::api::listings::{
     CategoryRef, Listing, ListingStatus, ListingSummary, ManagedListing, Revision, RevisionState,
@@ -15,8 +15,7 @@ use mercato_shared::api::partners::{
     Certification, Member, Partner, PartnerRef, PartnerRole, PartnerStatus, PartnerSummary, Tier,
 };
 
-use crate::auth::extract::parse_role;
-use crate::domain::listing::{content_of_row, pricing_model};
+use crate::domain::listing::content_of_row;
 use crate::domain::partner::is_current;
 use crate::entities::{
     audit_log, categories, domain_verifications, listing_revisions, listings, partners, users,
@@ -33,19 +32,19 @@ pub fn rating(l: &listings::Model) -> f64 {
 }
 
 pub fn tier(p: &partners::Model) -> Tier {
-    Tier::parse(&p.tier).unwrap_or(Tier::Registered)
+    p.tier
 }
 
 pub fn partner_status(p: &partners::Model) -> PartnerStatus {
-    PartnerStatus::parse(&p.status).unwrap_or(PartnerStatus::Applied)
+    p.status
 }
 
 pub fn listing_status(l: &listings::Model) -> ListingStatus {
-    ListingStatus::parse(&l.status).unwrap_or(ListingStatus::Draft)
+    l.status
 }
 
 pub fn revision_state(r: &listing_revisions::Model) -> RevisionState {
-    RevisionState::parse(&r.state).unwrap_or(RevisionState::Draft)
+    r.state
 }
 
 fn current_certifications(p: &partners::Model) -> Vec<Certification> {
@@ -115,7 +114,7 @@ pub fn listing(l: &listings::Model, p: &partners::Model, categories: Vec<Categor
         video_url: l.video_url.clone(),
         install_url: l.install_url.clone(),
         pricing: mercato_shared::api::listings::Pricing {
-            model: pricing_model(&l.pricing_model),
+            model: l.pricing_model,
             details: l.pricing_details.clone(),
         },
         support_url: l.support_url.clone(),
@@ -142,7 +141,7 @@ pub fn listing_summary(
         tagline: l.tagline.clone(),
         partner: partner_ref(p),
         categories,
-        pricing: pricing_model(&l.pricing_model),
+        pricing: l.pricing_model,
         badges: l.badges.0.clone(),
         monthly_installs: l.monthly_installs,
         active_installs: l.active_installs,
@@ -196,18 +195,18 @@ pub fn category(c: &categories::Model, listing_count: i64) -> Category {
     }
 }
 
-pub fn me(u: &users::Model, memberships: Vec<(partners::Model, String)>) -> Me {
+pub fn me(u: &users::Model, memberships: Vec<(partners::Model, PartnerRole)>) -> Me {
     Me {
         id: u.id,
         email: u.email.clone(),
         display_name: u.display_name.clone(),
-        role: parse_role(&u.role),
+        role: u.role,
         partners: memberships
             .into_iter()
             .map(|(p, role)| Membership {
                 partner_slug: p.slug,
                 partner_name: p.name,
-                role: PartnerRole::parse(&role).unwrap_or(PartnerRole::Member),
+                role,
             })
             .collect(),
     }
@@ -218,17 +217,17 @@ pub fn user_summary(u: &users::Model) -> UserSummary {
         id: u.id,
         email: u.email.clone(),
         display_name: u.display_name.clone(),
-        role: parse_role(&u.role),
+        role: u.role,
         created_at: u.created_at,
     }
 }
 
-pub fn member(u: &users::Model, role: &str, added_at: chrono::DateTime<Utc>) -> Member {
+pub fn member(u: &users::Model, role: PartnerRole, added_at: chrono::DateTime<Utc>) -> Member {
     Member {
         user_id: u.id,
         email: u.email.clone(),
         display_name: u.display_name.clone(),
-        role: PartnerRole::parse(role).unwrap_or(PartnerRole::Member),
+        role,
         added_at,
     }
 }
@@ -274,7 +273,7 @@ pub fn domain_verification(
             last_check: None,
         };
     };
-    let method = VerificationMethod::parse(&row.method).unwrap_or(VerificationMethod::File);
+    let method = row.method;
     let state = if verification::is_verified(p, row) {
         VerificationState::Verified
     } else if row.lapsed_at.is_some() {

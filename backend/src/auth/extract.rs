@@ -43,19 +43,11 @@ impl CurrentUser {
     }
 }
 
-pub fn parse_role(s: &str) -> UserRole {
-    match s {
-        "admin" => UserRole::Admin,
-        "analyst" => UserRole::Analyst,
-        _ => UserRole::Customer,
-    }
-}
-
 impl From<users::Model> for CurrentUser {
     fn from(u: users::Model) -> Self {
         CurrentUser {
             id: u.id,
-            role: parse_role(&u.role),
+            role: u.role,
             email: u.email,
             display_name: u.display_name,
             ip: None,

@@ -33,7 +33,7 @@ impl PartnerAccess {
         let role = partner_members::Entity::find_by_id((partner_id, user.id))
             .one(db)
             .await?
-            .and_then(|m| PartnerRole::parse(&m.role));
+            .map(|m| m.role);
         Ok(PartnerAccess {
             role,
             marketplace_admin: user.is_admin(),

@@ -2,7 +2,7 @@
 //! `ListingContent`.
 
 use mercato_shared::api::listings::{
-    limits, CreateListing, ListingContent, ListingPatch, Pricing, PricingModel, Screenshot,
+    limits, CreateListing, ListingContent, ListingPatch, Pricing, Screenshot,
 };
 use mercato_shared::validate::{self, HttpUrl, Invalid, Slug, Validator};
 use mercato_shared::FieldError;
@@ -116,7 +116,7 @@ impl ValidListingContent {
         row.screenshots = Set(Screenshots(c.screenshots.clone()));
         row.video_url = Set(c.video_url.clone());
         row.install_url = Set(c.install_url.clone());
-        row.pricing_model = Set(c.pricing.model.as_str().to_string());
+        row.pricing_model = Set(c.pricing.model);
         row.pricing_details = Set(c.pricing.details.clone());
         row.support_url = Set(c.support_url.clone());
         row.documentation_url = Set(c.documentation_url.clone());
@@ -226,17 +226,13 @@ pub fn content_of_row(row: &listings::Model, categories: Vec<String>) -> Listing
         video_url: row.video_url.clone(),
         install_url: row.install_url.clone(),
         pricing: Pricing {
-            model: pricing_model(&row.pricing_model),
+            model: row.pricing_model,
             details: row.pricing_details.clone(),
         },
         support_url: row.support_url.clone(),
         documentation_url: row.documentation_url.clone(),
         privacy_policy_url: row.privacy_policy_url.clone(),
     }
-}
-
-pub fn pricing_model(s: &str) -> PricingModel {
-    PricingModel::parse(s).unwrap_or(PricingModel::Free)
 }
 
 #[cfg(test)]

@@ -1,3 +1,4 @@
+use mercato_shared::api::deals::DealStatus;
 use sea_orm::entity::prelude::*;
 
 /// A partner's claim on an opportunity at an account.
@@ -14,7 +15,7 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub notes: String,
     /// `active`, `conflict`, `won`, `lost`, `withdrawn`.
-    pub status: String,
+    pub status: DealStatus,
     /// For a conflict: the active registration of another partner it collided with.
     pub conflict_with: Option<i64>,
     pub created_by: Option<i64>,

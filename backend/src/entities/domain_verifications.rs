@@ -1,3 +1,4 @@
+use mercato_shared::api::domain_verification::VerificationMethod;
 use sea_orm::entity::prelude::*;
 
 /// A partner's domain verification: the proof asked for and the state of its checks.
@@ -10,7 +11,7 @@ pub struct Model {
     pub domain: String,
     pub token: String,
     /// `file` or `dns`.
-    pub method: String,
+    pub method: VerificationMethod,
     pub created_at: DateTimeUtc,
     pub verified_at: Option<DateTimeUtc>,
     pub last_checked_at: Option<DateTimeUtc>,

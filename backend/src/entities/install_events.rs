@@ -1,3 +1,4 @@
+use mercato_shared::api::workspaces::{InstallEventKind, InstallSource};
 use sea_orm::entity::prelude::*;
 
 /// Append-only history of installs: `installed`, `uninstalled`, `reinstalled`.
@@ -9,9 +10,9 @@ pub struct Model {
     pub install_id: i64,
     pub workspace_id: i64,
     pub listing_id: i64,
-    pub kind: String,
+    pub kind: InstallEventKind,
     pub actor_id: Option<i64>,
-    pub source: String,
+    pub source: InstallSource,
     pub created_at: DateTimeUtc,
 }
 

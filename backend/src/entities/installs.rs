@@ -1,3 +1,4 @@
+use mercato_shared::api::workspaces::{InstallSource, InstallStatus};
 use sea_orm::entity::prelude::*;
 
 /// A workspace's install of a listing (one row per pair; its history is in `install_events`).
@@ -9,8 +10,8 @@ pub struct Model {
     pub workspace_id: i64,
     pub listing_id: i64,
     /// `active` or `uninstalled`.
-    pub status: String,
-    pub source: String,
+    pub status: InstallStatus,
+    pub source: InstallSource,
     pub utm_source: Option<String>,
     pub utm_medium: Option<String>,
     pub utm_campaign: Option<String>,

@@ -1,3 +1,4 @@
+use mercato_shared::api::integration_requests::RequestStatus;
 use sea_orm::entity::prelude::*;
 
 /// A wish for an integration that does not exist yet.
@@ -13,7 +14,7 @@ pub struct Model {
     pub use_case: String,
     pub votes: i64,
     /// `open` or `shipped`.
-    pub status: String,
+    pub status: RequestStatus,
     pub listing_id: Option<i64>,
     pub created_by: Option<i64>,
     pub created_at: DateTimeUtc,

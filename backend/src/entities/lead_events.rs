@@ -1,3 +1,4 @@
+use mercato_shared::api::leads::LeadStatus;
 use sea_orm::entity::prelude::*;
 
 /// One move of a lead: routed, re-routed, accepted, declined, qualified, won, lost.
@@ -8,7 +9,7 @@ pub struct Model {
     pub id: i64,
     pub lead_id: i64,
     pub from_status: String,
-    pub to_status: String,
+    pub to_status: LeadStatus,
     /// The partner holding the lead after the move.
     pub partner_id: Option<i64>,
     /// Who moved it (none: the system, e.g. an SLA breach).

@@ -1,3 +1,4 @@
+use mercato_shared::api::leads::RouteOutcome;
 use sea_orm::entity::prelude::*;
 
 /// One routing decision of a lead, with its reasons (JSON) and outcome.
@@ -11,7 +12,7 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub reason: String,
     /// `open`, `accepted`, `declined`, `breached`.
-    pub outcome: String,
+    pub outcome: RouteOutcome,
     pub routed_at: DateTimeUtc,
     pub closed_at: Option<DateTimeUtc>,
 }

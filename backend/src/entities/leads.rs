@@ -1,3 +1,5 @@
+use mercato_shared::api::leads::{LeadKind, LeadStatus};
+use mercato_shared::api::partners::Region;
 use sea_orm::entity::prelude::*;
 
 /// A lead captured on the marketplace, routed to at most one partner at a time.
@@ -7,11 +9,11 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     /// `intro`, `implementation_help` or `other`.
-    pub kind: String,
+    pub kind: LeadKind,
     pub listing_id: Option<i64>,
     /// Category slug (given, or the listing's first).
     pub category: Option<String>,
-    pub region: Option<String>,
+    pub region: Option<Region>,
     pub contact_name: String,
     pub email: String,
     pub company_name: String,
@@ -20,7 +22,7 @@ pub struct Model {
     pub message: String,
     pub consent: bool,
     /// `routed`, `unroutable`, `accepted`, `qualified`, `won`, `lost`.
-    pub status: String,
+    pub status: LeadStatus,
     pub partner_id: Option<i64>,
     pub routed_at: Option<DateTimeUtc>,
     pub sla_due_at: Option<DateTimeUtc>,

@@ -1,3 +1,4 @@
+use mercato_shared::api::listings::RevisionState;
 use sea_orm::entity::prelude::*;
 
 use super::json::RevisionContent;
@@ -12,7 +13,7 @@ pub struct Model {
     /// 1, 2, … per listing.
     pub number: i32,
     /// See `mercato_shared::api::listings::RevisionState`.
-    pub state: String,
+    pub state: RevisionState,
     #[sea_orm(column_type = "Json")]
     pub content: RevisionContent,
     #[sea_orm(column_type = "Text", nullable)]

@@ -1,3 +1,4 @@
+use mercato_shared::api::listings::{ListingStatus, PricingModel};
 use sea_orm::entity::prelude::*;
 
 use super::json::{Screenshots, StringList};
@@ -13,7 +14,7 @@ pub struct Model {
     pub slug: String,
     pub partner_id: i64,
     /// See `mercato_shared::api::listings::ListingStatus`.
-    pub status: String,
+    pub status: ListingStatus,
     pub name: String,
     pub tagline: String,
     #[sea_orm(column_type = "Text")]
@@ -24,7 +25,7 @@ pub struct Model {
     pub screenshots: Screenshots,
     pub video_url: Option<String>,
     pub install_url: Option<String>,
-    pub pricing_model: String,
+    pub pricing_model: PricingModel,
     #[sea_orm(column_type = "Text", nullable)]
     pub pricing_details: Option<String>,
     pub support_url: Option<String>,

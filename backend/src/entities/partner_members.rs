@@ -1,3 +1,4 @@
+use mercato_shared::api::partners::PartnerRole;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -8,7 +9,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub user_id: i64,
     /// `member` or `admin`.
-    pub role: String,
+    pub role: PartnerRole,
     pub created_at: DateTimeUtc,
 }
 

@@ -1,3 +1,4 @@
+use mercato_shared::api::webhooks::NoticeKind;
 use sea_orm::entity::prelude::*;
 
 /// Something a partner's admins must know about (an endpoint switched off, …).
@@ -8,7 +9,7 @@ pub struct Model {
     pub id: i64,
     pub partner_id: i64,
     /// `webhook_disabled` or `domain_verification_lapsed`.
-    pub kind: String,
+    pub kind: NoticeKind,
     #[sea_orm(column_type = "Text")]
     pub message: String,
     pub endpoint_id: Option<i64>,

@@ -1,3 +1,4 @@
+use mercato_shared::api::partners::{PartnerStatus, Tier};
 use sea_orm::entity::prelude::*;
 
 use super::json::{Certifications, Motions, Regions};
@@ -19,11 +20,11 @@ pub struct Model {
     #[sea_orm(column_type = "Json")]
     pub regions: Regions,
     /// `registered`, `select` or `premier`.
-    pub tier: String,
+    pub tier: Tier,
     #[sea_orm(column_type = "Json")]
     pub certifications: Certifications,
     /// `applied`, `active` or `suspended`.
-    pub status: String,
+    pub status: PartnerStatus,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     /// The website domain the partner has proven control of (see `verification/`); none:

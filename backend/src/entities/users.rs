@@ -1,3 +1,4 @@
+use mercato_shared::api::auth::UserRole;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -11,7 +12,7 @@ pub struct Model {
     pub password_hash: Option<String>,
     pub display_name: String,
     /// `customer`, `analyst` or `admin` (see `mercato_shared::api::auth::UserRole`).
-    pub role: String,
+    pub role: UserRole,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

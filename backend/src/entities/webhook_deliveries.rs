@@ -1,3 +1,4 @@
+use mercato_shared::api::webhooks::{DeliveryStatus, WebhookEvent};
 use sea_orm::entity::prelude::*;
 
 /// One event for one endpoint, until delivered or given up.
@@ -7,14 +8,14 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub endpoint_id: i64,
-    pub event_type: String,
+    pub event_type: WebhookEvent,
     /// Shared by every delivery of one event (receivers deduplicate on it).
     pub event_id: String,
     /// The exact body sent and signed.
     #[sea_orm(column_type = "Text")]
     pub payload: String,
     /// `pending`, `delivered` or `failed` (retries exhausted).
-    pub status: String,
+    pub status: DeliveryStatus,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
     pub lease_owner: Option<String>,

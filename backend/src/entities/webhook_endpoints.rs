@@ -1,3 +1,4 @@
+use mercato_shared::api::webhooks::EndpointStatus;
 use sea_orm::entity::prelude::*;
 
 /// A partner's webhook receiver.
@@ -16,7 +17,7 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub secret_sealed: String,
     /// `active` or `disabled`.
-    pub status: String,
+    pub status: EndpointStatus,
     pub disabled_reason: Option<String>,
     pub disabled_at: Option<DateTimeUtc>,
     /// When the current run of failed attempts began (none since the last success).

@@ -1,3 +1,4 @@
+use mercato_shared::api::workspaces::WorkspaceRole;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -8,7 +9,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub user_id: i64,
     /// `owner` or `member`.
-    pub role: String,
+    pub role: WorkspaceRole,
     pub created_at: DateTimeUtc,
 }
 

@@ -1,3 +1,4 @@
+use mercato_shared::api::workspaces::WorkspaceStatus;
 use sea_orm::entity::prelude::*;
 
 /// A customer account that installs integrations.
@@ -10,7 +11,7 @@ pub struct Model {
     pub domain: Option<String>,
     pub plan: String,
     /// `active` or `churned`.
-    pub status: String,
+    pub status: WorkspaceStatus,
     pub churned_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -2,7 +2,7 @@
 //! accepted). One writer for the routes and the demo seed, in the caller's transaction.
 
 use chrono::{DateTime, Utc};
-use mercato_shared::api::leads::LeadStatus;
+use mercato_shared::api::leads::{LeadStatus, RouteOutcome};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, IntoActiveModel, Set};
 
 use super::route;
@@ -28,10 +28,10 @@ pub async fn accept(
     actor: Option<i64>,
     at: DateTime<Utc>,
 ) -> ApiResult<leads::Model> {
-    route::close_route(db, lead.id, "accepted", at).await?;
-    let from = lead.status.clone();
+    route::close_route(db, lead.id, RouteOutcome::Accepted, at).await?;
+    let from = lead.status;
     let mut row = lead.into_active_model();
-    row.status = Set(LeadStatus::Accepted.as_str().into());
+    row.status = Set(LeadStatus::Accepted);
     row.accepted_at = Set(Some(at));
     row.updated_at = Set(at);
     let lead = row.update(db).await?;
@@ -41,7 +41,7 @@ pub async fn accept(
         note: "",
         at,
     };
-    route::record(db, &lead, &from, why).await?;
+    route::record(db, &lead, Some(from), why).await?;
     Ok(lead)
 }
 
@@ -61,7 +61,7 @@ pub async fn advance(
     actor: Option<i64>,
     at: DateTime<Utc>,
 ) -> ApiResult<leads::Model> {
-    let from = lead.status.clone();
+    let from = lead.status;
     let mut row = lead.into_active_model();
     row.updated_at = Set(at);
     let (to, closes, note) = match &outcome {
@@ -77,7 +77,7 @@ pub async fn advance(
             (LeadStatus::Lost, true, reason.as_str())
         }
     };
-    row.status = Set(to.as_str().into());
+    row.status = Set(to);
     if closes {
         row.closed_at = Set(Some(at));
     }
@@ -100,6 +100,6 @@ pub async fn advance(
         note,
         at,
     };
-    route::record(db, &lead, &from, why).await?;
+    route::record(db, &lead, Some(from), why).await?;
     Ok(lead)
 }

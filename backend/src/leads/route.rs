@@ -1,8 +1,8 @@
 //! Routing a lead: deciding the partner from the rules and recording the decision.
 
 use chrono::{DateTime, Duration, Utc};
-use mercato_shared::api::leads::{LeadKind, LeadStatus, RoutingRules};
-use mercato_shared::api::partners::{Motion, Tier};
+use mercato_shared::api::leads::{LeadKind, LeadStatus, RouteOutcome, RoutingRules};
+use mercato_shared::api::partners::{Motion, PartnerStatus, Tier};
 use mercato_shared::api::webhooks::WebhookEvent;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IntoActiveModel,
@@ -29,7 +29,7 @@ pub async fn decide(
     rules: &RoutingRules,
     exclude: &[i64],
 ) -> ApiResult<(Option<partners::Model>, Value)> {
-    let kind = LeadKind::parse(&lead.kind).unwrap_or(LeadKind::Other);
+    let kind = lead.kind;
     match kind {
         LeadKind::Intro => {
             let owner = match lead.listing_id {
@@ -39,7 +39,8 @@ pub async fn decide(
                 },
                 None => None,
             };
-            let owner = owner.filter(|p| p.status == "active" && !exclude.contains(&p.id));
+            let owner =
+                owner.filter(|p| p.status == PartnerStatus::Active && !exclude.contains(&p.id));
             let reason = json!({
                 "rule": "intro",
                 "explanation": "an introduction goes to the listing's partner",
@@ -53,7 +54,7 @@ pub async fn decide(
                     .filter(partners::Column::Slug.eq(slug.as_str()))
                     .one(db)
                     .await?
-                    .filter(|p| p.status == "active" && !exclude.contains(&p.id)),
+                    .filter(|p| p.status == PartnerStatus::Active && !exclude.contains(&p.id)),
                 None => None,
             };
             let reason = json!({
@@ -77,7 +78,7 @@ pub async fn decide(
                     || lead
                         .region
                         .as_ref()
-                        .is_some_and(|r| rule.regions.iter().any(|x| x.as_str() == r));
+                        .is_some_and(|r| rule.regions.contains(&r));
                 if category_ok && region_ok && seen.insert(rule.partner.as_str()) {
                     slugs.push(&rule.partner);
                 }
@@ -192,30 +193,26 @@ pub async fn apply(
     why: Move<'_>,
 ) -> ApiResult<leads::Model> {
     let now = why.at;
-    let from = if why.first {
-        String::new()
-    } else {
-        lead.status.clone()
-    };
+    let from = (!why.first).then_some(lead.status);
     let mut row = lead.into_active_model();
     row.updated_at = Set(now);
     row.decision = Set(reason.to_string());
     match partner {
         Some(p) => {
-            row.status = Set(LeadStatus::Routed.as_str().into());
+            row.status = Set(LeadStatus::Routed);
             row.partner_id = Set(Some(p.id));
             row.routed_at = Set(Some(now));
             row.sla_due_at = Set(Some(now + Duration::hours(i64::from(rules.sla_hours))));
         }
         None => {
-            row.status = Set(LeadStatus::Unroutable.as_str().into());
+            row.status = Set(LeadStatus::Unroutable);
             row.partner_id = Set(None);
             row.routed_at = Set(None);
             row.sla_due_at = Set(None);
         }
     }
     let lead = row.update(db).await?;
-    record(db, &lead, &from, why).await?;
+    record(db, &lead, from, why).await?;
     if let Some(p) = partner {
         count(
             db,
@@ -231,7 +228,7 @@ pub async fn apply(
             lead_id: Set(lead.id),
             partner_id: Set(p.id),
             reason: Set(reason.to_string()),
-            outcome: Set("open".into()),
+            outcome: Set(RouteOutcome::Open),
             routed_at: Set(now),
             closed_at: Set(None),
             ..Default::default()
@@ -246,13 +243,13 @@ pub async fn apply(
 pub async fn record(
     db: &impl ConnectionTrait,
     lead: &leads::Model,
-    from: &str,
+    from: Option<LeadStatus>,
     why: Move<'_>,
 ) -> ApiResult<()> {
     lead_events::ActiveModel {
         lead_id: Set(lead.id),
-        from_status: Set(from.to_string()),
-        to_status: Set(lead.status.clone()),
+        from_status: Set(from.map_or_else(String::new, |s| s.as_str().to_string())),
+        to_status: Set(lead.status),
         partner_id: Set(lead.partner_id),
         actor_id: Set(why.actor),
         note: Set((!why.note.is_empty()).then(|| why.note.to_string())),
@@ -273,7 +270,7 @@ pub async fn record(
             let (listing, partner) = super::slugs_of(db, lead).await?;
             let data = json!({
                 "lead": super::view(lead, listing.as_deref(), partner.as_deref()),
-                "from_status": (!from.is_empty()).then_some(from),
+                "from_status": from,
                 "note": (!why.note.is_empty()).then_some(why.note),
             });
             to.queue(db, data, why.at).await?;
@@ -282,31 +279,30 @@ pub async fn record(
     Ok(())
 }
 
-/// Closes the lead's open routing decision with `outcome` (`accepted`, `declined`,
-/// `breached`).
+/// Closes the lead's open routing decision with `outcome`.
 pub async fn close_route(
     db: &impl ConnectionTrait,
     lead_id: i64,
-    outcome: &str,
+    outcome: RouteOutcome,
     at: DateTime<Utc>,
 ) -> ApiResult<()> {
     let open: Vec<lead_routes::Model> = lead_routes::Entity::find()
         .filter(lead_routes::Column::LeadId.eq(lead_id))
-        .filter(lead_routes::Column::Outcome.eq("open"))
+        .filter(lead_routes::Column::Outcome.eq(RouteOutcome::Open))
         .all(db)
         .await?;
     for route in open {
         let partner = route.partner_id;
         let mut row = route.into_active_model();
-        row.outcome = Set(outcome.to_string());
+        row.outcome = Set(outcome);
         row.closed_at = Set(Some(at));
         row.update(db).await?;
         let change = match outcome {
-            "accepted" => Counts {
+            RouteOutcome::Accepted => Counts {
                 accepted: 1,
                 ..Counts::default()
             },
-            "breached" => Counts {
+            RouteOutcome::Breached => Counts {
                 open: -1,
                 breached: 1,
                 ..Counts::default()
@@ -361,7 +357,7 @@ pub async fn count(db: &impl ConnectionTrait, partner_id: i64, change: Counts) -
 pub async fn reroute(
     db: &impl ConnectionTrait,
     lead: leads::Model,
-    outcome: &str,
+    outcome: RouteOutcome,
     rules: &RoutingRules,
     why: Move<'_>,
 ) -> ApiResult<leads::Model> {

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use mercato_shared::api::leads::{LeadStatus, RouteOutcome};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, TransactionTrait,
@@ -41,7 +42,7 @@ pub async fn sweep(db: &Db, clock: &Clock) -> ApiResult<usize> {
     let now = clock.now();
     let txn = db.write.begin().await?;
     let mut overdue = leads::Entity::find()
-        .filter(leads::Column::Status.eq("routed"))
+        .filter(leads::Column::Status.eq(LeadStatus::Routed))
         .filter(leads::Column::SlaDueAt.lte(now))
         .order_by_asc(leads::Column::SlaDueAt)
         .limit(PER_SWEEP);
@@ -62,7 +63,7 @@ pub async fn sweep(db: &Db, clock: &Clock) -> ApiResult<usize> {
                 note: "not accepted within the SLA",
                 at: now,
             };
-            route::reroute(&txn, lead, "breached", &routing, why).await?;
+            route::reroute(&txn, lead, RouteOutcome::Breached, &routing, why).await?;
         }
     }
     txn.commit().await?;

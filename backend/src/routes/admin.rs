@@ -12,15 +12,13 @@ use sea_orm::{
 use serde::Deserialize;
 
 use super::respond;
-use crate::auth::extract::parse_role;
 use crate::auth::CurrentUser;
 use crate::entities::users;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery};
-use crate::pagination;
 use crate::state::AppState;
 use crate::store::audit::{self, Subject};
-use crate::views;
+use crate::{pagination, views};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -85,9 +83,9 @@ pub async fn set_role(
         .one(&state.db.read)
         .await?
         .ok_or(ApiError::NotFound("user"))?;
-    let from = parse_role(&target.role);
+    let from = target.role;
     let mut row = target.into_active_model();
-    row.role = Set(req.role.as_str().into());
+    row.role = Set(req.role);
     row.updated_at = Set(Utc::now());
     let txn = state.db.write.begin().await?;
     let updated = row.update(&txn).await?;

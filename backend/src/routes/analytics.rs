@@ -9,6 +9,7 @@ use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
 use mercato_shared::api::analytics::{
     AdoptionRanking, AdoptionRow, ChurnReport, Funnel, Interval, ListingAnalytics, SourceCount,
 };
+use mercato_shared::api::workspaces::InstallEventKind;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
     Value,
@@ -158,13 +159,15 @@ pub async fn listing(
     let (listing, partner) = store::listings::by_slug(&state.db.read, slug.as_str()).await?;
     let access = PartnerAccess::of(&state.db.read, Some(&user), partner.id).await?;
     if !access.is_member() && !user.is_staff() {
-        return Err(if store::listings::is_public(&listing, &partner) {
-            ApiError::Forbidden(
-                "only the partner's members, admins and analysts see a listing's analytics",
-            )
-        } else {
-            ApiError::NotFound("listing")
-        });
+        return Err(
+            if store::visibility::is_public_listing(&listing, &partner) {
+                ApiError::Forbidden(
+                    "only the partner's members, admins and analysts see a listing's analytics",
+                )
+            } else {
+                ApiError::NotFound("listing")
+            },
+        );
     }
     let today = days::today();
     let to = q.to.map(days::number).unwrap_or(today);
@@ -527,11 +530,11 @@ pub async fn churn(
         .filter(install_events::Column::CreatedAt.lt(start))
         .order_by_asc(install_events::Column::CreatedAt)
         .order_by_asc(install_events::Column::Id)
-        .into_tuple::<(i64, i64, String, chrono::DateTime<Utc>)>()
+        .into_tuple::<(i64, i64, InstallEventKind, chrono::DateTime<Utc>)>()
         .all(db)
         .await?
         .into_iter()
-        .map(|(w, l, kind, at)| (w, l, kind != "uninstalled", at))
+        .map(|(w, l, kind, at)| (w, l, kind != InstallEventKind::Uninstalled, at))
         .collect();
     let body = ChurnReport {
         from,

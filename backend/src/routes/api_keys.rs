@@ -9,6 +9,7 @@ use base64::Engine;
 use chrono::Utc;
 use futures_util::future::LocalBoxFuture;
 use mercato_shared::api::audit::AuditAction;
+use mercato_shared::api::partners::PartnerStatus;
 use mercato_shared::api::usage::{ApiKey, CreateApiKey, CreatedApiKey};
 use mercato_shared::validate;
 use rand::RngCore;
@@ -65,7 +66,7 @@ async fn partner_admin(
     let slug = path_slug(raw_slug, "partner")?;
     let partner = store::partners::by_slug(&state.db.read, slug.as_str()).await?;
     let access = PartnerAccess::of(&state.db.read, Some(user), partner.id).await?;
-    if !access.can_view_private() && partner.status != "active" {
+    if !access.can_view_private() && partner.status != PartnerStatus::Active {
         return Err(ApiError::NotFound("partner"));
     }
     access.require_partner_admin()?;

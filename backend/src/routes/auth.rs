@@ -16,9 +16,8 @@ use crate::entities::users;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{client_ip, ApiJson};
 use crate::state::AppState;
-use crate::store;
 use crate::store::audit::{self, Actor, Subject};
-use crate::views;
+use crate::{store, views};
 
 pub(crate) async fn token_response(
     state: &AppState,
@@ -77,7 +76,7 @@ pub async fn register(
         email: Set(email.into_inner()),
         password_hash: Set(Some(hash)),
         display_name: Set(name),
-        role: Set(UserRole::Customer.as_str().into()),
+        role: Set(UserRole::Customer),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()

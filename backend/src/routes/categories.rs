@@ -11,20 +11,19 @@ use mercato_shared::validate::{self, Slug, Validator};
 use mercato_shared::ErrorCode;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IntoActiveModel,
-    JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Set, TransactionTrait,
+    ActiveModelTrait, ConnectionTrait, EntityTrait, FromQueryResult, IntoActiveModel, JoinType,
+    QueryFilter, QueryOrder, QuerySelect, RelationTrait, Set, TransactionTrait,
 };
 
 use super::respond::{self, path_slug};
 use crate::auth::CurrentUser;
-use crate::entities::{categories, listing_categories, listings, partners};
+use crate::entities::{categories, listing_categories, listings};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
 use crate::state::AppState;
-use crate::store;
 use crate::store::audit::{self, Subject};
 use crate::store::outbox::{self, PublicChange};
-use crate::views;
+use crate::{store, views};
 
 const NAME_MAX: usize = 60;
 const DESCRIPTION_MAX: usize = 1000;
@@ -53,8 +52,7 @@ pub(crate) async fn public_counts(db: &impl ConnectionTrait) -> ApiResult<HashMa
             listing_categories::Relation::Listing.def(),
         )
         .join(JoinType::InnerJoin, listings::Relation::Partner.def())
-        .filter(listings::Column::Status.eq("published"))
-        .filter(partners::Column::Status.eq("active"))
+        .filter(store::visibility::public_listing_condition())
         .group_by(listing_categories::Column::CategoryId)
         .into_model::<CategoryCount>()
         .all(db)

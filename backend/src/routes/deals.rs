@@ -7,6 +7,8 @@ use actix_web::{web, HttpResponse};
 use mercato_shared::api::deals::{
     CloseDeal, DealRegistration, DealStatus, RegisterDeal, Scorecard,
 };
+use mercato_shared::api::leads::LeadStatus;
+use mercato_shared::api::partners::PartnerStatus;
 use mercato_shared::validate::{self, Invalid, Validator};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
@@ -40,7 +42,7 @@ async fn view(db: &impl ConnectionTrait, d: &deals::Model) -> ApiResult<DealRegi
         value: d.value,
         expected_close: d.expected_close,
         notes: d.notes.clone(),
-        status: DealStatus::parse(&d.status).unwrap_or(DealStatus::Active),
+        status: d.status,
         conflict_with: d.conflict_with,
         created_at: d.created_at,
     })
@@ -190,11 +192,11 @@ pub async fn close(
         .await?
         .filter(|d| d.partner_id == partner.id)
         .ok_or(ApiError::NotFound("deal registration"))?;
-    if deal.status != "active" {
+    if deal.status != DealStatus::Active {
         return Err(ApiError::InvalidTransition {
             subject: "deal registration",
             action: "close",
-            status: deal.status,
+            status: deal.status.to_string(),
         });
     }
     let deal = store::deals::close(
@@ -213,7 +215,7 @@ pub async fn close(
 pub async fn conflicts(state: web::Data<AppState>, user: CurrentUser) -> ApiResult<HttpResponse> {
     user.require_admin()?;
     let rows = deals::Entity::find()
-        .filter(deals::Column::Status.eq("conflict"))
+        .filter(deals::Column::Status.eq(DealStatus::Conflict))
         .order_by_desc(deals::Column::Id)
         .all(&state.db.read)
         .await?;
@@ -268,7 +270,7 @@ async fn scorecards(state: &AppState, only: Option<i64>) -> ApiResult<Vec<Scorec
     .await?
     {
         let f = facts.entry(partner).or_default();
-        if status == "won" {
+        if status == LeadStatus::Won.as_str() {
             f.won = n as i64;
         } else {
             f.lost = n as i64;
@@ -299,7 +301,7 @@ async fn scorecards(state: &AppState, only: Option<i64>) -> ApiResult<Vec<Scorec
         .column(crate::entities::leads::Column::PartnerId)
         .column(crate::entities::leads::Column::AcceptedAt)
         .column(crate::entities::leads::Column::ClosedAt)
-        .filter(crate::entities::leads::Column::Status.eq("won"))
+        .filter(crate::entities::leads::Column::Status.eq(LeadStatus::Won))
         .filter(crate::entities::leads::Column::AcceptedAt.is_not_null())
         .filter(crate::entities::leads::Column::ClosedAt.is_not_null())
         .into_tuple()
@@ -312,7 +314,8 @@ async fn scorecards(state: &AppState, only: Option<i64>) -> ApiResult<Vec<Scorec
             .cycle_days
             .push((closed - accepted).num_seconds() as f64 / 86_400.0);
     }
-    let mut find = partners::Entity::find().filter(partners::Column::Status.eq("active"));
+    let mut find =
+        partners::Entity::find().filter(partners::Column::Status.eq(PartnerStatus::Active));
     if let Some(id) = only {
         find = find.filter(partners::Column::Id.eq(id));
     }

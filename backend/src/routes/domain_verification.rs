@@ -16,9 +16,7 @@ use crate::entities::{domain_verifications as verifications, partners};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::OptionalJson;
 use crate::state::AppState;
-use crate::store;
-use crate::verification;
-use crate::views;
+use crate::{store, verification, views};
 
 /// The partner of the path, if the caller may see its verification (`manage`: start it,
 /// which only the partner's admins may). A partner the caller may not see at all is a 404.
@@ -95,7 +93,7 @@ pub async fn start(
     match existing {
         Some(row) if row.domain == domain => {
             let mut row = row.into_active_model();
-            row.method = Set(method.as_str().into());
+            row.method = Set(method);
             if req.regenerate {
                 row.token = Set(verification::new_token());
             }
@@ -111,7 +109,7 @@ pub async fn start(
                 partner_id: Set(partner.id),
                 domain: Set(domain),
                 token: Set(verification::new_token()),
-                method: Set(method.as_str().into()),
+                method: Set(method),
                 created_at: Set(now),
                 consecutive_failures: Set(0),
                 ..Default::default()

@@ -63,7 +63,7 @@ async fn record(
                 "there is no published listing with this slug",
             )
         })?;
-    if !store::listings::is_public(&listing, &partner) {
+    if !store::visibility::is_public_listing(&listing, &partner) {
         return Err(ApiError::field(
             "listing",
             "unknown_listing",
@@ -77,14 +77,7 @@ async fn record(
     let counted = !is_bot(ua);
     if counted {
         let source = event.source.unwrap_or(InstallSource::Direct);
-        bump_daily(
-            &state.db.write,
-            listing.id,
-            days::today(),
-            source.as_str(),
-            column,
-        )
-        .await?;
+        bump_daily(&state.db.write, listing.id, days::today(), source, column).await?;
     }
     Ok(HttpResponse::Accepted().json(json!({ "counted": counted })))
 }

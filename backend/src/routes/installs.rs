@@ -5,7 +5,7 @@
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use mercato_shared::api::workspaces::{
-    Install, InstallRequest, InstallResponse, InstallSource, WorkspaceStatus,
+    Install, InstallRequest, InstallResponse, InstallStatus, WorkspaceStatus,
 };
 use mercato_shared::validate::{self, Slug, Validator};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
@@ -26,8 +26,8 @@ fn view(i: &installs::Model, listing: &listings::Model) -> Install {
         workspace_id: i.workspace_id,
         listing: listing.slug.clone(),
         listing_name: listing.name.clone(),
-        active: i.status == "active",
-        source: InstallSource::parse(&i.source).unwrap_or(InstallSource::Other),
+        active: i.status == InstallStatus::Active,
+        source: i.source,
         installed_at: i.installed_at,
         uninstalled_at: i.uninstalled_at,
     }
@@ -78,7 +78,7 @@ pub async fn install(
             ))
         })
         .map_err(ApiError::Validation)?;
-    if workspace.status == WorkspaceStatus::Churned.as_str() {
+    if workspace.status == WorkspaceStatus::Churned {
         return Err(ApiError::InvalidTransition {
             subject: "workspace",
             action: "install into",
@@ -86,7 +86,7 @@ pub async fn install(
         });
     }
     let (listing, partner) = match store::listings::by_slug(&state.db.read, slug.as_str()).await {
-        Ok(found) if store::listings::is_public(&found.0, &found.1) => found,
+        Ok(found) if store::visibility::is_public_listing(&found.0, &found.1) => found,
         Ok(_) | Err(ApiError::NotFound(_)) => {
             return Err(ApiError::field(
                 "listing",

@@ -22,11 +22,10 @@ use crate::entities::{
 };
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{client_address_hash, ApiJson, ApiQuery};
-use crate::pagination;
 use crate::state::AppState;
-use crate::store;
 use crate::store::audit::{self, Subject};
 use crate::store::integration_requests::Voter;
+use crate::{pagination, store};
 
 /// Votes (and requests) one address may cast per hour.
 const VOTES_PER_ADDRESS_PER_HOUR: u64 = 30;
@@ -110,11 +109,11 @@ async fn open_request(
         .one(db)
         .await?
         .ok_or(ApiError::NotFound("integration request"))?;
-    if request.status != "open" {
+    if request.status != RequestStatus::Open {
         return Err(ApiError::InvalidTransition {
             subject: "integration request",
             action,
-            status: request.status,
+            status: request.status.to_string(),
         });
     }
     Ok(request)
@@ -133,7 +132,7 @@ async fn view(db: &impl ConnectionTrait, r: &requests::Model) -> ApiResult<Integ
         tool: r.tool.clone(),
         use_case: r.use_case.clone(),
         votes: r.votes,
-        status: RequestStatus::parse(&r.status).unwrap_or(RequestStatus::Open),
+        status: r.status,
         listing,
         created_at: r.created_at,
         shipped_at: r.shipped_at,
@@ -192,7 +191,7 @@ pub(crate) async fn ask(
     let txn = state.db.write.begin().await?;
     let existing = requests::Entity::find()
         .filter(requests::Column::ToolKey.eq(store::integration_requests::tool_key(&tool)))
-        .filter(requests::Column::Status.eq("open"))
+        .filter(requests::Column::Status.eq(RequestStatus::Open))
         .one(&txn)
         .await?;
     let (request, created) = match existing {

@@ -8,7 +8,7 @@ use chrono::Duration;
 use mercato_shared::api::audit::AuditAction;
 use mercato_shared::api::leads::{
     CreateLead, DeclineLead, Lead, LeadDetail, LeadEvent, LeadKind, LeadReceipt, LeadRoute,
-    LeadStatus, MoveLead, RoutingRules,
+    LeadStatus, MoveLead, RouteOutcome, RoutingRules,
 };
 use mercato_shared::validate::{self, Email, Invalid, Validator};
 use sea_orm::{
@@ -185,7 +185,7 @@ pub(crate) async fn capture(
         };
         return Ok(LeadReceipt {
             id: merged.id,
-            status: LeadStatus::parse(&merged.status).unwrap_or(LeadStatus::Routed),
+            status: merged.status,
             partner_name,
             merged: true,
         });
@@ -212,7 +212,7 @@ pub(crate) async fn capture(
     txn.commit().await?;
     Ok(LeadReceipt {
         id: lead.id,
-        status: LeadStatus::parse(&lead.status).unwrap_or(LeadStatus::Unroutable),
+        status: lead.status,
         partner_name: partner.map(|p| p.name),
         merged: false,
     })
@@ -323,7 +323,7 @@ pub async fn detail(
         .into_iter()
         .map(|e| LeadEvent {
             from: LeadStatus::parse(&e.from_status),
-            to: LeadStatus::parse(&e.to_status).unwrap_or(LeadStatus::Unroutable),
+            to: e.to_status,
             partner: e.partner_id.and_then(|id| slugs.get(&id).cloned()),
             actor_id: e.actor_id,
             note: e.note,
@@ -397,7 +397,7 @@ fn invalid_transition(action: &'static str, lead: &leads::Model) -> ApiError {
     ApiError::InvalidTransition {
         subject: "lead",
         action,
-        status: lead.status.clone(),
+        status: lead.status.to_string(),
     }
 }
 
@@ -421,7 +421,7 @@ pub async fn accept(
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let lead = held_lead(&state, &user, &path).await?;
-    if lead.status != LeadStatus::Routed.as_str() {
+    if lead.status != LeadStatus::Routed {
         return Err(invalid_transition("accept", &lead));
     }
     let now = state.settings.clock.now();
@@ -445,7 +445,7 @@ pub async fn decline(
     let reason = v.check("reason", validate::text(&body.reason, 1, 1000));
     let reason = v.finish(|| reason).map_err(ApiError::Validation)?;
     let lead = held_lead(&state, &user, &path).await?;
-    if lead.status != LeadStatus::Routed.as_str() {
+    if lead.status != LeadStatus::Routed {
         return Err(invalid_transition("decline", &lead));
     }
     let now = state.settings.clock.now();
@@ -458,7 +458,7 @@ pub async fn decline(
         note: &note,
         at: now,
     };
-    route::reroute(&txn, lead, "declined", &routing, why).await?;
+    route::reroute(&txn, lead, RouteOutcome::Declined, &routing, why).await?;
     txn.commit().await?;
     // The lead is no longer the caller's to see.
     Ok(HttpResponse::NoContent().finish())
@@ -475,7 +475,7 @@ pub async fn move_status(
     ApiJson(body): ApiJson<MoveLead>,
 ) -> ApiResult<HttpResponse> {
     let lead = held_lead(&state, &user, &path).await?;
-    let current = LeadStatus::parse(&lead.status).unwrap_or(LeadStatus::Unroutable);
+    let current = lead.status;
     let allowed = pipeline::can_move(current, body.status);
     if !allowed {
         return Err(invalid_transition(

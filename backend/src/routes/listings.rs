@@ -25,10 +25,9 @@ use crate::entities::json::{RevisionContent, StringList};
 use crate::entities::{listing_revisions, listings, partners};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery};
-use crate::pagination;
 use crate::state::AppState;
 use crate::store::{self, status_log};
-use crate::views;
+use crate::{pagination, views};
 
 fn slug_taken() -> ApiError {
     ApiError::Conflict {
@@ -99,7 +98,7 @@ pub async fn create(
     let mut row = listings::ActiveModel {
         slug: Set(slug.into_inner()),
         partner_id: Set(partner.id),
-        status: Set(ListingStatus::Draft.as_str().into()),
+        status: Set(ListingStatus::Draft),
         badges: Set(StringList::default()),
         monthly_installs: Set(0),
         review_note: Set(None),
@@ -256,7 +255,7 @@ pub async fn get(
     let (listing, partner, categories) =
         store::listings::with_partner_and_categories(&state.db.read, slug.as_str())
             .await?
-            .filter(|(l, p, _)| store::listings::is_public(l, p))
+            .filter(|(l, p, _)| store::visibility::is_public_listing(l, p))
             .ok_or(ApiError::NotFound("listing"))?;
     let view = views::listing(&listing, &partner, categories);
     let (body, etag) = respond::serialize_with_etag(&view)?;
@@ -279,11 +278,15 @@ async fn private_listing(
     let access = PartnerAccess::of(db, Some(user), partner.id).await?;
     if !access.can_view_private() {
         // Published listings exist for everyone; others do not exist for outsiders.
-        return Err(if store::listings::is_public(&listing, &partner) {
-            ApiError::Forbidden("only the partner's members and marketplace admins may see this")
-        } else {
-            ApiError::NotFound("listing")
-        });
+        return Err(
+            if store::visibility::is_public_listing(&listing, &partner) {
+                ApiError::Forbidden(
+                    "only the partner's members and marketplace admins may see this",
+                )
+            } else {
+                ApiError::NotFound("listing")
+            },
+        );
     }
     Ok((listing, partner, access))
 }
@@ -389,7 +392,7 @@ pub async fn update(
             return Err(ApiError::InvalidTransition {
                 subject: "revision",
                 action: "edit",
-                status: rev.state.clone(),
+                status: rev.state.to_string(),
             });
         }
     }
@@ -416,7 +419,7 @@ pub async fn update(
             listing_revisions::ActiveModel {
                 listing_id: Set(listing.id),
                 number: Set(number),
-                state: Set(RevisionState::Draft.as_str().into()),
+                state: Set(RevisionState::Draft),
                 content: Set(RevisionContent(content.into_content())),
                 review_note: Set(None),
                 author_id: Set(Some(user.id)),

@@ -3,7 +3,9 @@
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use mercato_shared::api::audit::AuditAction;
-use mercato_shared::api::partners::{AddMemberRequest, Member, PartnerRole, UpdateMemberRequest};
+use mercato_shared::api::partners::{
+    AddMemberRequest, Member, PartnerRole, PartnerStatus, UpdateMemberRequest,
+};
 use mercato_shared::validate::Email;
 use mercato_shared::ErrorCode;
 use sea_orm::{
@@ -18,9 +20,8 @@ use crate::entities::{partner_members, partners, users};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
 use crate::state::AppState;
-use crate::store;
 use crate::store::audit::{self, Subject};
-use crate::views;
+use crate::{store, views};
 
 async fn partner_and_access(
     state: &AppState,
@@ -32,7 +33,7 @@ async fn partner_and_access(
     let access = PartnerAccess::of(&state.db.read, Some(user), partner.id).await?;
     if !access.can_view_private() {
         // Outsiders learn nothing about non-public partners.
-        if partner.status != "active" {
+        if partner.status != PartnerStatus::Active {
             return Err(ApiError::NotFound("partner"));
         }
         return Err(ApiError::Forbidden(
@@ -76,7 +77,7 @@ pub async fn list(
         .await?;
     let members: Vec<Member> = rows
         .iter()
-        .filter_map(|(m, u)| u.as_ref().map(|u| views::member(u, &m.role, m.created_at)))
+        .filter_map(|(m, u)| u.as_ref().map(|u| views::member(u, m.role, m.created_at)))
         .collect();
     Ok(respond::ok(&members))
 }
@@ -111,7 +112,7 @@ pub async fn add(
     let inserted = partner_members::ActiveModel {
         partner_id: Set(partner.id),
         user_id: Set(member.id),
-        role: Set(req.role.as_str().into()),
+        role: Set(req.role),
         created_at: Set(now),
     }
     .insert(&txn)
@@ -139,7 +140,7 @@ pub async fn add(
     tracing::info!(partner = %partner.slug, member = member.id, role = %req.role, by = user.id, "member added");
     Ok(respond::created(
         &format!("/api/v1/partners/{}/members/{}", partner.slug, member.id),
-        &views::member(&member, req.role.as_str(), now),
+        &views::member(&member, req.role, now),
     ))
 }
 
@@ -171,7 +172,7 @@ pub async fn update(
     access.require_partner_admin()?;
     let txn = state.db.write.begin().await?;
     let current = membership(&txn, partner.id, member_id).await?;
-    if current.role == PartnerRole::Admin.as_str()
+    if current.role == PartnerRole::Admin
         && req.role != PartnerRole::Admin
         && admin_count(&txn, partner.id).await? <= 1
     {
@@ -179,7 +180,7 @@ pub async fn update(
     }
     let from = current.role.clone();
     let mut row = current.into_active_model();
-    row.role = Set(req.role.as_str().into());
+    row.role = Set(req.role);
     let updated = row.update(&txn).await?;
     audit::record(
         &txn,
@@ -197,7 +198,7 @@ pub async fn update(
     tracing::info!(partner = %partner.slug, member = member_id, role = %req.role, by = user.id, "member role changed");
     Ok(respond::ok(&views::member(
         &account,
-        &updated.role,
+        updated.role,
         updated.created_at,
     )))
 }
@@ -220,7 +221,7 @@ pub async fn remove(
     }
     let txn = state.db.write.begin().await?;
     let current = membership(&txn, partner.id, member_id).await?;
-    if current.role == PartnerRole::Admin.as_str() && admin_count(&txn, partner.id).await? <= 1 {
+    if current.role == PartnerRole::Admin && admin_count(&txn, partner.id).await? <= 1 {
         return Err(last_admin());
     }
     partner_members::Entity::delete_by_id((partner.id, member_id))

@@ -100,7 +100,7 @@ async fn public_listing(state: &AppState, raw: &str) -> ApiResult<Option<PublicL
     Ok(
         store::listings::with_partner_and_categories(&state.db.read, slug.as_str())
             .await?
-            .filter(|(l, p, _)| store::listings::is_public(l, p))
+            .filter(|(l, p, _)| store::visibility::is_public_listing(l, p))
             .map(|(l, p, c)| PublicListing {
                 id: l.id,
                 listing: views::listing(&l, &p, c),
@@ -301,7 +301,7 @@ pub async fn partner(
         return Ok(pages::not_found(&req, &state));
     };
     let partner = match store::partners::by_slug(&state.db.read, slug.as_str()).await {
-        Ok(p) if p.status == "active" => p,
+        Ok(p) if store::visibility::is_public_partner(&p) => p,
         Ok(_) | Err(ApiError::NotFound(_)) => return Ok(pages::not_found(&req, &state)),
         Err(e) => return Err(e),
     };
@@ -658,11 +658,11 @@ async fn public_rows(
     let mut rows: Vec<_> = listings::Entity::find()
         .find_also_related(partners::Entity)
         .filter(listings::Column::Slug.is_in(slugs.iter().map(String::as_str)))
-        .filter(listings::Column::Status.eq("published"))
+        .filter(store::visibility::public_listing_condition())
         .all(&state.db.read)
         .await?
         .into_iter()
-        .filter_map(|(l, p)| p.filter(|p| p.status == "active").map(|p| (l, p)))
+        .filter_map(|(l, p)| p.map(|p| (l, p)))
         .filter(|(l, _)| keep(l))
         .collect();
     rows.sort_by_key(|(l, _)| slugs.iter().position(|s| *s == l.slug));
@@ -739,8 +739,7 @@ struct SitemapRow {
     updated_at: DateTime<Utc>,
 }
 
-const PUBLIC_LISTINGS: &str = "FROM listings l JOIN partners p ON p.id = l.partner_id \
-     WHERE l.status = 'published' AND p.status = 'active'";
+use store::visibility::{PUBLIC_LISTINGS_FROM as PUBLIC_LISTINGS, PUBLIC_PARTNERS};
 
 async fn public_listing_count(db: &impl ConnectionTrait) -> ApiResult<u64> {
     let backend = db.get_database_backend();
@@ -811,7 +810,7 @@ async fn pages_lastmod(db: &impl ConnectionTrait) -> ApiResult<Option<DateTime<U
     for sql in [
         format!("SELECT MAX(l.updated_at) AS t {PUBLIC_LISTINGS}"),
         "SELECT MAX(updated_at) AS t FROM categories".to_string(),
-        "SELECT MAX(updated_at) AS t FROM partners WHERE status = 'active'".to_string(),
+        format!("SELECT MAX(updated_at) AS t {PUBLIC_PARTNERS}"),
     ] {
         latest = latest.max(latest_of(db, Statement::from_string(backend, sql)).await?);
     }
@@ -927,7 +926,7 @@ async fn other_pages(
         ),
         (
             "partners",
-            "SELECT slug, updated_at FROM partners WHERE status = 'active' ORDER BY id",
+            &format!("SELECT slug, updated_at {PUBLIC_PARTNERS} ORDER BY id"),
         ),
     ] {
         let rows = SitemapRow::find_by_statement(Statement::from_string(backend, sql.to_string()))

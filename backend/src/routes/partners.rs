@@ -7,11 +7,10 @@ use mercato_shared::api::audit::AuditAction;
 use mercato_shared::api::listings::ListingSummary;
 use mercato_shared::api::partners::{
     Partner, PartnerApplication, PartnerRole, PartnerStatus, PartnerSummary, PartnerUpdate,
-    SetCertificationsRequest, SetTierRequest, StatusChange, StatusNote,
+    SetCertificationsRequest, SetTierRequest, StatusChange, StatusNote, Tier,
 };
 use mercato_shared::api::Page;
-use mercato_shared::validate;
-use mercato_shared::ErrorCode;
+use mercato_shared::{validate, ErrorCode};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, IntoActiveModel, QueryFilter,
     QueryOrder, QuerySelect, Set, TransactionTrait,
@@ -26,13 +25,11 @@ use crate::entities::json::{Certifications, Motions, Regions};
 use crate::entities::{partner_members, partners};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, OptionalJson};
-use crate::pagination;
 use crate::state::AppState;
 use crate::store::audit::{self, Subject};
 use crate::store::outbox::{self, PublicChange};
 use crate::store::{self, status_log};
-use crate::verification;
-use crate::views;
+use crate::{pagination, verification, views};
 
 fn slug_taken() -> ApiError {
     ApiError::Conflict {
@@ -75,9 +72,9 @@ pub async fn apply(
         description: Set(app.description),
         motions: Set(Motions(app.motions)),
         regions: Set(Regions(app.regions)),
-        tier: Set("registered".into()),
+        tier: Set(Tier::Registered),
         certifications: Set(Certifications::default()),
-        status: Set(PartnerStatus::Applied.as_str().into()),
+        status: Set(PartnerStatus::Applied),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -94,7 +91,7 @@ pub async fn apply(
     partner_members::ActiveModel {
         partner_id: Set(partner.id),
         user_id: Set(user.id),
-        role: Set(PartnerRole::Admin.as_str().into()),
+        role: Set(PartnerRole::Admin),
         created_at: Set(now),
     }
     .insert(&txn)
@@ -185,7 +182,7 @@ pub(crate) async fn visible_partner(
     let slug = path_slug(raw_slug, "partner")?;
     let partner = store::partners::by_slug(&state.db.read, slug.as_str()).await?;
     let access = PartnerAccess::of(&state.db.read, user, partner.id).await?;
-    if partner.status != PartnerStatus::Active.as_str() && !access.can_view_private() {
+    if partner.status != PartnerStatus::Active && !access.can_view_private() {
         return Err(ApiError::NotFound("partner"));
     }
     Ok((partner, access))
@@ -284,7 +281,7 @@ async fn change_status(
         });
     }
     let mut row = partner.into_active_model();
-    row.status = Set(to.as_str().into());
+    row.status = Set(to);
     row.updated_at = Set(Utc::now());
     let partner = row.update(&txn).await?;
     status_log::record(
@@ -377,7 +374,7 @@ pub async fn set_tier(
     let partner = store::partners::by_slug(&state.db.read, slug.as_str()).await?;
     let from = partner.tier.clone();
     let mut row = partner.into_active_model();
-    row.tier = Set(req.tier.as_str().into());
+    row.tier = Set(req.tier);
     row.updated_at = Set(Utc::now());
     let txn = state.db.write.begin().await?;
     let partner = row.update(&txn).await?;

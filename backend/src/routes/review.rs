@@ -119,7 +119,8 @@ pub async fn submit(
     let access = PartnerAccess::of(&txn, Some(&user), partner.id).await?;
     if !access.is_member() {
         return Err(
-            if store::listings::is_public(&listing, &partner) || access.marketplace_admin {
+            if store::visibility::is_public_listing(&listing, &partner) || access.marketplace_admin
+            {
                 ApiError::Forbidden("only members of the partner may submit its listings")
             } else {
                 ApiError::NotFound("listing")
@@ -135,7 +136,7 @@ pub async fn submit(
         );
         check_ready_for_review(&content)?;
         let mut row = listing.clone().into_active_model();
-        row.status = Set(to.as_str().into());
+        row.status = Set(to);
         row.submitted_at = Set(Some(now));
         row.updated_at = Set(now);
         let updated = row.update(&txn).await?;
@@ -173,7 +174,7 @@ pub async fn submit(
     check_ready_for_review(&pending.content.0)?;
     let number = pending.number;
     let mut row = pending.into_active_model();
-    row.state = Set(to.as_str().into());
+    row.state = Set(to);
     row.submitted_at = Set(Some(now));
     row.updated_at = Set(now);
     row.update(&txn).await?;
@@ -228,7 +229,7 @@ async fn decide(
 
     let (updated, what) = if let Some(to) = next_listing_status(status, action) {
         let mut row = listing.clone().into_active_model();
-        row.status = Set(to.as_str().into());
+        row.status = Set(to);
         row.updated_at = Set(now);
         row.review_note = Set(note.clone());
         if to == ListingStatus::Published && listing.published_at.is_none() {
@@ -274,7 +275,7 @@ async fn decide(
         let number = pending.number;
         let content = pending.content.0.clone();
         let mut rev = pending.into_active_model();
-        rev.state = Set(to.as_str().into());
+        rev.state = Set(to);
         rev.review_note = Set(note.clone());
         rev.updated_at = Set(now);
         rev.update(&txn).await?;
@@ -304,7 +305,7 @@ async fn decide(
             row.screenshots = Set(Screenshots(content.screenshots));
             row.video_url = Set(content.video_url);
             row.install_url = Set(content.install_url);
-            row.pricing_model = Set(content.pricing.model.as_str().into());
+            row.pricing_model = Set(content.pricing.model);
             row.pricing_details = Set(content.pricing.details);
             row.support_url = Set(content.support_url);
             row.documentation_url = Set(content.documentation_url);

@@ -2,20 +2,20 @@
 //! listing installed; one reply by the partner; hiding by admins. The listing's rating sum and
 //! count move in the same transaction (hidden reviews do not count).
 
+use std::collections::HashMap;
+
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use mercato_shared::api::reviews::{CreateReview, HideReview, ReplyToReview, Review, UpdateReview};
 use mercato_shared::api::webhooks::WebhookEvent;
 use mercato_shared::api::Page;
-use mercato_shared::validate;
-use mercato_shared::ErrorCode;
+use mercato_shared::{validate, ErrorCode};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
     IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde::Deserialize;
-use std::collections::HashMap;
 
 use super::respond::{self, path_slug};
 use crate::auth::{CurrentUser, MaybeUser};
@@ -23,10 +23,9 @@ use crate::domain::access::PartnerAccess;
 use crate::entities::{installs, listings, reviews, workspace_members, workspaces};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery, OptionalJson};
-use crate::pagination;
 use crate::state::AppState;
-use crate::store;
 use crate::store::outbox::{self, PublicChange};
+use crate::{pagination, store};
 
 const BODY_MAX: usize = 5000;
 
@@ -156,7 +155,7 @@ pub async fn create(
 ) -> ApiResult<HttpResponse> {
     let slug = path_slug(&path, "listing")?;
     let (listing, partner) = store::listings::by_slug(&state.db.read, slug.as_str()).await?;
-    if !store::listings::is_public(&listing, &partner) {
+    if !store::visibility::is_public_listing(&listing, &partner) {
         return Err(ApiError::NotFound("listing"));
     }
     let stars = rating(req.rating)?;
@@ -245,7 +244,7 @@ pub async fn list(
 ) -> ApiResult<HttpResponse> {
     let slug = path_slug(&path, "listing")?;
     let (listing, partner) = store::listings::by_slug(&state.db.read, slug.as_str()).await?;
-    if !store::listings::is_public(&listing, &partner) {
+    if !store::visibility::is_public_listing(&listing, &partner) {
         return Err(ApiError::NotFound("listing"));
     }
     let limit = pagination::limit(q.limit)?;

@@ -5,6 +5,7 @@ use std::time::Instant;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use mercato_shared::api::listings::PricingModel;
+use mercato_shared::api::partners::PartnerStatus;
 use mercato_shared::api::search::{
     SearchResponse, SuggestResponse, BADGES, MAX_RESULT_WINDOW, QUERY_MAX_CHARS, QUERY_MAX_WORDS,
 };
@@ -15,11 +16,10 @@ use serde::Deserialize;
 use crate::auth::MaybeUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiQuery;
-use crate::pagination;
 use crate::search::text::ParsedQuery;
 use crate::search::{Filters, SearchRequest};
 use crate::state::AppState;
-use crate::store;
+use crate::{pagination, store};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -98,7 +98,7 @@ async fn parse_filters(state: &AppState, p: &SearchParams) -> ApiResult<Filters>
         let known = match Slug::parse(slug) {
             Ok(s) => store::partners::by_slug(&state.db.read, s.as_str())
                 .await
-                .is_ok_and(|p| p.status == "active"),
+                .is_ok_and(|p| p.status == PartnerStatus::Active),
             Err(_) => false,
         };
         if !known {

@@ -28,12 +28,10 @@ use crate::entities::{
 };
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery};
-use crate::outbound;
-use crate::pagination;
 use crate::state::AppState;
-use crate::store;
 use crate::store::audit::{self, Subject};
 use crate::webhooks::{events_of, secrets::new_signing_secret};
+use crate::{outbound, pagination, store};
 
 /// Endpoints one partner may register.
 pub const ENDPOINTS_MAX: u64 = 10;
@@ -46,7 +44,7 @@ fn view(e: &endpoints::Model, partner: &str) -> WebhookEndpoint {
         url: e.url.clone(),
         description: e.description.clone(),
         events: events_of(e),
-        status: EndpointStatus::parse(&e.status).unwrap_or(EndpointStatus::Disabled),
+        status: e.status,
         disabled_reason: e.disabled_reason.clone(),
         disabled_at: e.disabled_at,
         failing_since: e.failing_since,
@@ -73,11 +71,11 @@ async fn audit_endpoint(
 }
 
 fn delivery_view(d: &deliveries::Model) -> WebhookDelivery {
-    let status = DeliveryStatus::parse(&d.status).unwrap_or(DeliveryStatus::Failed);
+    let status = d.status;
     WebhookDelivery {
         id: d.id,
         endpoint_id: d.endpoint_id,
-        event: WebhookEvent::parse(&d.event_type).unwrap_or(WebhookEvent::LeadRouted),
+        event: d.event_type,
         event_id: d.event_id.clone(),
         status,
         attempts: d.attempts,
@@ -193,7 +191,7 @@ pub async fn create(
         description: Set(description.unwrap_or_default()),
         events: Set(events_json(&events)),
         secret_sealed: Set(state.webhook_secrets.seal(&secret)),
-        status: Set(EndpointStatus::Active.as_str().into()),
+        status: Set(EndpointStatus::Active),
         disabled_reason: Set(None),
         disabled_at: Set(None),
         failing_since: Set(None),
@@ -287,7 +285,7 @@ pub async fn update(
         .map_err(ApiError::Validation)?;
     let txn = state.db.write.begin().await?;
     let endpoint = endpoint_of(&txn, &partner, &id).await?;
-    let was_active = endpoint.status == EndpointStatus::Active.as_str();
+    let was_active = endpoint.status == EndpointStatus::Active;
     let now = Utc::now();
     let mut row = endpoint.into_active_model();
     if let Some(url) = url {
@@ -301,14 +299,14 @@ pub async fn update(
     }
     match body.enabled {
         Some(true) if !was_active => {
-            row.status = Set(EndpointStatus::Active.as_str().into());
+            row.status = Set(EndpointStatus::Active);
             row.disabled_reason = Set(None);
             row.disabled_at = Set(None);
             row.failing_since = Set(None);
             row.consecutive_failures = Set(0);
         }
         Some(false) if was_active => {
-            row.status = Set(EndpointStatus::Disabled.as_str().into());
+            row.status = Set(EndpointStatus::Disabled);
             row.disabled_reason = Set(Some("switched off by a partner admin".into()));
             row.disabled_at = Set(Some(now));
         }
@@ -518,11 +516,11 @@ pub async fn redeliver(
     let (slug, id, delivery_id) = path.into_inner();
     let partner = partner_for(&state, &user, &slug, true).await?;
     let endpoint = endpoint_of(&state.db.read, &partner, &id).await?;
-    if endpoint.status != EndpointStatus::Active.as_str() {
+    if endpoint.status != EndpointStatus::Active {
         return Err(ApiError::InvalidTransition {
             subject: "webhook endpoint",
             action: "redeliver to",
-            status: endpoint.status,
+            status: endpoint.status.to_string(),
         });
     }
     let original = delivery_of(&state.db.read, &endpoint, &delivery_id).await?;
@@ -532,7 +530,7 @@ pub async fn redeliver(
         event_type: Set(original.event_type.clone()),
         event_id: Set(original.event_id.clone()),
         payload: Set(original.payload.clone()),
-        status: Set(DeliveryStatus::Pending.as_str().into()),
+        status: Set(DeliveryStatus::Pending),
         attempts: Set(0),
         next_attempt_at: Set(now),
         redelivery_of: Set(Some(original.id)),

@@ -4,8 +4,8 @@
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use mercato_shared::api::workspaces::{
-    AddWorkspaceMember, CreateWorkspace, SetWorkspaceStatus, UpdateWorkspace, Workspace,
-    WorkspaceMember, WorkspaceRole, WorkspaceStatus,
+    AddWorkspaceMember, CreateWorkspace, InstallStatus, SetWorkspaceStatus, UpdateWorkspace,
+    Workspace, WorkspaceMember, WorkspaceRole, WorkspaceStatus,
 };
 use mercato_shared::validate::{self, Email, Validator};
 use mercato_shared::ErrorCode;
@@ -33,7 +33,7 @@ async fn view(
 ) -> ApiResult<Workspace> {
     let active_installs = installs::Entity::find()
         .filter(installs::Column::WorkspaceId.eq(w.id))
-        .filter(installs::Column::Status.eq("active"))
+        .filter(installs::Column::Status.eq(InstallStatus::Active))
         .count(db)
         .await? as i64;
     Ok(Workspace {
@@ -41,7 +41,7 @@ async fn view(
         name: w.name.clone(),
         domain: w.domain.clone(),
         plan: w.plan.clone(),
-        status: WorkspaceStatus::parse(&w.status).unwrap_or(WorkspaceStatus::Active),
+        status: w.status,
         churned_at: w.churned_at,
         role: access.role,
         active_installs,
@@ -117,7 +117,7 @@ pub async fn mine(state: web::Data<AppState>, user: CurrentUser) -> ApiResult<Ht
     for (m, w) in rows {
         if let Some(w) = w {
             let access = WorkspaceAccess {
-                role: WorkspaceRole::parse(&m.role),
+                role: Some(m.role),
                 staff: user.is_staff(),
             };
             out.push(view(&state.db.read, &w, &access).await?);
@@ -225,7 +225,7 @@ pub async fn set_status(
         }
     };
     let mut row = w.into_active_model();
-    row.status = Set(req.status.as_str().into());
+    row.status = Set(req.status);
     row.churned_at = Set(churned_at);
     row.updated_at = Set(now);
     let w = row.update(&state.db.write).await?;
@@ -255,7 +255,7 @@ pub async fn members(
                 user_id: u.id,
                 email: u.email,
                 display_name: u.display_name,
-                role: WorkspaceRole::parse(&m.role).unwrap_or(WorkspaceRole::Member),
+                role: m.role,
             })
         })
         .collect();
@@ -288,7 +288,7 @@ pub async fn add_member(
     let inserted = workspace_members::ActiveModel {
         workspace_id: Set(w.id),
         user_id: Set(account.id),
-        role: Set(req.role.as_str().into()),
+        role: Set(req.role),
         created_at: Set(Utc::now()),
     }
     .insert(&state.db.write)
@@ -335,7 +335,7 @@ pub async fn remove_member(
         .one(&txn)
         .await?
         .ok_or(ApiError::NotFound("member"))?;
-    if member.role == WorkspaceRole::Owner.as_str() {
+    if member.role == WorkspaceRole::Owner {
         let owners = workspace_members::Entity::find()
             .filter(workspace_members::Column::WorkspaceId.eq(w.id))
             .filter(workspace_members::Column::Role.eq(WorkspaceRole::Owner.as_str()))

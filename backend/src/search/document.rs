@@ -4,11 +4,9 @@ use mercato_shared::api::listings::CategoryRef;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::SearchDocument;
-use crate::domain::listing::pricing_model;
 use crate::entities::{listing_categories, listings, partners};
 use crate::error::ApiResult;
-use crate::store;
-use crate::views;
+use crate::{store, views};
 
 fn document(
     l: listings::Model,
@@ -35,7 +33,7 @@ fn document(
         categories: categories.into_iter().map(|c| (c.slug, c.name)).collect(),
         partner_slug: partner.slug,
         partner_name: partner.name,
-        pricing: pricing_model(&l.pricing_model),
+        pricing: l.pricing_model,
         badges,
         installs: l.monthly_installs + l.active_installs,
         rating,
@@ -51,7 +49,7 @@ async fn documents(
     let public: Vec<(listings::Model, partners::Model)> = rows
         .into_iter()
         .filter_map(|(l, p)| p.map(|p| (l, p)))
-        .filter(|(l, p)| store::listings::is_public(l, p))
+        .filter(|(l, p)| store::visibility::is_public_listing(l, p))
         .collect();
     let ids: Vec<i64> = public.iter().map(|(l, _)| l.id).collect();
     let mut categories = store::listings::category_refs(db, &ids).await?;
@@ -165,9 +163,8 @@ where
 pub async fn public_count(db: &impl ConnectionTrait) -> ApiResult<u64> {
     use sea_orm::PaginatorTrait;
     Ok(listings::Entity::find()
-        .filter(listings::Column::Status.eq("published"))
         .find_also_related(partners::Entity)
-        .filter(partners::Column::Status.eq("active"))
+        .filter(store::visibility::public_listing_condition())
         .count(db)
         .await?)
 }

@@ -131,7 +131,10 @@ pub async fn open(settings: &Settings) -> anyhow::Result<SharedIndex> {
         Some(url) => Ok(Arc::new(
             meili::MeiliIndex::connect(
                 url,
-                settings.meilisearch_api_key.as_deref(),
+                settings
+                    .meilisearch_api_key
+                    .as_ref()
+                    .map(secrecy::ExposeSecret::expose_secret),
                 &settings.meilisearch_index,
             )
             .await?,

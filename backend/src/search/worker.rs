@@ -23,8 +23,7 @@ use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use tokio::sync::Notify;
 
-use super::document;
-use super::SharedIndex;
+use super::{document, SharedIndex};
 use crate::db::Db;
 use crate::entities::search_state;
 use crate::store::outbox::{self, PublicChange};
@@ -44,11 +43,16 @@ pub enum CrashPoint {
 }
 
 impl CrashPoint {
-    pub fn parse(s: &str) -> Option<CrashPoint> {
-        match s {
-            "before-commit" => Some(CrashPoint::BeforeCommit),
-            "after-commit" => Some(CrashPoint::AfterCommit),
-            _ => None,
+    /// The test hook `MERCATO_TEST_CRASH_SEARCH_WORKER` (`before-commit`, `after-commit`): read
+    /// here rather than in the settings, which are configuration, not test machinery.
+    pub fn from_env() -> anyhow::Result<Option<CrashPoint>> {
+        match std::env::var("MERCATO_TEST_CRASH_SEARCH_WORKER").as_deref() {
+            Err(_) | Ok("") => Ok(None),
+            Ok("before-commit") => Ok(Some(CrashPoint::BeforeCommit)),
+            Ok("after-commit") => Ok(Some(CrashPoint::AfterCommit)),
+            Ok(_) => anyhow::bail!(
+                "MERCATO_TEST_CRASH_SEARCH_WORKER must be before-commit or after-commit"
+            ),
         }
     }
 }

@@ -13,8 +13,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
 use chrono::{DateTime, Datelike, Duration, Timelike, Utc, Weekday};
+use mercato_shared::api::auth::UserRole;
 use mercato_shared::api::deals::DealStatus;
-use mercato_shared::api::leads::{LeadKind, RoutingRules, ServicesRule};
+use mercato_shared::api::leads::{LeadKind, RouteOutcome, RoutingRules, ServicesRule};
 use mercato_shared::api::partners::{PartnerRole, Region};
 use mercato_shared::api::workspaces::{InstallSource, WorkspaceStatus};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, IntoActiveModel, Set};
@@ -264,7 +265,7 @@ async fn account(
         email: Set(email),
         password_hash: Set(None),
         display_name: Set(name),
-        role: Set("customer".into()),
+        role: Set(UserRole::Customer),
         created_at: Set(at),
         updated_at: Set(at),
         ..Default::default()
@@ -560,7 +561,7 @@ impl Seeder<'_> {
             partner_members::ActiveModel {
                 partner_id: Set(p.id),
                 user_id: Set(user.id),
-                role: Set(PartnerRole::Admin.as_str().into()),
+                role: Set(PartnerRole::Admin),
                 created_at: Set(self.now - Duration::days(200)),
             }
             .insert(db)
@@ -755,7 +756,7 @@ impl Seeder<'_> {
             if let Some(at) = plan.churn_at {
                 self.summary.churned += 1;
                 let mut row = plan.workspace.into_active_model();
-                row.status = Set(WorkspaceStatus::Churned.as_str().into());
+                row.status = Set(WorkspaceStatus::Churned);
                 row.churned_at = Set(Some(at));
                 row.updated_at = Set(at);
                 row.update(db).await?;
@@ -1070,7 +1071,7 @@ impl Seeder<'_> {
                         note: "not accepted within the SLA",
                         at: due,
                     };
-                    route::reroute(db, lead, "breached", &routing, why).await?;
+                    route::reroute(db, lead, RouteOutcome::Breached, &routing, why).await?;
                 }
                 Path::Accepted | Path::Qualified | Path::Won(_) | Path::Lost(..) => {
                     let lead = pipeline::accept(db, lead, actor, accepted_at).await?;

@@ -4,8 +4,8 @@
 
 use anyhow::{bail, Context};
 use chrono::{Duration, Utc};
-use mercato_shared::api::leads::{RoutingRules, ServicesRule};
-use mercato_shared::api::partners::{Motion, Tier};
+use mercato_shared::api::leads::{LeadKind, LeadStatus, RouteOutcome, RoutingRules, ServicesRule};
+use mercato_shared::api::partners::{Motion, PartnerStatus, Tier};
 use sea_orm::{
     ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait, Set, TransactionTrait,
 };
@@ -38,9 +38,9 @@ pub async fn seed_load(db: &Db, partner_count: usize, open_leads: usize) -> anyh
                 description: Set(String::new()),
                 motions: Set(Motions(vec![Motion::Services])),
                 regions: Set(Regions(Vec::new())),
-                tier: Set(tiers[(n * CHUNK + i) % 3].as_str().into()),
+                tier: Set(tiers[(n * CHUNK + i) % 3]),
                 certifications: Set(Certifications(Vec::new())),
-                status: Set("active".into()),
+                status: Set(PartnerStatus::Active),
                 created_at: Set(now),
                 updated_at: Set(now),
                 ..Default::default()
@@ -79,7 +79,7 @@ pub async fn seed_load(db: &Db, partner_count: usize, open_leads: usize) -> anyh
         let end = (start + CHUNK).min(open_leads);
         let lead_rows = (start..end).map(|i| leads::ActiveModel {
             id: Set(i as i64 + 1),
-            kind: Set("implementation_help".into()),
+            kind: Set(LeadKind::ImplementationHelp),
             listing_id: Set(None),
             category: Set(None),
             region: Set(None),
@@ -89,7 +89,7 @@ pub async fn seed_load(db: &Db, partner_count: usize, open_leads: usize) -> anyh
             company_domain: Set(format!("company{i}.example")),
             message: Set("Load test lead".into()),
             consent: Set(true),
-            status: Set("routed".into()),
+            status: Set(LeadStatus::Routed),
             partner_id: Set(Some(ids[i % ids.len()])),
             routed_at: Set(Some(now - Duration::minutes((open_leads - i) as i64))),
             sla_due_at: Set(Some(now + Duration::hours(24))),
@@ -111,7 +111,7 @@ pub async fn seed_load(db: &Db, partner_count: usize, open_leads: usize) -> anyh
             lead_id: Set(i as i64 + 1),
             partner_id: Set(ids[i % ids.len()]),
             reason: Set("{}".into()),
-            outcome: Set("open".into()),
+            outcome: Set(RouteOutcome::Open),
             routed_at: Set(now - Duration::minutes((open_leads - i) as i64)),
             closed_at: Set(None),
             ..Default::default()

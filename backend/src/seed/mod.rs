@@ -2,19 +2,20 @@
 //! `create-admin` command. The demo data (`demo.json`) goes through the same validation as
 //! the API, so it can never hold something the API would refuse.
 
+use std::collections::HashMap;
+
 use anyhow::{bail, Context};
 use chrono::Utc;
 use mercato_shared::api::auth::UserRole;
-use mercato_shared::api::listings::{ListingContent, Pricing, Screenshot};
+use mercato_shared::api::listings::{ListingContent, ListingStatus, Pricing, Screenshot};
 use mercato_shared::api::partners::{
-    Certification, Motion, PartnerApplication, PartnerRole, Region, Tier,
+    Certification, Motion, PartnerApplication, PartnerRole, PartnerStatus, Region, Tier,
 };
 use mercato_shared::validate::{self, Email, Slug};
 use sea_orm::{
     ActiveModelTrait, EntityTrait, IntoActiveModel, PaginatorTrait, Set, TransactionTrait,
 };
 use serde::Deserialize;
-use std::collections::HashMap;
 
 use crate::auth::password;
 use crate::db::Db;
@@ -102,7 +103,7 @@ pub async fn create_admin(db: &Db, email: &str, pass: &str, name: &str) -> anyho
     let now = Utc::now();
     if let Some(existing) = store::users::by_email(&db.write, email.as_str()).await? {
         let mut row = existing.into_active_model();
-        row.role = Set(UserRole::Admin.as_str().into());
+        row.role = Set(UserRole::Admin);
         row.password_hash = Set(Some(password::hash(pass.to_string()).await?));
         row.updated_at = Set(now);
         row.update(&db.write).await?;
@@ -112,7 +113,7 @@ pub async fn create_admin(db: &Db, email: &str, pass: &str, name: &str) -> anyho
         email: Set(email.into_inner()),
         password_hash: Set(Some(password::hash(pass.to_string()).await?)),
         display_name: Set(name),
-        role: Set(UserRole::Admin.as_str().into()),
+        role: Set(UserRole::Admin),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -181,9 +182,9 @@ pub async fn seed_demo(db: &Db) -> anyhow::Result<Option<String>> {
             description: Set(app.description),
             motions: Set(Motions(app.motions)),
             regions: Set(Regions(app.regions)),
-            tier: Set(p.tier.as_str().into()),
+            tier: Set(p.tier),
             certifications: Set(Certifications(certs)),
-            status: Set("active".into()),
+            status: Set(PartnerStatus::Active),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
@@ -219,7 +220,7 @@ pub async fn seed_demo(db: &Db) -> anyhow::Result<Option<String>> {
         let mut row = listings::ActiveModel {
             slug: Set(slug.into_inner()),
             partner_id: Set(partner_id),
-            status: Set("published".into()),
+            status: Set(ListingStatus::Published),
             badges: Set(StringList(l.badges)),
             monthly_installs: Set(l.monthly_installs.max(0)),
             review_note: Set(None),
@@ -252,7 +253,7 @@ pub async fn seed_demo(db: &Db) -> anyhow::Result<Option<String>> {
             email: Set(email.into_inner()),
             password_hash: Set(Some(hash)),
             display_name: Set(a.display_name.clone()),
-            role: Set(a.role.as_str().into()),
+            role: Set(a.role),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
@@ -266,11 +267,7 @@ pub async fn seed_demo(db: &Db) -> anyhow::Result<Option<String>> {
             partner_members::ActiveModel {
                 partner_id: Set(partner_id),
                 user_id: Set(user.id),
-                role: Set(a
-                    .partner_role
-                    .unwrap_or(PartnerRole::Member)
-                    .as_str()
-                    .into()),
+                role: Set(a.partner_role.unwrap_or(PartnerRole::Member)),
                 created_at: Set(now),
             }
             .insert(&txn)

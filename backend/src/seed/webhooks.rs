@@ -4,6 +4,8 @@
 
 use anyhow::bail;
 use chrono::Utc;
+use mercato_shared::api::partners::{PartnerStatus, Tier};
+use mercato_shared::api::webhooks::{DeliveryStatus, EndpointStatus, WebhookEvent};
 use sea_orm::{EntityTrait, PaginatorTrait, Set, TransactionTrait};
 use serde_json::json;
 
@@ -33,9 +35,9 @@ pub async fn seed_webhooks(
         description: Set(String::new()),
         motions: Set(Motions(Vec::new())),
         regions: Set(Regions(Vec::new())),
-        tier: Set("registered".into()),
+        tier: Set(Tier::Registered),
         certifications: Set(Certifications(Vec::new())),
-        status: Set("active".into()),
+        status: Set(PartnerStatus::Active),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -49,7 +51,7 @@ pub async fn seed_webhooks(
         description: Set("load test".into()),
         events: Set(r#"["lead.routed"]"#.into()),
         secret_sealed: Set(secrets.seal(&new_signing_secret())),
-        status: Set("active".into()),
+        status: Set(EndpointStatus::Active),
         consecutive_failures: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
@@ -76,10 +78,10 @@ pub async fn seed_webhooks(
             .to_string();
             deliveries::ActiveModel {
                 endpoint_id: Set(endpoint),
-                event_type: Set("lead.routed".into()),
+                event_type: Set(WebhookEvent::LeadRouted),
                 event_id: Set(event_id),
                 payload: Set(payload),
-                status: Set("pending".into()),
+                status: Set(DeliveryStatus::Pending),
                 attempts: Set(0),
                 next_attempt_at: Set(now),
                 created_at: Set(now),

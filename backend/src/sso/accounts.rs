@@ -127,7 +127,7 @@ pub async fn resolve(
         email: Set(email.clone()),
         password_hash: Set(None),
         display_name: Set(display_name),
-        role: Set(UserRole::Customer.as_str().into()),
+        role: Set(UserRole::Customer),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()

@@ -56,7 +56,7 @@ pub async fn register(
         value: Set(new.value),
         expected_close: Set(new.expected_close),
         notes: Set(new.notes),
-        status: Set(status.as_str().into()),
+        status: Set(status),
         conflict_with: Set(first),
         created_by: Set(new.created_by),
         created_at: Set(at),
@@ -75,7 +75,7 @@ pub async fn close(
     at: DateTime<Utc>,
 ) -> ApiResult<deals::Model> {
     let mut row = deal.into_active_model();
-    row.status = Set(status.as_str().into());
+    row.status = Set(status);
     row.updated_at = Set(at);
     Ok(row.update(db).await?)
 }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use mercato_shared::api::webhooks::WebhookEvent;
-use mercato_shared::api::workspaces::InstallSource;
+use mercato_shared::api::workspaces::{InstallEventKind, InstallSource, InstallStatus};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
@@ -102,16 +102,20 @@ pub async fn bump_daily(
     db: &impl ConnectionTrait,
     listing_id: i64,
     day: i32,
-    source: &str,
+    source: InstallSource,
     column: DailyColumn,
 ) -> ApiResult<()> {
-    add_daily(db, &[((listing_id, day, source.to_string()), column.one())]).await
+    add_daily(
+        db,
+        &[((listing_id, day, source.as_str().to_string()), column.one())],
+    )
+    .await
 }
 
 async fn record_event(
     db: &impl ConnectionTrait,
     install: &installs::Model,
-    kind: &str,
+    kind: InstallEventKind,
     actor: Option<i64>,
     at: DateTime<Utc>,
 ) -> ApiResult<()> {
@@ -119,7 +123,7 @@ async fn record_event(
         install_id: Set(install.id),
         workspace_id: Set(install.workspace_id),
         listing_id: Set(install.listing_id),
-        kind: Set(kind.into()),
+        kind: Set(kind),
         actor_id: Set(actor),
         source: Set(install.source.clone()),
         created_at: Set(at),
@@ -164,7 +168,9 @@ pub async fn apply(
         .await?;
     let day = days::of_time(at);
     match (change, existing) {
-        (Change::Install { .. }, Some(i)) if i.status == "active" => Ok(Some((i, false))),
+        (Change::Install { .. }, Some(i)) if i.status == InstallStatus::Active => {
+            Ok(Some((i, false)))
+        }
         (Change::Install { source, utm }, existing) => {
             let reinstall = existing.is_some();
             let mut row = match existing {
@@ -175,8 +181,8 @@ pub async fn apply(
                     ..Default::default()
                 },
             };
-            row.status = Set("active".into());
-            row.source = Set(source.as_str().into());
+            row.status = Set(InstallStatus::Active);
+            row.source = Set(source);
             row.utm_source = Set(utm.source);
             row.utm_medium = Set(utm.medium);
             row.utm_campaign = Set(utm.campaign);
@@ -202,37 +208,30 @@ pub async fn apply(
                 db,
                 &install,
                 if reinstall {
-                    "reinstalled"
+                    InstallEventKind::Reinstalled
                 } else {
-                    "installed"
+                    InstallEventKind::Installed
                 },
                 actor,
                 at,
             )
             .await?;
             move_active_installs(db, listing_id, 1).await?;
-            bump_daily(db, listing_id, day, &install.source, DailyColumn::Installs).await?;
+            bump_daily(db, listing_id, day, install.source, DailyColumn::Installs).await?;
             tell_partner(db, &install, WebhookEvent::InstallCreated, at).await?;
             Ok(Some((install, true)))
         }
         (Change::Uninstall, None) => Ok(None),
-        (Change::Uninstall, Some(i)) if i.status != "active" => Ok(Some((i, false))),
+        (Change::Uninstall, Some(i)) if i.status != InstallStatus::Active => Ok(Some((i, false))),
         (Change::Uninstall, Some(i)) => {
             let mut row = i.into_active_model();
-            row.status = Set("uninstalled".into());
+            row.status = Set(InstallStatus::Uninstalled);
             row.uninstalled_at = Set(Some(at));
             row.updated_at = Set(at);
             let install = row.update(db).await?;
-            record_event(db, &install, "uninstalled", actor, at).await?;
+            record_event(db, &install, InstallEventKind::Uninstalled, actor, at).await?;
             move_active_installs(db, listing_id, -1).await?;
-            bump_daily(
-                db,
-                listing_id,
-                day,
-                &install.source,
-                DailyColumn::Uninstalls,
-            )
-            .await?;
+            bump_daily(db, listing_id, day, install.source, DailyColumn::Uninstalls).await?;
             tell_partner(db, &install, WebhookEvent::InstallRemoved, at).await?;
             Ok(Some((install, true)))
         }

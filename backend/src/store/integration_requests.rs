@@ -2,6 +2,7 @@
 //! seed share, each in the caller's transaction.
 
 use chrono::{DateTime, Utc};
+use mercato_shared::api::integration_requests::RequestStatus;
 use mercato_shared::api::leads::LeadKind;
 use mercato_shared::ErrorCode;
 use sea_orm::sea_query::Expr;
@@ -48,7 +49,7 @@ pub async fn open(
         tool: Set(tool),
         use_case: Set(use_case),
         votes: Set(0),
-        status: Set("open".into()),
+        status: Set(RequestStatus::Open),
         listing_id: Set(None),
         created_by: Set(created_by),
         created_at: Set(at),
@@ -161,7 +162,7 @@ pub async fn ship(
         leads_created += 1;
     }
     let mut row = request.into_active_model();
-    row.status = Set("shipped".into());
+    row.status = Set(RequestStatus::Shipped);
     row.listing_id = Set(Some(listing.id));
     row.shipped_at = Set(Some(at));
     Ok((row.update(db).await?, leads_created))

@@ -1,6 +1,6 @@
 use std::collections::HashMap;
 
-use mercato_shared::api::listings::{CategoryRef, PricingModel};
+use mercato_shared::api::listings::{CategoryRef, PricingModel, RevisionState};
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -31,15 +31,10 @@ pub async fn public_by_slug(
         return Ok(None);
     };
     match by_slug(db, slug.as_str()).await {
-        Ok((l, p)) => Ok(is_public(&l, &p).then_some(l)),
+        Ok((l, p)) => Ok(super::visibility::is_public_listing(&l, &p).then_some(l)),
         Err(ApiError::NotFound(_)) => Ok(None),
         Err(e) => Err(e),
     }
-}
-
-/// Whether everyone may see the listing: published, by an active partner.
-pub fn is_public(l: &listings::Model, p: &partners::Model) -> bool {
-    l.status == "published" && p.status == "active"
 }
 
 /// The categories of each listing, in the categories' display order.
@@ -109,7 +104,7 @@ pub async fn pending_revision(
 ) -> ApiResult<Option<listing_revisions::Model>> {
     Ok(listing_revisions::Entity::find()
         .filter(listing_revisions::Column::ListingId.eq(listing_id))
-        .filter(listing_revisions::Column::State.ne("approved"))
+        .filter(listing_revisions::Column::State.ne(RevisionState::Approved))
         .order_by_desc(listing_revisions::Column::Number)
         .one(db)
         .await?)
@@ -145,9 +140,7 @@ pub async fn list(
 ) -> ApiResult<Vec<(listings::Model, partners::Model)>> {
     let mut q = listings::Entity::find().find_also_related(partners::Entity);
     if f.public_only {
-        q = q
-            .filter(listings::Column::Status.eq("published"))
-            .filter(partners::Column::Status.eq("active"));
+        q = q.filter(super::visibility::public_listing_condition());
     }
     if let Some(id) = f.partner_id {
         q = q.filter(listings::Column::PartnerId.eq(id));

@@ -11,6 +11,7 @@ pub mod outbox;
 pub mod partners;
 pub mod status_log;
 pub mod users;
+pub mod visibility;
 pub mod workspaces;
 
 /// Whether a database error is a unique-constraint violation (a slug or email taken by a

@@ -26,6 +26,7 @@ pub enum PublicChange {
 }
 
 impl PublicChange {
+    /// The row's `topic` and `key`; [`from_row`](Self::from_row) is the one way back.
     fn topic_and_key(&self) -> (&'static str, Option<String>) {
         match self {
             PublicChange::Listing(slug) => ("listing", Some(slug.clone())),
@@ -37,6 +38,8 @@ impl PublicChange {
 
     pub fn from_row(row: &outbox::Model) -> PublicChange {
         let key = row.key.clone().unwrap_or_default();
+        // A topic or key this version cannot read (written by a newer one) is taken as a change
+        // to everything: its readers rebuild rather than miss it.
         match row.topic.as_str() {
             "listing" => PublicChange::Listing(key),
             "partner" => key

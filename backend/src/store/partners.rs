@@ -1,3 +1,4 @@
+use mercato_shared::api::listings::ListingStatus;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::entities::{listings, partners};
@@ -14,7 +15,7 @@ pub async fn by_slug(db: &impl ConnectionTrait, slug: &str) -> ApiResult<partner
 pub async fn published_listing_count(db: &impl ConnectionTrait, partner_id: i64) -> ApiResult<i64> {
     Ok(listings::Entity::find()
         .filter(listings::Column::PartnerId.eq(partner_id))
-        .filter(listings::Column::Status.eq("published"))
+        .filter(listings::Column::Status.eq(ListingStatus::Published))
         .count(db)
         .await? as i64)
 }

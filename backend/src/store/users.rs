@@ -1,5 +1,6 @@
 use std::collections::HashMap;
 
+use mercato_shared::api::partners::PartnerRole;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::entities::{partner_members, partners, users};
@@ -33,7 +34,7 @@ pub async fn display_names(
 pub async fn memberships(
     db: &impl ConnectionTrait,
     user_id: i64,
-) -> ApiResult<Vec<(partners::Model, String)>> {
+) -> ApiResult<Vec<(partners::Model, PartnerRole)>> {
     let rows = partner_members::Entity::find()
         .filter(partner_members::Column::UserId.eq(user_id))
         .find_also_related(partners::Entity)

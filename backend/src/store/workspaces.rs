@@ -1,4 +1,4 @@
-use mercato_shared::api::workspaces::WorkspaceRole;
+use mercato_shared::api::workspaces::{WorkspaceRole, WorkspaceStatus};
 use sea_orm::{ConnectionTrait, EntityTrait};
 
 use crate::auth::CurrentUser;
@@ -51,7 +51,7 @@ pub async fn visible(
     let role = workspace_members::Entity::find_by_id((id, user.id))
         .one(db)
         .await?
-        .and_then(|m| WorkspaceRole::parse(&m.role));
+        .map(|m| m.role);
     let access = WorkspaceAccess {
         role,
         staff: user.is_staff(),
@@ -76,7 +76,7 @@ pub async fn create(
         name: Set(name),
         domain: Set(domain),
         plan: Set(plan),
-        status: Set("active".into()),
+        status: Set(WorkspaceStatus::Active),
         churned_at: Set(None),
         created_at: Set(at),
         updated_at: Set(at),
@@ -87,7 +87,7 @@ pub async fn create(
     workspace_members::ActiveModel {
         workspace_id: Set(w.id),
         user_id: Set(owner),
-        role: Set(WorkspaceRole::Owner.as_str().into()),
+        role: Set(WorkspaceRole::Owner),
         created_at: Set(at),
     }
     .insert(db)

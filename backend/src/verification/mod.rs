@@ -12,6 +12,7 @@
 pub mod dns;
 pub mod schedule;
 
+use mercato_shared::api::webhooks::NoticeKind;
 use std::net::SocketAddr;
 
 use chrono::{DateTime, Utc};
@@ -318,7 +319,7 @@ pub async fn record(
                 .await?;
                 partner_notices::ActiveModel {
                     partner_id: Set(partner.id),
-                    kind: Set("domain_verification_lapsed".into()),
+                    kind: Set(NoticeKind::DomainVerificationLapsed),
                     message: Set(format!(
                         "The verified badge for {domain} was removed: the proof could not be found {} checks in a row (last: {}). Publish the token again, then check now to get the badge back.",
                         failures + 1,
@@ -357,7 +358,7 @@ pub async fn check_and_record(
     actor: Actor<'_>,
 ) -> ApiResult<Option<Recorded>> {
     use sea_orm::{EntityTrait, TransactionTrait};
-    let method = VerificationMethod::parse(&row.method).unwrap_or(VerificationMethod::File);
+    let method = row.method;
     let outcome = state
         .domain_checker
         .check(method, &row.domain, &row.token)

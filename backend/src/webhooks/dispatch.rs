@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
+use mercato_shared::api::webhooks::{DeliveryStatus, EndpointStatus, NoticeKind};
 use reqwest::header::CONTENT_TYPE;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -154,7 +155,7 @@ impl Dispatcher {
             .client
             .post(&target.url)
             .header(CONTENT_TYPE, "application/json")
-            .header("Mercato-Event", &d.event_type)
+            .header("Mercato-Event", d.event_type.as_str())
             .header("Mercato-Event-Id", &d.event_id)
             .header("Mercato-Delivery", d.id.to_string())
             .header(
@@ -364,17 +365,17 @@ async fn health(
     row.failing_since = Set(Some(failing_since));
     row.consecutive_failures = Set(failures);
     let persistent = failures >= DISABLE_AFTER_FAILURES && at - failing_since >= DISABLE_AFTER;
-    if persistent && endpoint.status == "active" {
+    if persistent && endpoint.status == EndpointStatus::Active {
         let reason = format!(
             "every delivery failed for more than 24 hours ({failures} attempts in a row); last error: {}",
             tally.last_error.as_deref().unwrap_or("unknown")
         );
-        row.status = Set("disabled".into());
+        row.status = Set(EndpointStatus::Disabled);
         row.disabled_reason = Set(Some(reason.chars().take(ERROR_CHARS).collect()));
         row.disabled_at = Set(Some(at));
         partner_notices::ActiveModel {
             partner_id: Set(endpoint.partner_id),
-            kind: Set("webhook_disabled".into()),
+            kind: Set(NoticeKind::WebhookDisabled),
             message: Set(format!(
                 "The webhook endpoint {} was switched off: {reason}. Fix the receiver, then enable the endpoint again; deliveries held meanwhile resume.",
                 endpoint.url
@@ -411,7 +412,7 @@ pub async fn prune(db: &Db, cutoff: DateTime<Utc>) -> ApiResult<()> {
     ))
     .await?;
     deliveries::Entity::delete_many()
-        .filter(deliveries::Column::Status.ne("pending"))
+        .filter(deliveries::Column::Status.ne(DeliveryStatus::Pending))
         .filter(deliveries::Column::CreatedAt.lt(cutoff))
         .exec(&txn)
         .await?;
@@ -422,15 +423,16 @@ pub async fn prune(db: &Db, cutoff: DateTime<Utc>) -> ApiResult<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mercato_shared::api::webhooks::{DeliveryStatus, WebhookEvent};
 
     fn delivery(id: i64, attempts: i32, created_at: DateTime<Utc>) -> deliveries::Model {
         deliveries::Model {
             id,
             endpoint_id: 1,
-            event_type: "lead.routed".into(),
+            event_type: WebhookEvent::LeadRouted,
             event_id: "e".into(),
             payload: "{}".into(),
-            status: "pending".into(),
+            status: DeliveryStatus::Pending,
             attempts,
             next_attempt_at: created_at,
             lease_owner: None,

@@ -10,6 +10,8 @@ pub mod secrets;
 pub mod signature;
 
 use chrono::{DateTime, Utc};
+use mercato_shared::api::webhooks::DeliveryStatus;
+use mercato_shared::api::webhooks::EndpointStatus;
 use mercato_shared::api::webhooks::WebhookEvent;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{json, Value};
@@ -42,7 +44,7 @@ pub async fn subscribers(
 ) -> ApiResult<Subscribers> {
     let endpoint_ids = endpoints::Entity::find()
         .filter(endpoints::Column::PartnerId.eq(partner_id))
-        .filter(endpoints::Column::Status.eq("active"))
+        .filter(endpoints::Column::Status.eq(EndpointStatus::Active))
         .all(db)
         .await?
         .into_iter()
@@ -84,10 +86,10 @@ impl Subscribers {
             .iter()
             .map(|&endpoint_id| deliveries::ActiveModel {
                 endpoint_id: Set(endpoint_id),
-                event_type: Set(event.as_str().into()),
+                event_type: Set(event),
                 event_id: Set(event_id.clone()),
                 payload: Set(payload.clone()),
-                status: Set("pending".into()),
+                status: Set(DeliveryStatus::Pending),
                 attempts: Set(0),
                 next_attempt_at: Set(at),
                 created_at: Set(at),

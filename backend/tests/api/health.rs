@@ -266,7 +266,10 @@ async fn request_ids_are_echoed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_configured_origins_may_call_the_api_from_other_sites() {
     let partner_site = "https://app.partner.example";
-    let app = TestApp::spawn_with(|s| s.cors_origins = vec![partner_site.into()]).await;
+    let app = TestApp::spawn_with(|s| {
+        s.cors_origins = mercato::config::Origins(vec![partner_site.into()])
+    })
+    .await;
     let client = reqwest::Client::new();
     let preflight = |origin: &'static str| {
         client

@@ -173,7 +173,7 @@ impl TestApp {
                 let uid = format!("test_{}", uuid::Uuid::new_v4().simple());
                 let mut app = Self::spawn_with(|s| {
                     s.meilisearch_url = Some(url.clone());
-                    s.meilisearch_api_key = key.clone();
+                    s.meilisearch_api_key = key.clone().map(Into::into);
                     s.meilisearch_index = uid.clone();
                 })
                 .await;

@@ -1,19 +1,18 @@
 //! Abuse limits on every route: per client address, per account and per API key, answered
 //! 429 `rate_limited` with `Retry-After`; and the limits on request size (body and headers).
 
-use mercato::rate_limit::Limits;
+use mercato::config::Settings;
 use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::helpers::*;
 use crate::usage::api_key;
 
-fn limits(per_address: u32, per_account: u32, per_api_key: u32) -> Limits {
-    Limits {
-        per_address,
-        per_account,
-        per_api_key,
-    }
+/// Sets the three allowances per minute (0: off).
+fn limits(s: &mut Settings, per_address: u32, per_account: u32, per_api_key: u32) {
+    s.rate_limit_per_address = per_address;
+    s.rate_limit_per_account = per_account;
+    s.rate_limit_per_api_key = per_api_key;
 }
 
 /// Asserts a 429 problem whose `Retry-After` is `seconds`.
@@ -33,7 +32,7 @@ async fn expect_limited(res: reqwest::Response, seconds: &str) -> serde_json::Va
 
 #[tokio::test]
 async fn every_route_counts_against_the_client_address() {
-    let app = TestApp::spawn_with(|s| s.rate_limits = limits(6, 0, 0)).await;
+    let app = TestApp::spawn_with(|s| limits(s, 6, 0, 0)).await;
     // API routes, pages and failing requests all count.
     for path in [
         "/api/v1/categories",
@@ -68,7 +67,7 @@ async fn every_route_counts_against_the_client_address() {
 
 #[tokio::test]
 async fn an_account_has_its_own_allowance() {
-    let app = TestApp::spawn_with(|s| s.rate_limits = limits(0, 4, 0)).await;
+    let app = TestApp::spawn_with(|s| limits(s, 0, 4, 0)).await;
     let alice = app.register("alice@limits.example").await;
     let bob = app.register("bob@limits.example").await;
     for _ in 0..4 {
@@ -104,7 +103,7 @@ async fn an_account_has_its_own_allowance() {
 
 #[tokio::test]
 async fn an_api_key_has_its_own_allowance() {
-    let app = TestApp::spawn_with(|s| s.rate_limits = limits(0, 0, 3)).await;
+    let app = TestApp::spawn_with(|s| limits(s, 0, 0, 3)).await;
     let owner = app.active_partner("limited").await;
     let first = api_key(&app, &owner, "limited").await;
     let second = api_key(&app, &owner, "limited").await;

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::partners::str_enum;
+use crate::str_enum;
 
 str_enum!(
     Interval {

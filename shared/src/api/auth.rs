@@ -3,29 +3,19 @@
 use serde::{Deserialize, Serialize};
 
 use super::partners::PartnerRole;
+use crate::str_enum;
 
-/// The marketplace-wide role of an account. Partner roles are per partner (see `Me::partners`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum UserRole {
-    /// Signs in, installs and reviews integrations for their workspaces.
-    Customer,
-    /// Read-only analytics across the marketplace.
-    Analyst,
-    /// Marketplace staff: reviews partners and listings, sets tiers, manages categories.
-    Admin,
-}
-
-impl UserRole {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UserRole::Customer => "customer",
-            UserRole::Analyst => "analyst",
-            UserRole::Admin => "admin",
-        }
+str_enum!(
+    /// The marketplace-wide role of an account. Partner roles are per partner (see `Me::partners`).
+    UserRole {
+        /// Signs in, installs and reviews integrations for their workspaces.
+        Customer = "customer",
+        /// Read-only analytics across the marketplace.
+        Analyst = "analyst",
+        /// Marketplace staff: reviews partners and listings, sets tiers, manages categories.
+        Admin = "admin",
     }
-}
+);
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::partners::str_enum;
+use crate::str_enum;
 
 /// Where the file is published, under the partner's domain.
 pub const WELL_KNOWN_PATH: &str = "/.well-known/mercato-verification.txt";

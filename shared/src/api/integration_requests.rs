@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::partners::str_enum;
+use crate::str_enum;
 
 str_enum!(
     RequestStatus {

@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::partners::{str_enum, Region};
+use super::partners::Region;
+use crate::str_enum;
 
 str_enum!(
     LeadKind {
@@ -25,6 +26,18 @@ str_enum!(
         Qualified = "qualified",
         Won = "won",
         Lost = "lost",
+    }
+);
+
+str_enum!(
+    /// How one hand-over of a lead ended (or that it is still open).
+    RouteOutcome {
+        /// The partner holds the lead and has not answered yet.
+        Open = "open",
+        Accepted = "accepted",
+        Declined = "declined",
+        /// The SLA ran out before the partner accepted.
+        Breached = "breached",
     }
 );
 
@@ -141,8 +154,7 @@ pub struct LeadRoute {
     pub partner: String,
     /// The rule that applied and the candidates in order, with what ordered them.
     pub reason: serde_json::Value,
-    /// `open`, `accepted`, `declined` or `breached`.
-    pub outcome: String,
+    pub outcome: RouteOutcome,
     pub routed_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
 }

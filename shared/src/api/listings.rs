@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::partners::{str_enum, PartnerRef};
+use super::partners::PartnerRef;
+use crate::str_enum;
 
 str_enum!(
     /// Review lifecycle of a listing: draft → in_review → published | changes_requested;

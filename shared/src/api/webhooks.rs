@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::partners::str_enum;
+use crate::str_enum;
 
 str_enum!(
     /// What a webhook tells a partner about.
@@ -38,6 +38,16 @@ str_enum!(
         Active = "active",
         /// Switched off after failing persistently (or by the partner); no deliveries are sent.
         Disabled = "disabled",
+    }
+);
+
+str_enum!(
+    /// What a partner notice is about.
+    NoticeKind {
+        /// A webhook endpoint failed for a day and was switched off.
+        WebhookDisabled = "webhook_disabled",
+        /// The partner's verified domain stopped proving control and lost its badge.
+        DomainVerificationLapsed = "domain_verification_lapsed",
     }
 );
 
@@ -153,8 +163,7 @@ pub struct WebhookDeliveryDetail {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PartnerNotice {
     pub id: i64,
-    /// `webhook_disabled` or `domain_verification_lapsed`.
-    pub kind: String,
+    pub kind: NoticeKind,
     pub message: String,
     pub endpoint_id: Option<i64>,
     pub created_at: DateTime<Utc>,

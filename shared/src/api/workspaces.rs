@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::partners::str_enum;
+use crate::str_enum;
 
 str_enum!(
     WorkspaceStatus {
@@ -18,6 +18,23 @@ str_enum!(
         Owner = "owner",
         /// Installs, uninstalls and reviews integrations.
         Member = "member",
+    }
+);
+
+str_enum!(
+    /// Whether an install is in place.
+    InstallStatus {
+        Active = "active",
+        Uninstalled = "uninstalled",
+    }
+);
+
+str_enum!(
+    /// One step in an install's history.
+    InstallEventKind {
+        Installed = "installed",
+        Uninstalled = "uninstalled",
+        Reinstalled = "reinstalled",
     }
 );
 
