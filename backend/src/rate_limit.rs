@@ -2,8 +2,8 @@
 //! one, against its account (a valid access token) or its API key. Each is a token bucket that
 //! holds a minute's allowance and refills continuously, so bursts up to the allowance pass and
 //! a steady rate above it is answered 429 `rate_limited` with `Retry-After` (whole seconds
-//! until a request would pass). Static assets and health checks are not counted. Requests
-//! whose headers exceed `max_header_bytes` are refused first (431 `headers_too_large`).
+//! until a request would pass). The middleware that applies them is
+//! `http::middleware::rate_limit`.
 //!
 //! The buckets live in this process: with several instances behind a load balancer each
 //! enforces its own share. Addresses are the peer's (a proxy in front must do its own limits).
@@ -12,15 +12,6 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Mutex;
 use std::time::Instant;
-
-use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::middleware::Next;
-use actix_web::{web, HttpMessage, ResponseError};
-
-use crate::auth::extract::VerifiedAccess;
-use crate::error::ApiError;
-use crate::state::AppState;
 
 /// Allowances per minute; 0 turns a limit off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,7 +41,7 @@ pub enum Caller {
 }
 
 impl Caller {
-    fn noun(&self) -> &'static str {
+    pub fn noun(&self) -> &'static str {
         match self {
             Caller::Address(_) => "address",
             Caller::Account(_) => "account",
@@ -124,80 +115,6 @@ impl RateLimiter {
     }
 }
 
-/// Paths that are not counted: the web app's static files and the health checks.
-fn exempt(path: &str) -> bool {
-    path.starts_with("/pkg/")
-        || matches!(
-            path,
-            "/style.css" | "/boot.js" | "/favicon.ico" | "/favicon.svg" | "/healthz" | "/readyz"
-        )
-}
-
-/// The callers a request counts against. A verified access token is noted on the request, so
-/// that the account extractors do not verify it again.
-fn callers(req: &ServiceRequest, state: &AppState) -> Vec<Caller> {
-    let mut out = Vec::with_capacity(2);
-    if let Some(addr) = req.peer_addr() {
-        out.push(Caller::Address(addr.ip()));
-    }
-    if let Ok(Some(token)) = crate::auth::extract::bearer_in(req.headers()) {
-        if token.starts_with(crate::routes::api_keys::KEY_PREFIX) {
-            use sha2::{Digest, Sha256};
-            let digest = Sha256::digest(token.as_bytes());
-            let mut id = [0u8; 16];
-            id.copy_from_slice(&digest[..16]);
-            out.push(Caller::ApiKey(id));
-        } else if let Some(user_id) = state.tokens.verify_access(&token) {
-            req.extensions_mut().insert(VerifiedAccess(user_id));
-            out.push(Caller::Account(user_id));
-        }
-    }
-    out
-}
-
-/// The middleware: refuses the request before any handler runs when its headers are larger
-/// than `max_header_bytes` (431) or a bucket is empty (429).
-pub async fn limit(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let state = req.app_data::<web::Data<AppState>>().cloned();
-    if let Some(state) = &state {
-        let max = state.settings.max_header_bytes;
-        let size: usize = req
-            .headers()
-            .iter()
-            .map(|(name, value)| name.as_str().len() + value.len() + 4)
-            .sum();
-        if size > max {
-            let response = ApiError::HeadersTooLarge(max).error_response();
-            let (req, _) = req.into_parts();
-            return Ok(ServiceResponse::new(req, response));
-        }
-    }
-    if let Some(state) = state.filter(|_| !exempt(req.path())) {
-        let now = Instant::now();
-        for caller in callers(&req, &state) {
-            if let Err(retry_after_secs) = state.rate_limiter.take(&caller, now) {
-                tracing::info!(caller = caller.noun(), retry_after_secs, "rate limited");
-                let response = ApiError::RateLimited {
-                    detail: format!(
-                        "too many requests from this {}; try again in {retry_after_secs} s",
-                        caller.noun()
-                    ),
-                    retry_after_secs,
-                }
-                .error_response();
-                let (req, _) = req.into_parts();
-                return Ok(ServiceResponse::new(req, response));
-            }
-        }
-    }
-    next.call(req)
-        .await
-        .map(ServiceResponse::map_into_boxed_body)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -238,13 +155,5 @@ mod tests {
         for _ in 0..1000 {
             assert_eq!(limiter.take(&Caller::Account(1), t0), Ok(()));
         }
-    }
-
-    #[test]
-    fn static_files_and_health_checks_are_not_counted() {
-        assert!(exempt("/pkg/mercato_frontend_bg.wasm"));
-        assert!(exempt("/healthz"));
-        assert!(!exempt("/api/v1/search"));
-        assert!(!exempt("/listings/x"));
     }
 }

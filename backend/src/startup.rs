@@ -5,23 +5,18 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderName, HeaderValue};
-use actix_web::http::Method;
-use actix_web::middleware::{from_fn, Compress, Next};
-use actix_web::{web, App, HttpResponse, HttpServer, ResponseError};
+use actix_web::dev::Server;
+use actix_web::middleware::{from_fn, Compress};
+use actix_web::{web, App, HttpServer};
 use anyhow::Context;
-use tracing::Instrument;
 
 use crate::auth::tokens::TokenKeys;
 use crate::cache::PublicCache;
 use crate::config::Settings;
 use crate::db::Db;
-use crate::error::REQUEST_ID;
-use crate::routes;
 use crate::state::AppState;
 use crate::store::outbox::{self, PublicChange};
+use crate::{http, routes};
 
 pub struct Application {
     port: u16,
@@ -202,10 +197,10 @@ pub fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
         App::new()
             .app_data(data.clone())
             .wrap(Compress::default())
-            .wrap(from_fn(crate::rate_limit::limit))
-            .wrap(from_fn(cors))
-            .wrap(from_fn(security_headers))
-            .wrap(from_fn(request_context))
+            .wrap(from_fn(http::middleware::rate_limit))
+            .wrap(from_fn(http::middleware::cors))
+            .wrap(from_fn(http::middleware::security_headers))
+            .wrap(from_fn(http::middleware::request_context))
             .configure(routes::configure)
     })
     .shutdown_timeout(20)
@@ -217,154 +212,4 @@ pub fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
         server = server.workers(workers);
     }
     Ok(server.run())
-}
-
-/// Gives every request an id (the client's `X-Request-Id` if it is sane), a tracing span, and
-/// one log line with status and latency.
-async fn request_context(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let request_id = req
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| {
-            !v.is_empty()
-                && v.len() <= 64
-                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        })
-        .map(str::to_string)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
-    let span = tracing::info_span!(
-        "request",
-        request_id = %request_id,
-        method = %req.method(),
-        path = %req.path(),
-    );
-    let started = Instant::now();
-    let result = REQUEST_ID
-        .scope(request_id.clone(), next.call(req).instrument(span.clone()))
-        .await;
-    let _guard = span.enter();
-    match result {
-        Ok(mut res) => {
-            let status = res.status().as_u16();
-            let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-            if status >= 500 {
-                tracing::error!(status, elapsed_ms, "request failed");
-            } else {
-                tracing::debug!(status, elapsed_ms, "request");
-            }
-            if let Ok(v) = HeaderValue::from_str(&request_id) {
-                res.headers_mut()
-                    .insert(HeaderName::from_static("x-request-id"), v);
-            }
-            Ok(res)
-        }
-        Err(e) => Err(e),
-    }
-}
-
-/// Cross-origin access to the API for the configured origins only (`cors_origins`): their
-/// requests get `Access-Control-Allow-Origin` and their preflights are answered here; a
-/// preflight from any other origin is refused, so browsers keep other sites out. Same-origin
-/// requests (the web app) are untouched.
-async fn cors(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    if !req.path().starts_with("/api/") {
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_boxed_body);
-    }
-    let allowed = req
-        .headers()
-        .get(header::ORIGIN)
-        .and_then(|o| o.to_str().ok())
-        .filter(|origin| {
-            req.app_data::<web::Data<AppState>>()
-                .is_some_and(|s| s.settings.cors_origins.0.iter().any(|a| a == origin))
-        })
-        .map(str::to_string);
-    let preflight = req.method() == Method::OPTIONS
-        && req
-            .headers()
-            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
-    if preflight {
-        let response = match &allowed {
-            Some(origin) => HttpResponse::NoContent()
-                .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.as_str()))
-                .insert_header((
-                    header::ACCESS_CONTROL_ALLOW_METHODS,
-                    "GET, POST, PUT, PATCH, DELETE",
-                ))
-                .insert_header((
-                    header::ACCESS_CONTROL_ALLOW_HEADERS,
-                    "authorization, content-type, idempotency-key",
-                ))
-                .insert_header((header::ACCESS_CONTROL_MAX_AGE, "600"))
-                .insert_header((header::VARY, "Origin"))
-                .finish(),
-            None => crate::error::ApiError::Forbidden("this origin may not call the API")
-                .error_response(),
-        };
-        let (req, _) = req.into_parts();
-        return Ok(ServiceResponse::new(req, response));
-    }
-    let mut res = next.call(req).await?.map_into_boxed_body();
-    if let Some(origin) = allowed {
-        let h = res.headers_mut();
-        if let Ok(value) = HeaderValue::from_str(&origin) {
-            h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
-        }
-        h.insert(
-            header::ACCESS_CONTROL_EXPOSE_HEADERS,
-            HeaderValue::from_static("location, retry-after, x-request-id"),
-        );
-        h.append(header::VARY, HeaderValue::from_static("Origin"));
-    }
-    Ok(res)
-}
-
-/// Headers every response carries.
-async fn security_headers(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    // Behind TLS (the configured public origin is https), browsers are told to use https only.
-    let behind_tls = req
-        .app_data::<web::Data<AppState>>()
-        .and_then(|state| state.settings.public_url.as_deref())
-        .is_some_and(|url| url.starts_with("https://"));
-    let mut res = next.call(req).await?;
-    let h = res.headers_mut();
-    if behind_tls {
-        h.insert(
-            header::STRICT_TRANSPORT_SECURITY,
-            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
-        );
-    }
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("strict-origin-when-cross-origin"),
-    );
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
-        h.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'self'; img-src 'self' https: data:; style-src 'self' 'unsafe-inline'; \
-                 script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; frame-ancestors 'none'; \
-                 base-uri 'self'; form-action 'self'",
-            ),
-        );
-    }
-    Ok(res)
 }

@@ -9,6 +9,7 @@ use futures_util::future::LocalBoxFuture;
 use mercato_shared::api::auth::UserRole;
 use sea_orm::EntityTrait;
 
+use super::api_keys::{self, PartnerKey};
 use crate::entities::users;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -115,7 +116,7 @@ impl FromRequest for CurrentUser {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let token = bearer(req);
         let state = state_of(req);
-        let ip = crate::extract::client_ip(req);
+        let ip = crate::http::extract::client_ip(req);
         let verified = req.extensions().get::<VerifiedAccess>().copied();
         Box::pin(async move {
             let token = token?.ok_or(ApiError::Unauthenticated)?;
@@ -131,13 +132,41 @@ impl FromRequest for MaybeUser {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let token = bearer(req);
         let state = state_of(req);
-        let ip = crate::extract::client_ip(req);
+        let ip = crate::http::extract::client_ip(req);
         let verified = req.extensions().get::<VerifiedAccess>().copied();
         Box::pin(async move {
             match token? {
                 None => Ok(MaybeUser(None)),
                 Some(token) => Ok(MaybeUser(Some(resolve(state?, token, verified, ip).await?))),
             }
+        })
+    }
+}
+
+/// The partner a request's API key speaks for (`Authorization: Bearer mk_…`).
+impl FromRequest for PartnerKey {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // Only `Bearer <key>` counts; anything else is no key at all.
+        let secret = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|v| v.trim().to_string());
+        let state = state_of(req);
+        Box::pin(async move {
+            let secret = secret.ok_or(ApiError::Unauthenticated)?;
+            let state = state?;
+            api_keys::authenticate(
+                &state.db.read,
+                &state.db.write,
+                &secret,
+                state.settings.clock.now(),
+            )
+            .await
         })
     }
 }

@@ -8,9 +8,10 @@ use chrono::{Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
-use super::tokens::{hash_refresh_token, new_refresh_token, TokenKeys};
+use super::tokens::{new_refresh_token, TokenKeys};
 use crate::entities::refresh_tokens;
 use crate::error::{ApiError, ApiResult};
+use crate::hashing::sha256_hex;
 
 pub struct IssuedTokens {
     pub access_token: String,
@@ -59,7 +60,7 @@ pub async fn refresh(
     keys: &TokenKeys,
     presented: &str,
 ) -> ApiResult<(i64, IssuedTokens)> {
-    let hash = hash_refresh_token(presented);
+    let hash = sha256_hex(presented);
     let Some(token) = refresh_tokens::Entity::find()
         .filter(refresh_tokens::Column::TokenHash.eq(hash))
         .one(db)
@@ -95,7 +96,7 @@ pub async fn refresh(
 /// Ends the session the token belongs to; returns its account when a live session ended.
 /// Unknown tokens are ignored (logging out twice is not an error).
 pub async fn logout(db: &impl ConnectionTrait, presented: &str) -> ApiResult<Option<i64>> {
-    let hash = hash_refresh_token(presented);
+    let hash = sha256_hex(presented);
     let Some(token) = refresh_tokens::Entity::find()
         .filter(refresh_tokens::Column::TokenHash.eq(hash))
         .one(db)

@@ -7,9 +7,9 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::config::Settings;
+use crate::hashing::sha256_hex;
 
 const ISSUER: &str = "mercato";
 const AUDIENCE: &str = "mercato-api";
@@ -87,15 +87,8 @@ pub fn new_refresh_token() -> (String, String) {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let token = URL_SAFE_NO_PAD.encode(bytes);
-    let hash = hash_refresh_token(&token);
+    let hash = sha256_hex(&token);
     (token, hash)
-}
-
-/// Refresh tokens are high-entropy random strings, so a plain SHA-256 is enough to make a
-/// leaked table useless (no salt or slow hash needed), and it keeps lookups indexable.
-pub fn hash_refresh_token(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
@@ -129,7 +122,7 @@ mod tests {
         let (b, hb) = new_refresh_token();
         assert_ne!(a, b);
         assert_ne!(ha, hb);
-        assert_eq!(hash_refresh_token(&a), ha);
+        assert_eq!(sha256_hex(&a), ha);
         assert_eq!(ha.len(), 64);
     }
 

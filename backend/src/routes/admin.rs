@@ -11,11 +11,11 @@ use sea_orm::{
 };
 use serde::Deserialize;
 
-use super::respond;
 use crate::auth::CurrentUser;
 use crate::entities::users;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::http::extract::{ApiJson, ApiQuery};
+use crate::http::respond;
 use crate::state::AppState;
 use crate::store::audit::{self, Subject};
 use crate::{pagination, views};

@@ -16,7 +16,6 @@ use sea_orm::{
 };
 use serde::Deserialize;
 
-use super::respond::path_slug;
 use crate::analytics::churn::{self, WorkspaceLife};
 use crate::analytics::days;
 use crate::analytics::series::{self, ratio, DayCounts};
@@ -24,7 +23,8 @@ use crate::auth::CurrentUser;
 use crate::domain::access::PartnerAccess;
 use crate::entities::{install_events, listings, partners, workspaces};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ApiQuery;
+use crate::http::extract::ApiQuery;
+use crate::http::respond::path_slug;
 use crate::state::AppState;
 use crate::store;
 

@@ -1,37 +1,27 @@
 //! Partner API keys for machine calls (usage reporting): created by partner admins, shown
 //! once, stored as SHA-256, revocable.
 
-use actix_web::dev::Payload;
-use actix_web::http::header;
-use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
+use actix_web::{web, HttpResponse};
 use chrono::Utc;
-use futures_util::future::LocalBoxFuture;
 use mercato_shared::api::audit::AuditAction;
 use mercato_shared::api::partners::PartnerStatus;
 use mercato_shared::api::usage::{ApiKey, CreateApiKey, CreatedApiKey};
 use mercato_shared::validate;
-use rand::RngCore;
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
     TransactionTrait,
 };
 
-use super::respond::{self, path_slug};
-use crate::auth::tokens::hash_refresh_token as sha256_hex;
+use crate::auth;
 use crate::auth::CurrentUser;
 use crate::domain::access::PartnerAccess;
 use crate::entities::{api_keys, partners};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ApiJson;
+use crate::http::extract::ApiJson;
+use crate::http::respond::{self, path_slug};
 use crate::state::AppState;
 use crate::store;
 use crate::store::audit::{self, Subject};
-
-/// What every API key starts with (tells keys from access tokens).
-pub const KEY_PREFIX: &str = "mk_";
 
 fn view(k: &api_keys::Model) -> ApiKey {
     ApiKey {
@@ -86,15 +76,13 @@ pub async fn create(
     let partner = partner_admin(&state, &user, &path).await?;
     let name = validate::line(&req.name, 1, 100)
         .map_err(|e| ApiError::field("name", e.code, e.message))?;
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let secret = format!("{KEY_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes));
+    let minted = auth::api_keys::mint();
     let txn = state.db.write.begin().await?;
     let key = api_keys::ActiveModel {
         partner_id: Set(partner.id),
         name: Set(name),
-        prefix: Set(secret[..11].to_string()),
-        secret_hash: Set(sha256_hex(&secret)),
+        prefix: Set(minted.prefix),
+        secret_hash: Set(minted.secret_hash),
         created_by: Set(Some(user.id)),
         created_at: Set(Utc::now()),
         last_used_at: Set(None),
@@ -110,7 +98,7 @@ pub async fn create(
         &format!("/api/v1/partners/{}/api-keys/{}", partner.slug, key.id),
         &CreatedApiKey {
             key: view(&key),
-            secret,
+            secret: minted.secret,
         },
     ))
 }
@@ -159,55 +147,4 @@ pub async fn revoke(
         tracing::info!(partner = %partner.slug, key = id, by = user.id, "API key revoked");
     }
     Ok(respond::no_content())
-}
-
-/// The partner a request's API key speaks for.
-#[derive(Debug, Clone)]
-pub struct PartnerKey {
-    pub key_id: i64,
-    pub partner_id: i64,
-}
-
-impl FromRequest for PartnerKey {
-    type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let secret = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(|v| v.trim().to_string());
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        Box::pin(async move {
-            let secret = secret.ok_or(ApiError::Unauthenticated)?;
-            if !secret.starts_with(KEY_PREFIX) {
-                return Err(ApiError::InvalidApiKey);
-            }
-            let state = state.ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("no state")))?;
-            // A lookup by the hash of a 256-bit secret: nothing to learn from its timing.
-            let key = api_keys::Entity::find()
-                .filter(api_keys::Column::SecretHash.eq(sha256_hex(&secret)))
-                .one(&state.db.read)
-                .await?
-                .filter(|k| k.revoked_at.is_none())
-                .ok_or(ApiError::InvalidApiKey)?;
-            // Note the use, at most once a minute per key.
-            let stale = key
-                .last_used_at
-                .is_none_or(|t| Utc::now() - t > chrono::Duration::minutes(1));
-            if stale {
-                api_keys::Entity::update_many()
-                    .col_expr(api_keys::Column::LastUsedAt, Expr::value(Utc::now()))
-                    .filter(api_keys::Column::Id.eq(key.id))
-                    .exec(&state.db.write)
-                    .await?;
-            }
-            Ok(PartnerKey {
-                key_id: key.id,
-                partner_id: key.partner_id,
-            })
-        })
-    }
 }

@@ -5,10 +5,10 @@ use mercato_shared::api::audit::{AuditAction, AuditEntry, AuditSubjectKind};
 use mercato_shared::api::Page;
 use serde::Deserialize;
 
-use super::respond;
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
-use crate::extract::ApiQuery;
+use crate::http::extract::ApiQuery;
+use crate::http::respond;
 use crate::pagination;
 use crate::state::AppState;
 use crate::store;

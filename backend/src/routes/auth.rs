@@ -10,11 +10,11 @@ use mercato_shared::validate::{self, Email, Validator};
 use mercato_shared::ErrorCode;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set, TransactionTrait};
 
-use super::respond;
 use crate::auth::{password, sessions, CurrentUser};
 use crate::entities::users;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{client_ip, ApiJson};
+use crate::http::extract::{client_ip, ApiJson};
+use crate::http::respond;
 use crate::state::AppState;
 use crate::store::audit::{self, Actor, Subject};
 use crate::{store, views};

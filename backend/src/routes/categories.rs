@@ -15,11 +15,11 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, RelationTrait, Set, TransactionTrait,
 };
 
-use super::respond::{self, path_slug};
 use crate::auth::CurrentUser;
 use crate::entities::{categories, listing_categories, listings};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ApiJson;
+use crate::http::extract::ApiJson;
+use crate::http::respond::{self, path_slug};
 use crate::state::AppState;
 use crate::store::audit::{self, Subject};
 use crate::store::outbox::{self, PublicChange};

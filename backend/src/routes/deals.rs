@@ -16,13 +16,13 @@ use sea_orm::{
 };
 use serde::Deserialize;
 
-use super::respond::{self, path_slug};
 use crate::analytics::{days, scorecard};
 use crate::auth::CurrentUser;
 use crate::domain::access::PartnerAccess;
 use crate::entities::{deal_registrations as deals, partners};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::http::extract::{ApiJson, ApiQuery};
+use crate::http::respond::{self, path_slug};
 use crate::state::AppState;
 use crate::store;
 

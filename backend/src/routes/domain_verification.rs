@@ -10,11 +10,11 @@ use mercato_shared::api::domain_verification::{
 use mercato_shared::ErrorCode;
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set, TransactionTrait};
 
-use super::respond;
 use crate::auth::CurrentUser;
 use crate::entities::{domain_verifications as verifications, partners};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::OptionalJson;
+use crate::http::extract::OptionalJson;
+use crate::http::respond;
 use crate::state::AppState;
 use crate::{store, verification, views};
 

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::analytics::days;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ApiJson;
+use crate::http::extract::ApiJson;
 use crate::state::AppState;
 use crate::store;
 use crate::store::installs::{bump_daily, DailyColumn};

@@ -10,11 +10,11 @@ use mercato_shared::api::workspaces::{
 use mercato_shared::validate::{self, Slug, Validator};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
 
-use super::respond;
 use crate::auth::CurrentUser;
 use crate::entities::{installs, listings};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ApiJson;
+use crate::http::extract::ApiJson;
+use crate::http::respond;
 use crate::state::AppState;
 use crate::store::installs::{Change, Utm};
 use crate::store::outbox::{self, PublicChange};

@@ -15,13 +15,13 @@ use sea_orm::{
 };
 use serde::Deserialize;
 
-use super::respond;
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::entities::{
     integration_request_votes as votes, integration_requests as requests, listings,
 };
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{client_address_hash, ApiJson, ApiQuery};
+use crate::http::extract::{client_address_hash, ApiJson, ApiQuery};
+use crate::http::respond;
 use crate::state::AppState;
 use crate::store::audit::{self, Subject};
 use crate::store::integration_requests::Voter;

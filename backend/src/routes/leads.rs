@@ -17,12 +17,12 @@ use sea_orm::{
 };
 use serde::Deserialize;
 
-use super::respond::{self, path_slug};
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::domain::access::PartnerAccess;
 use crate::entities::{categories, lead_events, lead_routes, leads, listings, partners};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{client_address_hash, ApiJson, ApiQuery};
+use crate::http::extract::{client_address_hash, ApiJson, ApiQuery};
+use crate::http::respond::{self, path_slug};
 use crate::leads::{pipeline, route, rules, slugs_of, view};
 use crate::state::AppState;
 use crate::store;

@@ -16,7 +16,6 @@ use sea_orm::{
 };
 use serde::Deserialize;
 
-use super::respond::{self, path_slug};
 use crate::auth::CurrentUser;
 use crate::domain::access::PartnerAccess;
 use crate::domain::listing::{apply_patch, content_of_create, content_of_row, ValidListingContent};
@@ -24,7 +23,8 @@ use crate::domain::review;
 use crate::entities::json::{RevisionContent, StringList};
 use crate::entities::{listing_revisions, listings, partners};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::http::extract::{ApiJson, ApiQuery};
+use crate::http::respond::{self, path_slug};
 use crate::state::AppState;
 use crate::store::{self, status_log};
 use crate::{pagination, views};

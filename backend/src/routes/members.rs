@@ -13,12 +13,12 @@ use sea_orm::{
     QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 
-use super::respond::{self, path_slug};
 use crate::auth::CurrentUser;
 use crate::domain::access::PartnerAccess;
 use crate::entities::{partner_members, partners, users};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ApiJson;
+use crate::http::extract::ApiJson;
+use crate::http::respond::{self, path_slug};
 use crate::state::AppState;
 use crate::store::audit::{self, Subject};
 use crate::{store, views};

@@ -18,7 +18,6 @@ pub mod listings;
 pub mod members;
 pub mod pages;
 pub mod partners;
-pub mod respond;
 pub mod review;
 pub mod reviews;
 pub mod search;
@@ -219,7 +218,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(
                     resource("/usage")
                         // 10,000 events of about 100 bytes.
-                        .app_data(crate::extract::BodyLimit(4 * 1024 * 1024))
+                        .app_data(crate::http::extract::BodyLimit(4 * 1024 * 1024))
                         .route(post().to(usage::ingest)),
                 )
                 .service(

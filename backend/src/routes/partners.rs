@@ -17,14 +17,14 @@ use sea_orm::{
 };
 use serde::Deserialize;
 
-use super::respond::{self, path_slug};
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::domain::access::PartnerAccess;
 use crate::domain::partner as rules;
 use crate::entities::json::{Certifications, Motions, Regions};
 use crate::entities::{partner_members, partners};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiQuery, OptionalJson};
+use crate::http::extract::{ApiJson, ApiQuery, OptionalJson};
+use crate::http::respond::{self, path_slug};
 use crate::state::AppState;
 use crate::store::audit::{self, Subject};
 use crate::store::outbox::{self, PublicChange};

@@ -17,7 +17,6 @@ use sea_orm::{
 };
 
 use super::listings::managed_view;
-use super::respond::{self, path_slug};
 use crate::auth::CurrentUser;
 use crate::domain::access::PartnerAccess;
 use crate::domain::listing::content_of_row;
@@ -25,7 +24,8 @@ use crate::domain::review::{next_listing_status, next_revision_state, ReviewActi
 use crate::entities::json::{Screenshots, StringList};
 use crate::entities::{listing_revisions, listings, partners};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, OptionalJson};
+use crate::http::extract::{ApiJson, OptionalJson};
+use crate::http::respond::{self, path_slug};
 use crate::state::AppState;
 use crate::store::audit::{self, Subject};
 use crate::store::outbox::{self, PublicChange};

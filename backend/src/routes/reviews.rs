@@ -17,12 +17,12 @@ use sea_orm::{
 };
 use serde::Deserialize;
 
-use super::respond::{self, path_slug};
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::domain::access::PartnerAccess;
 use crate::entities::{installs, listings, reviews, workspace_members, workspaces};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiQuery, OptionalJson};
+use crate::http::extract::{ApiJson, ApiQuery, OptionalJson};
+use crate::http::respond::{self, path_slug};
 use crate::state::AppState;
 use crate::store::outbox::{self, PublicChange};
 use crate::{pagination, store};

@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use crate::auth::MaybeUser;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ApiQuery;
+use crate::http::extract::ApiQuery;
 use crate::search::text::ParsedQuery;
 use crate::search::{Filters, SearchRequest};
 use crate::state::AppState;

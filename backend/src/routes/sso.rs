@@ -20,13 +20,13 @@ use sea_orm::{
 use serde::Deserialize;
 
 use super::auth::token_response;
-use super::respond::{self, path_id};
-use crate::auth::tokens::hash_refresh_token as sha256_hex;
 use crate::auth::{sessions, CurrentUser, MaybeUser};
 use crate::config::SsoKind;
 use crate::entities::{partner_sso, sso_handoffs, sso_logins, user_identities, users};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{client_ip, ApiJson};
+use crate::hashing::sha256_hex;
+use crate::http::extract::{client_ip, ApiJson};
+use crate::http::respond::{self, path_id};
 use crate::sso::{self, accounts, requirement, Provider, SsoFailure};
 use crate::state::AppState;
 use crate::store::audit::{self, Actor, Subject};

@@ -17,12 +17,12 @@ use sea_orm::{
     TransactionTrait,
 };
 
-use super::api_keys::PartnerKey;
 use crate::analytics::days;
-use crate::auth::tokens::hash_refresh_token as sha256_hex;
+use crate::auth::api_keys::PartnerKey;
 use crate::entities::{usage_batches, usage_pending};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{parse_json, JsonBytes};
+use crate::hashing::sha256_hex;
+use crate::http::extract::{parse_json, JsonBytes};
 use crate::state::AppState;
 use crate::usage::rollups::{self, Daily};
 

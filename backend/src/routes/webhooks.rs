@@ -19,7 +19,6 @@ use sea_orm::{
 };
 use serde::Deserialize;
 
-use super::respond::{self, path_slug};
 use crate::auth::CurrentUser;
 use crate::domain::access::PartnerAccess;
 use crate::entities::{
@@ -27,7 +26,8 @@ use crate::entities::{
     webhook_endpoints as endpoints,
 };
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::http::extract::{ApiJson, ApiQuery};
+use crate::http::respond::{self, path_slug};
 use crate::state::AppState;
 use crate::store::audit::{self, Subject};
 use crate::webhooks::{events_of, secrets::new_signing_secret};

@@ -14,11 +14,11 @@ use sea_orm::{
     QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 
-use super::respond;
 use crate::auth::CurrentUser;
 use crate::entities::{installs, users, workspace_members, workspaces};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ApiJson;
+use crate::http::extract::ApiJson;
+use crate::http::respond;
 use crate::state::AppState;
 use crate::store;
 use crate::store::workspaces::{visible, WorkspaceAccess};

@@ -885,7 +885,7 @@ impl Seeder<'_> {
         db: &impl ConnectionTrait,
         base: &InstallBase,
     ) -> anyhow::Result<Option<ShippedRequest>> {
-        let ip_hash = crate::auth::tokens::hash_refresh_token("mercato demo seed");
+        let ip_hash = crate::hashing::sha256_hex("mercato demo seed");
         let mut shipped = None;
         let mut prospect = 60;
         for (n, (tool, use_case, votes, days_ago)) in REQUESTS.iter().enumerate() {
@@ -974,7 +974,7 @@ impl Seeder<'_> {
         db: &impl ConnectionTrait,
         shipped: Option<ShippedRequest>,
     ) -> anyhow::Result<()> {
-        let ip_hash = crate::auth::tokens::hash_refresh_token("mercato demo seed");
+        let ip_hash = crate::hashing::sha256_hex("mercato demo seed");
         let routing = rules::load(db)
             .await
             .map_err(|e| anyhow::anyhow!("routing rules: {e}"))?;

@@ -244,7 +244,7 @@ pub fn client_ip(req: &actix_web::HttpRequest) -> Option<String> {
 /// SHA-256 of the caller's address: enough to count requests per client (abuse limits)
 /// without keeping addresses.
 pub fn client_address_hash(req: &actix_web::HttpRequest) -> String {
-    crate::auth::tokens::hash_refresh_token(&client_ip(req).unwrap_or_default())
+    crate::hashing::sha256_hex(&client_ip(req).unwrap_or_default())
 }
 
 #[cfg(test)]
