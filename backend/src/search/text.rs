@@ -1,6 +1,11 @@
-//! Text handling shared by both engines and the ranking: the tokenizer (the same rules as the
-//! tantivy analyzer: split on anything not alphanumeric, lowercase, fold accents), query
-//! parsing with the typo budget of each word, edit distance, and highlighting.
+//! Text handling shared by both engines and the ranking: the tokenizer (the tantivy index's own
+//! analyzer: split on anything not alphanumeric, lowercase, fold to ASCII), query parsing with
+//! the typo budget of each word, edit distance, and highlighting.
+
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, LowerCaser, SimpleTokenizer, TextAnalyzer, TokenFilter, TokenStream,
+    Tokenizer,
+};
 
 /// A word of a text, lowercased and folded, with its byte range in the original.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -10,55 +15,28 @@ pub struct Token {
     pub end: usize,
 }
 
-/// Folds the accented Latin letters that matter for search to ASCII (é → e, ß → ss); other
-/// characters are kept as they are.
-pub fn fold(c: char, out: &mut String) {
-    let folded = match c {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' => "a",
-        'ç' | 'ć' | 'č' => "c",
-        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' => "e",
-        'ì' | 'í' | 'î' | 'ï' | 'ī' => "i",
-        'ñ' | 'ń' => "n",
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' => "o",
-        'ù' | 'ú' | 'û' | 'ü' | 'ū' => "u",
-        'ý' | 'ÿ' => "y",
-        'ß' => "ss",
-        'æ' => "ae",
-        'œ' => "oe",
-        _ => {
-            out.push(c);
-            return;
-        }
-    };
-    out.push_str(folded);
+/// The one definition of a word: what the index stores and what a query word is compared
+/// with. Folding is tantivy's ASCII folding filter on both sides, so a letter it folds (ł, š,
+/// ě, ş, …) can never be folded one way in the index and another way in a query.
+fn words() -> impl Tokenizer {
+    AsciiFoldingFilter.transform(LowerCaser.transform(SimpleTokenizer::default()))
 }
 
-/// Splits `text` into words.
+/// The analyzer the tantivy index registers for its text fields.
+pub fn analyzer() -> TextAnalyzer {
+    TextAnalyzer::from(words())
+}
+
+/// Splits `text` into words, exactly as the index does.
 pub fn tokenize(text: &str) -> Vec<Token> {
+    let mut words = words();
+    let mut stream = words.token_stream(text);
     let mut tokens = Vec::new();
-    let mut current = String::new();
-    let mut start = 0;
-    for (i, c) in text.char_indices() {
-        if c.is_alphanumeric() {
-            if current.is_empty() {
-                start = i;
-            }
-            for lower in c.to_lowercase() {
-                fold(lower, &mut current);
-            }
-        } else if !current.is_empty() {
-            tokens.push(Token {
-                text: std::mem::take(&mut current),
-                start,
-                end: i,
-            });
-        }
-    }
-    if !current.is_empty() {
+    while let Some(token) = stream.next() {
         tokens.push(Token {
-            text: current,
-            start,
-            end: text.len(),
+            text: token.text.clone(),
+            start: token.offset_from,
+            end: token.offset_to,
         });
     }
     tokens
@@ -284,6 +262,44 @@ mod tests {
         assert_eq!(compact("css.gg"), "cssgg");
         assert_eq!(name_keys("@theia/ai-mcp"), vec!["theiaaimcp", "aimcp"]);
         assert_eq!(name_keys("semver"), vec!["semver"]);
+    }
+
+    #[test]
+    fn folds_every_latin_letter_the_index_folds() {
+        let words: Vec<_> = tokenize("Łódź Šťastný Žluť ěşk Ærø Straße")
+            .into_iter()
+            .map(|t| t.text)
+            .collect();
+        assert_eq!(
+            words,
+            vec!["lodz", "stastny", "zlut", "esk", "aero", "strasse"]
+        );
+        assert_eq!(compact("Šťastný-Žluť"), "stastnyzlut");
+        let q = ParsedQuery::parse("łódź ŠŤASTNÝ", 10);
+        assert_eq!(q.words[0].text, "lodz");
+        assert_eq!(q.words[1].text, "stastny");
+        assert_eq!(q.compact, "lodzstastny");
+    }
+
+    #[test]
+    fn query_words_are_the_index_words() {
+        let mut index = analyzer();
+        for text in [
+            "Łódź Šťastný Žluť ěşk",
+            "Ærø/Straße-ĳssel Œuvre",
+            "Ça va? Ünïcödé 2½ ①",
+        ] {
+            let mut stream = index.token_stream(text);
+            let mut indexed = Vec::new();
+            while let Some(token) = stream.next() {
+                indexed.push((token.text.clone(), token.offset_from, token.offset_to));
+            }
+            let queried: Vec<_> = tokenize(text)
+                .into_iter()
+                .map(|t| (t.text, t.start, t.end))
+                .collect();
+            assert_eq!(queried, indexed, "{text}");
+        }
     }
 
     #[test]
