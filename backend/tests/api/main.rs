@@ -18,6 +18,7 @@ mod integration_requests;
 mod leads;
 mod listings;
 mod members;
+mod migrations;
 mod pages;
 mod partners;
 mod rate_limits;
