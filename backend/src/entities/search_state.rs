@@ -10,6 +10,9 @@ pub struct Model {
     pub lease_owner: Option<String>,
     pub lease_until: Option<DateTimeUtc>,
     pub updated_at: DateTimeUtc,
+    /// When the index was last rebuilt because it had missed pruned outbox entries, and why.
+    pub recovered_at: Option<DateTimeUtc>,
+    pub recovery: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -42,7 +42,7 @@ pub async fn run(db: &Db, settings: &Settings) -> anyhow::Result<()> {
     let identity = index.identity();
     // Take the index's lease (waiting for a server's worker to let go of a shared index).
     let deadline = Instant::now() + Duration::from_secs(60);
-    while acquire(db, &identity, &owner, index.shared())
+    while acquire(db, &identity, &owner, index.shared(), settings.clock.now())
         .await?
         .is_none()
     {
@@ -56,7 +56,7 @@ pub async fn run(db: &Db, settings: &Settings) -> anyhow::Result<()> {
     let indexed = rebuild_in_place(db, &index, |n| progress.set_position(n)).await?;
     progress.set_message("committing");
     index.commit().await?;
-    save_checkpoint(db, &identity, start).await?;
+    save_checkpoint(db, &identity, start, settings.clock.now()).await?;
     release(db, &identity, &owner).await?;
     drop(index);
     if let Some(fresh) = fresh {

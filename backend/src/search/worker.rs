@@ -14,17 +14,24 @@
 //!   transaction, not one still in flight).
 //! - An index with no checkpoint yet (first start, or a new engine) is rebuilt from the
 //!   database first.
+//! - Outbox entries are pruned only once every live index has applied them
+//!   (`store::outbox::prune`), but an index left behind for longer than the outbox waits (a
+//!   node down for days) finds its checkpoint below the outbox's prune watermark: entries it
+//!   needed are gone, and no hole in the ids can tell which. It is rebuilt from the database,
+//!   with a warning in the log and the time and reason on its `search_state` row (shown by
+//!   `GET /api/v1/admin/search/status`).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use tokio::sync::Notify;
 
 use super::document;
 use super::SharedIndex;
+use crate::clock::Clock;
 use crate::db::Db;
 use crate::entities::search_state;
 use crate::store::outbox::{self, PublicChange};
@@ -61,6 +68,9 @@ pub struct Worker {
     /// Woken by local commits, so changes made here reach the index at once.
     pub notify: Arc<Notify>,
     pub crash: Option<CrashPoint>,
+    /// The application's clock: checkpoints are dated by it, and outbox retention judges
+    /// their age by it.
+    pub clock: Clock,
 }
 
 impl Worker {
@@ -84,12 +94,21 @@ impl Worker {
 
     /// One round: returns whether there was work (so the caller goes again at once).
     pub async fn step(&self) -> anyhow::Result<bool> {
+        let replaced = self.index.identity();
         if self.index.follow_switch()? {
             tracing::info!(index = %self.index.identity(), "search index switched to a rebuilt one");
+            // The replaced index's checkpoint would hold back outbox pruning.
+            forget(&self.db, &replaced).await?;
         }
         let identity = self.index.identity();
-        let Some(checkpoint) =
-            acquire(&self.db, &identity, &self.owner, self.index.shared()).await?
+        let Some(checkpoint) = acquire(
+            &self.db,
+            &identity,
+            &self.owner,
+            self.index.shared(),
+            self.clock.now(),
+        )
+        .await?
         else {
             return Ok(false);
         };
@@ -97,14 +116,29 @@ impl Worker {
             Some(c) => c,
             None => {
                 // No checkpoint: build the index from the database first.
-                let start = outbox::latest_id(&self.db.read).await?;
-                let n = rebuild_in_place(&self.db, &self.index, |_| {}).await?;
-                self.index.commit().await?;
-                save_checkpoint(&self.db, &identity, start).await?;
+                let n = self.rebuild(&identity).await?;
                 tracing::info!(listings = n, index = %identity, "search index built from the database");
                 return Ok(true);
             }
         };
+        let pruned = outbox::pruned_through(&self.db.read).await?;
+        if checkpoint < pruned {
+            tracing::warn!(
+                index = %identity,
+                checkpoint,
+                pruned_through = pruned,
+                "the search index missed outbox entries that were pruned (it was not kept up to \
+                 date for longer than the outbox keeps them); rebuilding it from the database"
+            );
+            let n = self.rebuild(&identity).await?;
+            let reason = format!(
+                "rebuilt from the database: it was at outbox entry {checkpoint}, and entries up \
+                 to {pruned} had been pruned"
+            );
+            record_recovery(&self.db, &identity, self.clock.now(), &reason).await?;
+            tracing::info!(listings = n, index = %identity, "search index rebuilt after missing pruned outbox entries");
+            return Ok(true);
+        }
         let rows = outbox::since(&self.db.read, checkpoint, BATCH).await?;
         let rows = contiguous(checkpoint, rows, Utc::now());
         let Some(last) = rows.last().map(|r| r.id) else {
@@ -122,8 +156,18 @@ impl Worker {
         self.maybe_crash(CrashPoint::BeforeCommit);
         self.index.commit().await?;
         self.maybe_crash(CrashPoint::AfterCommit);
-        save_checkpoint(&self.db, &identity, last).await?;
+        save_checkpoint(&self.db, &identity, last, self.clock.now()).await?;
         Ok(true)
+    }
+
+    /// Builds the index from the database and checkpoints it at the outbox position read
+    /// before the scan (changes made during it are applied again afterwards); the listings.
+    async fn rebuild(&self, identity: &str) -> anyhow::Result<u64> {
+        let start = outbox::latest_id(&self.db.read).await?;
+        let n = rebuild_in_place(&self.db, &self.index, |_| {}).await?;
+        self.index.commit().await?;
+        save_checkpoint(&self.db, identity, start, self.clock.now()).await?;
+        Ok(n)
     }
 
     fn maybe_crash(&self, point: CrashPoint) {
@@ -200,8 +244,8 @@ pub async fn acquire(
     identity: &str,
     owner: &str,
     lease: bool,
+    now: DateTime<Utc>,
 ) -> anyhow::Result<Option<Option<i64>>> {
-    let now = Utc::now();
     // Make sure the row exists (without a checkpoint: -1 means "never built").
     search_state::Entity::insert(search_state::ActiveModel {
         identity: Set(identity.to_string()),
@@ -209,6 +253,8 @@ pub async fn acquire(
         lease_owner: Set(None),
         lease_until: Set(None),
         updated_at: Set(now),
+        recovered_at: Set(None),
+        recovery: Set(None),
     })
     .on_conflict(
         OnConflict::column(search_state::Column::Identity)
@@ -253,10 +299,41 @@ pub async fn acquire(
     ))
 }
 
-pub async fn save_checkpoint(db: &Db, identity: &str, last: i64) -> anyhow::Result<()> {
+/// Moves the index's checkpoint to `last`, dated `now` (which says the index is alive).
+pub async fn save_checkpoint(
+    db: &Db,
+    identity: &str,
+    last: i64,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
     search_state::Entity::update_many()
         .col_expr(search_state::Column::LastOutboxId, Expr::value(last))
-        .col_expr(search_state::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(search_state::Column::UpdatedAt, Expr::value(now))
+        .filter(search_state::Column::Identity.eq(identity))
+        .exec(&db.write)
+        .await?;
+    Ok(())
+}
+
+/// Notes on the index's state that it was rebuilt because it had missed pruned entries.
+async fn record_recovery(
+    db: &Db,
+    identity: &str,
+    at: DateTime<Utc>,
+    reason: &str,
+) -> anyhow::Result<()> {
+    search_state::Entity::update_many()
+        .col_expr(search_state::Column::RecoveredAt, Expr::value(at))
+        .col_expr(search_state::Column::Recovery, Expr::value(reason))
+        .filter(search_state::Column::Identity.eq(identity))
+        .exec(&db.write)
+        .await?;
+    Ok(())
+}
+
+/// Drops the state of an index that no longer exists (replaced by a rebuilt one).
+async fn forget(db: &Db, identity: &str) -> anyhow::Result<()> {
+    search_state::Entity::delete_many()
         .filter(search_state::Column::Identity.eq(identity))
         .exec(&db.write)
         .await?;

@@ -24,6 +24,7 @@ mod partners;
 mod rate_limits;
 mod review;
 mod search;
+mod search_worker;
 mod sso;
 mod usage;
 mod webhooks;
