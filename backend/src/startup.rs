@@ -92,6 +92,7 @@ impl Application {
                     .as_deref()
                     .and_then(crate::search::worker::CrashPoint::parse),
                 clock: state.settings.clock.clone(),
+                renew_every: crate::search::worker::RENEW_EVERY,
             };
             tokio::spawn(worker.run());
         }
