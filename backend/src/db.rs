@@ -17,10 +17,14 @@ use sea_orm::sqlx::sqlite::{
 };
 use sea_orm::{
     ConnectionTrait, DatabaseBackend, DatabaseConnection, SqlxPostgresConnector,
-    SqlxSqliteConnector,
+    SqlxSqliteConnector, TransactionTrait,
 };
 
 use crate::config::Settings;
+
+/// The PostgreSQL advisory lock migrations run under: any fixed number, the same in every
+/// version (this one is "mercato" in ASCII).
+const MIGRATION_LOCK_KEY: i64 = 0x006d_6572_6361_746f;
 
 #[derive(Clone, Debug)]
 pub struct Db {
@@ -113,11 +117,53 @@ impl Db {
         })
     }
 
-    /// Applies pending migrations.
+    /// Applies pending migrations, one process at a time: instances starting together would
+    /// otherwise each find a migration pending and each apply it, and all but one fail on a
+    /// table that exists. The lock is taken before reading what is applied, so whoever waited
+    /// finds nothing left to do.
+    ///
+    /// - PostgreSQL: the migrations run in one transaction (as sea-orm-migration runs them
+    ///   anyway) that first takes a transaction-level advisory lock on a fixed key; it is
+    ///   released by the commit or rollback, or when the connection dies with its process.
+    /// - SQLite: in one `BEGIN IMMEDIATE` transaction, which takes the database's write lock
+    ///   up front (another process waits for it up to the busy timeout). The writer pool is a
+    ///   single connection, so every statement of the migrations runs inside it. A deferred
+    ///   transaction would not do: two readers could both find a migration pending.
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        Migrator::up(&self.write, None)
+        if self.is_postgres() {
+            let txn = self.write.begin().await?;
+            txn.execute_unprepared(&format!(
+                "SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"
+            ))
             .await
-            .context("running database migrations")
+            .context("waiting for the migration lock")?;
+            Migrator::up(&txn, None)
+                .await
+                .context("running database migrations")?;
+            txn.commit()
+                .await
+                .context("committing database migrations")?;
+            return Ok(());
+        }
+        self.write
+            .execute_unprepared("BEGIN IMMEDIATE")
+            .await
+            .context("waiting for the database's write lock to migrate")?;
+        match Migrator::up(&self.write, None).await {
+            Ok(()) => {
+                self.write
+                    .execute_unprepared("COMMIT")
+                    .await
+                    .context("committing database migrations")?;
+                Ok(())
+            }
+            Err(e) => {
+                if let Err(rollback) = self.write.execute_unprepared("ROLLBACK").await {
+                    tracing::warn!(error = %rollback, "rolling back failed migrations failed");
+                }
+                Err(e).context("running database migrations")
+            }
+        }
     }
 
     /// Checks the database answers (for `/readyz`).

@@ -84,6 +84,8 @@ impl Application {
                 owner: format!("serve-{}", uuid::Uuid::new_v4().simple()),
                 notify: state.search_notify.clone(),
                 crash: crate::search::worker::CrashPoint::from_env()?,
+                clock: state.settings.clock.clone(),
+                renew_every: crate::search::worker::RENEW_EVERY,
             };
             tokio::spawn(worker.run());
         }
@@ -149,7 +151,9 @@ async fn shutdown_signal() {
 }
 
 /// Applies the public changes other instances (and `mercato import`) record in the outbox to
-/// this instance's cache, and prunes outbox entries older than a day.
+/// this instance's cache, and prunes outbox entries older than a day that every search index
+/// has applied (see `outbox::prune`; this cache needs no more: it reads the outbox twice a
+/// second and starts from its end).
 ///
 /// On PostgreSQL, entries can commit out of id order; an entry committed after a later id was
 /// read is missed here, and the cache TTL bounds how long its staleness lasts.
@@ -173,8 +177,7 @@ async fn sync_public_cache(state: AppState) {
         }
         if Instant::now() >= next_prune {
             next_prune = Instant::now() + Duration::from_secs(3600);
-            let cutoff = chrono::Utc::now() - chrono::Duration::days(1);
-            if let Err(e) = outbox::prune(&state.db.write, cutoff).await {
+            if let Err(e) = outbox::prune(&state.db.write, state.settings.clock.now()).await {
                 tracing::warn!(error = %e, "pruning the outbox failed");
             }
             let forget = chrono::Utc::now() - crate::usage::IDEMPOTENCY_KEEP;

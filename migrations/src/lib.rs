@@ -17,6 +17,8 @@ mod m20261128_000009_webhooks;
 mod m20261129_000010_audit_log;
 mod m20261130_000011_domain_verification;
 mod m20261130_000012_sso;
+mod m20261201_000013_outbox_retention;
+mod m20261201_000014_search_lease_token;
 
 pub struct Migrator;
 
@@ -36,6 +38,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000010_audit_log::Migration),
             Box::new(m20261130_000011_domain_verification::Migration),
             Box::new(m20261130_000012_sso::Migration),
+            Box::new(m20261201_000013_outbox_retention::Migration),
+            Box::new(m20261201_000014_search_lease_token::Migration),
         ]
     }
 }

@@ -207,7 +207,7 @@ fn measure(
         .arg(scripts.page)
         .arg(&base)
         .read()?;
-    requests_per_second(&out)?;
+    check_wrk_run(&out)?;
     Ok(Measurement {
         trivial,
         listing,
@@ -235,16 +235,56 @@ pub(crate) fn latency_ms(wrk_output: &str, percentile: &str) -> Result<f64> {
     Ok(number.trim().parse::<f64>()? * factor)
 }
 
-/// wrk's "Requests/sec:" line; a run with non-2xx answers is a failed measurement.
+/// wrk's "Requests/sec:" line, of a run without failures (see [`check_wrk_run`]).
 pub(crate) fn requests_per_second(wrk_output: &str) -> Result<f64> {
-    if let Some(line) = wrk_output.lines().find(|l| l.contains("Non-2xx")) {
-        bail!("the load run got error answers: {}", line.trim());
-    }
+    check_wrk_run(wrk_output)?;
     wrk_output
         .lines()
         .find_map(|l| l.trim().strip_prefix("Requests/sec:"))
         .and_then(|v| v.trim().parse().ok())
         .ok_or_else(|| anyhow::anyhow!("no Requests/sec in wrk's output:\n{wrk_output}"))
+}
+
+/// Fails a wrk run that had failures, which would otherwise flatter its figures: socket
+/// errors ("Socket errors: connect N, read N, write N, timeout N") and error answers ("Non-2xx
+/// or 3xx responses: N"; wrk counts statuses from 400). wrk prints each line only when its
+/// counts are not all zero; a line that does not parse fails the run too.
+pub(crate) fn check_wrk_run(wrk_output: &str) -> Result<()> {
+    let mut failures = Vec::new();
+    for line in wrk_output.lines().map(str::trim) {
+        if let Some(counts) = line.strip_prefix("Socket errors:") {
+            let mut total = 0u64;
+            for part in counts.split(',') {
+                let (kind, n) = part
+                    .trim()
+                    .split_once(' ')
+                    .ok_or_else(|| anyhow::anyhow!("unreadable wrk line: {line}"))?;
+                if !["connect", "read", "write", "timeout"].contains(&kind) {
+                    bail!("unreadable wrk line: {line}");
+                }
+                total += n
+                    .trim()
+                    .parse::<u64>()
+                    .with_context(|| format!("unreadable wrk line: {line}"))?;
+            }
+            if total > 0 {
+                failures.push(line.to_string());
+            }
+        } else if let Some(n) = line.strip_prefix("Non-2xx or 3xx responses:") {
+            let n: u64 = n
+                .trim()
+                .parse()
+                .with_context(|| format!("unreadable wrk line: {line}"))?;
+            if n > 0 {
+                failures.push(line.to_string());
+            }
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        bail!("the load run had failures: {}", failures.join("; "))
+    }
 }
 
 /// Waits for the child and returns whether it succeeded and its own peak resident set (KiB),
@@ -355,5 +395,24 @@ mod tests {
         assert_eq!(requests_per_second(out).unwrap(), 51672.87);
         assert!(requests_per_second("Non-2xx or 3xx responses: 5\nRequests/sec: 1").is_err());
         assert!(requests_per_second("nothing").is_err());
+    }
+
+    #[test]
+    fn wrk_runs_with_socket_errors_or_error_answers_fail() {
+        let clean = "Running 10s test\n  8 threads and 16 connections\n  Requests/sec:  1200.50\n";
+        assert!(check_wrk_run(clean).is_ok());
+        let socket = "  Socket errors: connect 0, read 12, write 0, timeout 3\nRequests/sec: 900\n";
+        let e = check_wrk_run(socket).unwrap_err().to_string();
+        assert!(e.contains("read 12"), "{e}");
+        assert!(requests_per_second(socket).is_err());
+        assert!(check_wrk_run("  Socket errors: connect 1, read 0, write 0, timeout 0\n").is_err());
+        assert!(check_wrk_run("  Socket errors: connect 0, read 0, write 0, timeout 0\n").is_ok());
+        let answers = "  Non-2xx or 3xx responses: 17\nRequests/sec: 900\n";
+        assert!(check_wrk_run(answers)
+            .unwrap_err()
+            .to_string()
+            .contains("17"));
+        assert!(check_wrk_run("  Socket errors: connect x, read 0\n").is_err());
+        assert!(check_wrk_run("  Non-2xx or 3xx responses: many\n").is_err());
     }
 }

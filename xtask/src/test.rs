@@ -3,7 +3,9 @@
 //! 1. tools: the wasm32 target, Chromium and the e2e npm packages (for the end-to-end step and
 //!    the single sign-on API tests, which run a real OpenID Connect provider from them);
 //! 2. the workspace's tests with cargo-nextest on SQLite (`MERCATO_TEST_DB=sqlite`), then again
-//!    on PostgreSQL when `DATABASE_URL` names one (`MERCATO_TEST_DB=postgres`);
+//!    on PostgreSQL when `DATABASE_URL` names one (`MERCATO_TEST_DB=postgres`); the Meilisearch
+//!    side of the search contract only where `MEILISEARCH_URL` names a server (the summary says
+//!    how many were skipped otherwise);
 //! 3. end-to-end: the real server on a fresh data directory, driven by headless Chromium.
 //!
 //! Every step runs even when an earlier one failed (except what depends on it); the summary at
@@ -55,6 +57,8 @@ struct Step {
 #[derive(Default)]
 struct Report {
     steps: Vec<Step>,
+    /// Lines the summary ends with (tests left out, and why).
+    notes: Vec<String>,
 }
 
 impl Report {
@@ -113,6 +117,9 @@ impl fmt::Display for Report {
                 note
             )?;
         }
+        for note in &self.notes {
+            writeln!(f, "{note}")?;
+        }
         Ok(())
     }
 }
@@ -135,15 +142,24 @@ pub fn run(options: &Options) -> Result<()> {
         report.skip("api (sqlite)", "--no-api");
         report.skip("api (postgres)", "--no-api");
     } else {
-        report.run("api (sqlite)", || api_tests("sqlite"));
+        let meilisearch = std::env::var("MEILISEARCH_URL").is_ok_and(|url| !url.is_empty());
+        report.run("api (sqlite)", || api_tests("sqlite", meilisearch));
         match std::env::var("DATABASE_URL") {
             Ok(url) if url.starts_with("postgres") => {
-                report.run("api (postgres)", || api_tests("postgres"));
+                report.run("api (postgres)", || api_tests("postgres", meilisearch));
             }
             _ => report.skip(
                 "api (postgres)",
                 "DATABASE_URL does not name a PostgreSQL database",
             ),
+        }
+        if !meilisearch {
+            report.notes.push(match count_meilisearch_tests() {
+                Ok(n) => format!("SKIPPED: {n} Meilisearch contract tests (MEILISEARCH_URL unset)"),
+                Err(e) => format!(
+                    "SKIPPED: the Meilisearch contract tests (MEILISEARCH_URL unset; counting them failed: {e:#})"
+                ),
+            });
         }
     }
 
@@ -174,22 +190,63 @@ pub fn run(options: &Options) -> Result<()> {
 /// build for the host too, with the `ssr` feature the server renders them with).
 pub const API_TEST_PACKAGES: [&str; 1] = ["--workspace"];
 
-/// The workspace's unit and integration tests.
-fn api_tests(database: &str) -> Result<()> {
+/// The Meilisearch side of the search contract (`search::<test>::meilisearch` in the API
+/// tests); the same filter as the default profile's in `.config/nextest.toml`.
+const MEILISEARCH_TESTS: &str = "test(/^search::.+::meilisearch$/)";
+
+fn nextest_installed() -> bool {
+    which("cargo-nextest").is_some() || Cmd::cargo().args(["nextest", "--version"]).read().is_ok()
+}
+
+/// The workspace's unit and integration tests; the Meilisearch contract tests only with a
+/// server to run them against.
+fn api_tests(database: &str, meilisearch: bool) -> Result<()> {
     // The single sign-on tests run a real OpenID Connect provider from the e2e packages.
     tools::ensure_e2e_packages()?;
-    let nextest_installed = which("cargo-nextest").is_some()
-        || Cmd::cargo().args(["nextest", "--version"]).read().is_ok();
-    let cmd = if nextest_installed {
-        Cmd::cargo().args(["nextest", "run"])
+    let cmd = if nextest_installed() {
+        let cmd = Cmd::cargo()
+            .args(["nextest", "run"])
+            .args(API_TEST_PACKAGES)
+            .arg("--no-fail-fast");
+        if meilisearch {
+            cmd.args(["--profile", "meilisearch"])
+        } else {
+            cmd
+        }
     } else {
         println!("cargo-nextest is not installed; falling back to `cargo test`.");
-        Cmd::cargo().arg("test")
+        let cmd = Cmd::cargo()
+            .arg("test")
+            .args(API_TEST_PACKAGES)
+            .arg("--no-fail-fast");
+        if meilisearch {
+            cmd
+        } else {
+            cmd.args(["--", "--skip", "::meilisearch"])
+        }
     };
-    cmd.args(API_TEST_PACKAGES)
-        .arg("--no-fail-fast")
-        .env("MERCATO_TEST_DB", database)
-        .run()
+    cmd.env("MERCATO_TEST_DB", database).run()
+}
+
+/// How many Meilisearch contract tests there are (the run left them out).
+fn count_meilisearch_tests() -> Result<usize> {
+    if !nextest_installed() {
+        bail!("cargo-nextest is not installed");
+    }
+    let listed = Cmd::cargo()
+        .args([
+            "nextest",
+            "list",
+            "-p",
+            "mercato",
+            "--ignore-default-filter",
+        ])
+        .args(["-E", MEILISEARCH_TESTS, "--message-format", "oneline"])
+        .read()?;
+    Ok(listed
+        .lines()
+        .filter(|l| l.trim_end().ends_with("::meilisearch"))
+        .count())
 }
 
 fn banner(name: &str) {
@@ -198,4 +255,41 @@ fn banner(name: &str) {
 
 fn first_line(text: &str) -> String {
     text.lines().next().unwrap_or_default().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_says_which_tests_were_left_out() {
+        let mut report = Report::default();
+        report.skip(
+            "api (postgres)",
+            "DATABASE_URL does not name a PostgreSQL database",
+        );
+        report
+            .notes
+            .push("SKIPPED: 10 Meilisearch contract tests (MEILISEARCH_URL unset)".into());
+        let summary = report.to_string();
+        assert!(summary.contains("api (postgres)   skipped"), "{summary}");
+        assert!(
+            summary
+                .lines()
+                .any(|l| l == "SKIPPED: 10 Meilisearch contract tests (MEILISEARCH_URL unset)"),
+            "{summary}"
+        );
+    }
+
+    /// The filter xtask counts with is the one the default nextest profile leaves out.
+    #[test]
+    fn the_counted_tests_are_the_ones_the_default_profile_leaves_out() {
+        let config =
+            std::fs::read_to_string(crate::paths::repo_root().join(".config/nextest.toml"))
+                .expect("reading .config/nextest.toml");
+        assert!(
+            config.contains(&format!("default-filter = 'not {MEILISEARCH_TESTS}'")),
+            "{config}"
+        );
+    }
 }

@@ -18,6 +18,7 @@ pub mod listing_categories;
 pub mod listing_revisions;
 pub mod listings;
 pub mod outbox;
+pub mod outbox_watermark;
 pub mod partner_lead_stats;
 pub mod partner_members;
 pub mod partner_notices;

@@ -9,7 +9,12 @@ pub struct Model {
     pub last_outbox_id: i64,
     pub lease_owner: Option<String>,
     pub lease_until: Option<DateTimeUtc>,
+    /// The lease's fencing token: grows each time the lease changes hands.
+    pub lease_token: i64,
     pub updated_at: DateTimeUtc,
+    /// When the index was last rebuilt because it had missed pruned outbox entries, and why.
+    pub recovered_at: Option<DateTimeUtc>,
+    pub recovery: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -98,27 +98,8 @@ fn invalid(field: &str, message: &str) -> ApiError {
     }])
 }
 
-fn csv_escape(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 fn csv(filename: &str, header: &[&str], lines: Vec<Vec<String>>) -> HttpResponse {
-    let mut out = header.join(",");
-    out.push('\n');
-    for line in lines {
-        out.push_str(
-            &line
-                .iter()
-                .map(|c| csv_escape(c))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
-        out.push('\n');
-    }
+    let out = crate::csv::document(header, &lines);
     HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
@@ -561,14 +542,4 @@ pub async fn churn(
         ));
     }
     Ok(HttpResponse::Ok().json(body))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_fields_are_quoted_when_needed() {
-        assert_eq!(csv_escape("a,\"b\""), "\"a,\"\"b\"\"\"");
-    }
 }

@@ -277,6 +277,16 @@ pub struct IndexStatus {
     pub latest: i64,
     /// Entries not applied yet.
     pub pending: i64,
+    /// The last time the worker rebuilt the index because it had missed outbox entries that
+    /// were pruned (it was not kept up to date for longer than the outbox keeps them); `null`
+    /// if it never had to.
+    pub last_recovery: Option<IndexRecovery>,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct IndexRecovery {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub reason: String,
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/search/status", tag = "search", security(("bearer" = [])),
@@ -288,10 +298,16 @@ pub async fn status(
     use sea_orm::EntityTrait;
     user.require_admin()?;
     let identity = state.search.identity();
-    let checkpoint = crate::entities::search_state::Entity::find_by_id(identity.clone())
+    let row = crate::entities::search_state::Entity::find_by_id(identity.clone())
         .one(&state.db.read)
-        .await?
-        .map_or(-1, |s| s.last_outbox_id);
+        .await?;
+    let checkpoint = row.as_ref().map_or(-1, |s| s.last_outbox_id);
+    let last_recovery = row.and_then(|s| {
+        Some(IndexRecovery {
+            at: s.recovered_at?,
+            reason: s.recovery.unwrap_or_default(),
+        })
+    });
     let latest = store::outbox::latest_id(&state.db.read).await?;
     let documents = state
         .search
@@ -309,5 +325,6 @@ pub async fn status(
             (latest - checkpoint).max(0)
         },
         latest,
+        last_recovery,
     }))
 }

@@ -16,7 +16,7 @@
 //!   two typos. An exact word in a field always outranks the same field with a typo, whatever
 //!   the boosts.
 //! - **Whole name**: the query spelling out the listing's whole name (separators ignored:
-//!   "matrix js sdk" = `matrix-js-sdk`, also without an npm-style `@scope/`) earns a bonus;
+//!   "walrus fen tusk" = `walrus-fen-tusk`, also without an npm-style `@scope/`) earns a bonus;
 //!   with typos, a smaller one.
 //! - **Boosts** (also the whole score of an empty query, which lists by popularity):
 //!   popularity is `log10(1 + installs)` — installs of workspaces, which partners cannot
@@ -290,9 +290,9 @@ mod tests {
 
     #[test]
     fn coverage_beats_any_boost() {
-        let q = ParsedQuery::parse("invoice slack", 10);
-        let all_words = explain(&q, &doc("Invoice alerts", "for slack", 0));
-        let mut popular = doc("Invoice thing", "nothing", i64::MAX);
+        let q = ParsedQuery::parse("ferry plank", 10);
+        let all_words = explain(&q, &doc("Ferry alerts", "for plank", 0));
+        let mut popular = doc("Ferry trinket", "nothing", i64::MAX);
         popular.certified = true;
         popular.rating = 5.0;
         popular.tier = Tier::Premier;
@@ -301,40 +301,40 @@ mod tests {
 
     #[test]
     fn name_beats_description_and_exact_beats_typo() {
-        let q = ParsedQuery::parse("ledger ", 10);
-        let in_name = explain(&q, &doc("Ledger", "", 0));
-        let mut in_desc = doc("Books", "", 0);
-        in_desc.description = "a ledger".into();
+        let q = ParsedQuery::parse("gazebo ", 10);
+        let in_name = explain(&q, &doc("Gazebo", "", 0));
+        let mut in_desc = doc("Heath", "", 0);
+        in_desc.description = "a gazebo".into();
         assert!(in_name.score > explain(&q, &in_desc).score);
-        let typo = explain(&ParsedQuery::parse("ledgar ", 10), &doc("Ledger", "", 0));
+        let typo = explain(&ParsedQuery::parse("gazebi ", 10), &doc("Gazebo", "", 0));
         assert_eq!(typo.relevance.matches[0].typos, 1);
         assert!(in_name.score > typo.score);
     }
 
     #[test]
     fn the_whole_name_earns_a_bonus() {
-        let q = ParsedQuery::parse("matrix js sdk", 10);
+        let q = ParsedQuery::parse("walrus fen tusk", 10);
         assert_eq!(
-            explain(&q, &doc("matrix-js-sdk", "", 0))
+            explain(&q, &doc("walrus-fen-tusk", "", 0))
                 .relevance
                 .exact_name_bonus,
             WHOLE_NAME_BONUS
         );
         assert_eq!(
-            explain(&q, &doc("matrix-js-sdk-extra", "", 0))
+            explain(&q, &doc("walrus-fen-tusk-annex", "", 0))
                 .relevance
                 .exact_name_bonus,
             0.0
         );
         let scoped = explain(
-            &ParsedQuery::parse("ai mcp", 10),
-            &doc("@theia/ai-mcp", "", 0),
+            &ParsedQuery::parse("qv vault", 10),
+            &doc("@quillon/qv-vault", "", 0),
         );
         assert_eq!(
             scoped.relevance.exact_name_bonus,
             WHOLE_NAME_BONUS * UNSCOPED_NAME_FACTOR
         );
-        let plain = explain(&ParsedQuery::parse("ai mcp", 10), &doc("ai-mcp", "", 0));
+        let plain = explain(&ParsedQuery::parse("qv vault", 10), &doc("qv-vault", "", 0));
         assert!(plain.relevance.exact_name_bonus > scoped.relevance.exact_name_bonus);
     }
 

@@ -4,7 +4,8 @@
 //! server searches the old one until the switch. The rebuilt index starts from the outbox
 //! position read *before* the database was scanned: changes made during the rebuild are
 //! applied again afterwards by the worker, so none is missed. A shared Meilisearch index is
-//! rebuilt in place under the index's writer lease, which pauses the servers' workers.
+//! rebuilt in place under the index's writer lease, which pauses the servers' workers; the
+//! lease is renewed while the rebuild runs and every write is fenced by its token.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -12,7 +13,9 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::tantivy_engine::TantivyIndex;
-use super::worker::{acquire, rebuild_in_place, release, save_checkpoint};
+use super::worker::{
+    acquire, rebuild_in_place, release, save_checkpoint, Fence, Renewal, RENEW_EVERY,
+};
 use super::{document, SharedIndex};
 use crate::config::Settings;
 use crate::db::Db;
@@ -42,21 +45,31 @@ pub async fn run(db: &Db, settings: &Settings) -> anyhow::Result<()> {
     let identity = index.identity();
     // Take the index's lease (waiting for a server's worker to let go of a shared index).
     let deadline = Instant::now() + Duration::from_secs(60);
-    while acquire(db, &identity, &owner, index.shared())
-        .await?
-        .is_none()
-    {
+    let acquired = loop {
+        let now = settings.clock.now();
+        if let Some(acquired) = acquire(db, &identity, &owner, index.shared(), now).await? {
+            break acquired;
+        }
         if Instant::now() > deadline {
             anyhow::bail!("another process keeps the search index busy");
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    };
+    let fence = Fence {
+        db: db.clone(),
+        identity: identity.clone(),
+        lease: acquired.lease,
+        clock: settings.clock.clone(),
+    };
+    let renewal = Renewal::start(&fence, RENEW_EVERY);
 
     let start = outbox::latest_id(&db.read).await?;
-    let indexed = rebuild_in_place(db, &index, |n| progress.set_position(n)).await?;
+    let indexed = rebuild_in_place(db, &index, &fence, |n| progress.set_position(n)).await?;
     progress.set_message("committing");
+    fence.check().await?;
     index.commit().await?;
-    save_checkpoint(db, &identity, start).await?;
+    save_checkpoint(&fence, start).await?;
+    drop(renewal);
     release(db, &identity, &owner).await?;
     drop(index);
     if let Some(fresh) = fresh {

@@ -33,7 +33,6 @@ use tantivy::schema::{
     Facet, FacetOptions, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST,
     STORED, STRING,
 };
-use tantivy::tokenizer::{AsciiFoldingFilter, LowerCaser, SimpleTokenizer, TextAnalyzer};
 use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, SegmentReader,
     TantivyDocument, Term,
@@ -117,13 +116,6 @@ fn schema() -> (Schema, Fields) {
     (b.build(), fields)
 }
 
-fn analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(LowerCaser)
-        .filter(AsciiFoldingFilter)
-        .build()
-}
-
 fn facet(value: &str) -> Facet {
     Facet::from_path([value])
 }
@@ -149,7 +141,7 @@ fn open_dir(
     let (schema, _) = schema();
     let dir = MmapDirectory::open(path).with_context(|| format!("opening {}", path.display()))?;
     let index = Index::open_or_create(dir, schema).context("opening the search index")?;
-    index.tokenizers().register(TOKENIZER, analyzer());
+    index.tokenizers().register(TOKENIZER, text::analyzer());
     let writer = index
         .writer_with_num_threads(writer_threads, WRITER_BUDGET * writer_threads)
         .context("the search index is in use by another process")?;
@@ -168,8 +160,9 @@ fn current_name(root: &Path) -> Option<String> {
 }
 
 /// Bumped whenever the schema or the analyzer changes: an index of another version is not
-/// opened but rebuilt (into a new directory, by the worker).
-const SCHEMA_VERSION: u32 = 2;
+/// opened but rebuilt (into a new directory, by the worker). 3: the compact names are folded
+/// with the index's own folding (letters such as ł, š, ě were kept as they were).
+const SCHEMA_VERSION: u32 = 3;
 
 fn new_dir_name() -> String {
     format!(

@@ -551,3 +551,89 @@ async fn analytics_are_exact_on_a_generated_history() {
         .await;
     assert_eq!(csv.text().await.unwrap().lines().count(), 5);
 }
+
+/// Listing names are written by partners and end up in analysts' spreadsheets through the CSV
+/// exports: a name a spreadsheet would run as a formula arrives escaped (a leading `'`), and
+/// cells with separators or quotes are quoted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn csv_exports_escape_spreadsheet_formulas() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    app.create_category(&admin, "crm").await;
+    let acme = app.active_partner("acme").await;
+    let customer = app.register("casey@customer.example").await;
+    let names = [
+        ("acme-link", r#"=HYPERLINK("https://evil.example","Open")"#),
+        ("acme-sum", "@SUM(A1:A9)"),
+        ("acme-plus", "+1+2"),
+        ("acme-minus", "-3, or fewer"),
+        ("acme-plain", "Plain, with a comma"),
+    ];
+    for (slug, name) in names {
+        let mut body = listing_body("acme", slug, "crm");
+        body["name"] = json!(name);
+        expect_json(
+            app.post("/api/v1/listings", Some(&acme.token), &body).await,
+            StatusCode::CREATED,
+        )
+        .await;
+        expect_json(
+            app.action(
+                &format!("/api/v1/listings/{slug}/submit"),
+                Some(&acme.token),
+            )
+            .await,
+            StatusCode::OK,
+        )
+        .await;
+        expect_json(
+            app.action(
+                &format!("/api/v1/listings/{slug}/approve"),
+                Some(&admin.token),
+            )
+            .await,
+            StatusCode::OK,
+        )
+        .await;
+        app.installed_workspace(&customer, &format!("Team {slug}"), slug)
+            .await;
+    }
+    let analyst = app
+        .account_with_role("analyst@mercato.example", "analyst")
+        .await;
+    let res = app
+        .get(
+            "/api/v1/analytics/adoption?format=csv",
+            Some(&analyst.token),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let csv = res.text().await.unwrap();
+    let line = |slug: &str| {
+        csv.lines()
+            .find(|l| l.starts_with(&format!("{slug},")))
+            .unwrap_or_else(|| panic!("no line for {slug} in\n{csv}"))
+            .to_string()
+    };
+    assert!(
+        line("acme-link")
+            .starts_with(r#"acme-link,"'=HYPERLINK(""https://evil.example"",""Open"")",acme,"#),
+        "{csv}"
+    );
+    assert!(
+        line("acme-sum").starts_with("acme-sum,'@SUM(A1:A9),acme,"),
+        "{csv}"
+    );
+    assert!(
+        line("acme-plus").starts_with("acme-plus,'+1+2,acme,"),
+        "{csv}"
+    );
+    assert!(
+        line("acme-minus").starts_with(r#"acme-minus,"'-3, or fewer",acme,"#),
+        "{csv}"
+    );
+    assert!(
+        line("acme-plain").starts_with(r#"acme-plain,"Plain, with a comma",acme,"#),
+        "{csv}"
+    );
+}

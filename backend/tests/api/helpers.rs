@@ -97,6 +97,8 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub settings: Settings,
+    /// The running application's state (its database handles, its search index).
+    pub state: mercato::state::AppState,
     search_admin: tokio::sync::OnceCell<Session>,
     _dir: tempfile::TempDir,
     _pg: Option<PgDatabase>,
@@ -208,6 +210,7 @@ impl TestApp {
             .await
             .expect("the application starts");
         let address = format!("http://127.0.0.1:{}", app.port());
+        let state = app.state().clone();
         tokio::spawn(app.run_until_stopped());
         TestApp {
             address,
@@ -216,6 +219,7 @@ impl TestApp {
                 .build()
                 .unwrap(),
             settings,
+            state,
             search_admin: tokio::sync::OnceCell::new(),
             _dir: dir,
             _pg: pg,
