@@ -4,7 +4,7 @@
 //! Correctness rules:
 //! - Every write that can change a public response records a `PublicChange` in the outbox in
 //!   its own transaction and applies it to this instance's cache right after the commit
-//!   (`store::outbox::commit`), so this instance never serves what it knows to be stale.
+//!   (`AppState::commit_public_change`), so this instance never serves what it knows to be stale.
 //! - Every instance also reads the outbox twice a second (`startup::sync_public_cache`) and
 //!   applies what others (or `mercato import`) wrote: a change reaches every cache within
 //!   about a second.

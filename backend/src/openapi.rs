@@ -329,6 +329,14 @@ fn document_json() -> &'static str {
     DOC.get_or_init(|| ApiDoc::openapi().to_pretty_json().unwrap_or_default())
 }
 
+/// Serves the document and the reference page. Registered ahead of `routes::configure`, whose
+/// `/api/v1` scope would otherwise answer these paths with its 404.
+pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
+    use actix_web::web::get;
+    cfg.service(routes::resource("/api/v1/openapi.json").route(get().to(document)))
+        .service(routes::resource("/api/v1/docs").route(get().to(reference)));
+}
+
 /// `GET /api/v1/openapi.json`
 pub async fn document() -> HttpResponse {
     HttpResponse::Ok()

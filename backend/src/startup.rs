@@ -16,7 +16,7 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::state::AppState;
 use crate::store::outbox::{self, PublicChange};
-use crate::{http, routes};
+use crate::{http, openapi, routes};
 
 pub struct Application {
     port: u16,
@@ -204,6 +204,7 @@ pub fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .wrap(from_fn(http::middleware::cors))
             .wrap(from_fn(http::middleware::security_headers))
             .wrap(from_fn(http::middleware::request_context))
+            .configure(openapi::configure)
             .configure(routes::configure)
     })
     .shutdown_timeout(20)

@@ -6,7 +6,10 @@ use crate::auth::tokens::TokenKeys;
 use crate::cache::PublicCache;
 use crate::config::Settings;
 use crate::db::Db;
+use crate::error::ApiResult;
 use crate::search::SharedIndex;
+use crate::store::outbox::{self, PublicChange};
+use sea_orm::DatabaseTransaction;
 use tokio::sync::Notify;
 
 #[derive(Clone)]
@@ -30,5 +33,22 @@ pub struct AppState {
     /// The single sign-on providers.
     pub sso: Arc<crate::sso::Providers>,
     /// Checks partners' domain verification proofs (the guarded HTTP client, the resolver).
-    pub domain_checker: Arc<crate::verification::Checker>,
+    pub domain_checker: Arc<crate::verification::checker::Checker>,
+}
+
+impl AppState {
+    /// Commits a change to public data: records it in the outbox within `txn`, commits, and
+    /// drops what this node's cache holds of it (other nodes learn of it from the outbox) and
+    /// wakes the search worker.
+    pub async fn commit_public_change(
+        &self,
+        txn: DatabaseTransaction,
+        change: PublicChange,
+    ) -> ApiResult<()> {
+        outbox::record(&txn, &change).await?;
+        txn.commit().await?;
+        self.public_cache.apply(&change);
+        self.search_notify.notify_one();
+        Ok(())
+    }
 }

@@ -1,6 +1,7 @@
 //! Authentication: password hashing, access and refresh tokens, and the extractor that tells
 //! handlers who is calling.
 
+pub mod accounts;
 pub mod api_keys;
 pub mod extract;
 pub mod install_tokens;

@@ -56,19 +56,11 @@ pub enum Relation {
         to = "super::partners::Column::Id"
     )]
     Partner,
-    #[sea_orm(has_many = "super::listing_categories::Entity")]
-    Categories,
 }
 
 impl Related<super::partners::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Partner.def()
-    }
-}
-
-impl Related<super::listing_categories::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Categories.def()
     }
 }
 

@@ -32,18 +32,9 @@ pub struct Model {
     pub verified_domain: Option<String>,
 }
 
+/// Relations are declared on the side that holds the foreign key only (listings, members), so
+/// the entity modules depend one way.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(has_many = "super::listings::Entity")]
-    Listings,
-    #[sea_orm(has_many = "super::partner_members::Entity")]
-    Members,
-}
-
-impl Related<super::listings::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Listings.def()
-    }
-}
+pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}

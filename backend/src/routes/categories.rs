@@ -22,7 +22,7 @@ use crate::http::extract::ApiJson;
 use crate::http::respond::{self, path_slug};
 use crate::state::AppState;
 use crate::store::audit::{self, Subject};
-use crate::store::outbox::{self, PublicChange};
+use crate::store::outbox::PublicChange;
 use crate::{store, views};
 
 const NAME_MAX: usize = 60;
@@ -219,7 +219,9 @@ pub async fn update(
         }),
     )
     .await?;
-    outbox::commit(&state, txn, PublicChange::Category(c.id)).await?;
+    state
+        .commit_public_change(txn, PublicChange::Category(c.id))
+        .await?;
     let count = public_counts(&state.db.read)
         .await?
         .get(&c.id)
@@ -250,7 +252,9 @@ pub async fn delete(
         serde_json::json!({ "name": c.name }),
     )
     .await?;
-    outbox::commit(&state, txn, PublicChange::Category(c.id)).await?;
+    state
+        .commit_public_change(txn, PublicChange::Category(c.id))
+        .await?;
     tracing::info!(category = %c.slug, admin = user.id, "category deleted");
     Ok(respond::no_content())
 }

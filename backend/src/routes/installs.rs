@@ -17,7 +17,7 @@ use crate::http::extract::ApiJson;
 use crate::http::respond;
 use crate::state::AppState;
 use crate::store::installs::{Change, Utm};
-use crate::store::outbox::{self, PublicChange};
+use crate::store::outbox::PublicChange;
 use crate::store::{self, workspaces::visible};
 
 fn view(i: &installs::Model, listing: &listings::Model) -> Install {
@@ -119,7 +119,9 @@ pub async fn install(
     .await?
     .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("an install always yields a row")))?;
     if changed {
-        outbox::commit(&state, txn, PublicChange::Listing(listing.slug.clone())).await?;
+        state
+            .commit_public_change(txn, PublicChange::Listing(listing.slug.clone()))
+            .await?;
         tracing::info!(workspace = workspace.id, listing = %listing.slug, source = %req.source, "installed");
     } else {
         txn.commit().await?;
@@ -201,7 +203,9 @@ pub async fn uninstall(
         None => return Err(ApiError::NotFound("install")),
         Some((_, false)) => txn.commit().await?,
         Some((_, true)) => {
-            outbox::commit(&state, txn, PublicChange::Listing(listing.slug.clone())).await?;
+            state
+                .commit_public_change(txn, PublicChange::Listing(listing.slug.clone()))
+                .await?;
             tracing::info!(workspace = workspace.id, listing = %listing.slug, "uninstalled");
         }
     }

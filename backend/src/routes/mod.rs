@@ -30,10 +30,9 @@ pub mod workspaces;
 use actix_web::{web, HttpRequest, HttpResponse, Resource};
 
 use crate::error::ApiError;
-use crate::openapi;
 
 /// A resource that answers 405 (as a problem) for methods it has no route for.
-fn resource(path: &str) -> Resource {
+pub(crate) fn resource(path: &str) -> Resource {
     web::resource(path).default_service(web::to(method_not_allowed))
 }
 
@@ -59,8 +58,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/readyz").route(get().to(health::readyz)))
         .service(
             web::scope("/api/v1")
-                .service(resource("/openapi.json").route(get().to(openapi::document)))
-                .service(resource("/docs").route(get().to(openapi::reference)))
                 // accounts
                 .service(resource("/auth/register").route(post().to(auth::register)))
                 .service(resource("/auth/login").route(post().to(auth::login)))

@@ -27,7 +27,7 @@ use crate::http::extract::{ApiJson, ApiQuery, OptionalJson};
 use crate::http::respond::{self, path_slug};
 use crate::state::AppState;
 use crate::store::audit::{self, Subject};
-use crate::store::outbox::{self, PublicChange};
+use crate::store::outbox::PublicChange;
 use crate::store::{self, status_log};
 use crate::{pagination, verification, views};
 
@@ -249,7 +249,9 @@ pub async fn update(
     if let Some(domain) = new_domain {
         verification::website_changed(&txn, &before, domain.as_deref(), (&user).into()).await?;
     }
-    outbox::commit(&state, txn, PublicChange::Partner(partner.id)).await?;
+    state
+        .commit_public_change(txn, PublicChange::Partner(partner.id))
+        .await?;
     let count = store::partners::published_listing_count(&state.db.read, partner.id).await?;
     Ok(respond::ok(&views::partner(&partner, count)))
 }
@@ -309,7 +311,9 @@ async fn change_status(
         serde_json::json!({ "from": from, "to": to, "note": note }),
     )
     .await?;
-    outbox::commit(state, txn, PublicChange::Partner(partner.id)).await?;
+    state
+        .commit_public_change(txn, PublicChange::Partner(partner.id))
+        .await?;
     tracing::info!(partner = %partner.slug, from = %from, to = %to, admin = user.id, "partner status changed");
     let count = store::partners::published_listing_count(&state.db.read, partner.id).await?;
     Ok(respond::ok(&views::partner(&partner, count)))
@@ -386,7 +390,9 @@ pub async fn set_tier(
         serde_json::json!({ "from": from, "to": req.tier }),
     )
     .await?;
-    outbox::commit(&state, txn, PublicChange::Partner(partner.id)).await?;
+    state
+        .commit_public_change(txn, PublicChange::Partner(partner.id))
+        .await?;
     tracing::info!(partner = %partner.slug, tier = %req.tier, admin = user.id, "partner tier set");
     let count = store::partners::published_listing_count(&state.db.read, partner.id).await?;
     Ok(respond::ok(&views::partner(&partner, count)))
@@ -420,7 +426,9 @@ pub async fn set_certifications(
         serde_json::json!({ "from": from, "to": partner.certifications.0 }),
     )
     .await?;
-    outbox::commit(&state, txn, PublicChange::Partner(partner.id)).await?;
+    state
+        .commit_public_change(txn, PublicChange::Partner(partner.id))
+        .await?;
     let count = store::partners::published_listing_count(&state.db.read, partner.id).await?;
     Ok(respond::ok(&views::partner(&partner, count)))
 }

@@ -28,7 +28,7 @@ use crate::http::extract::{ApiJson, OptionalJson};
 use crate::http::respond::{self, path_slug};
 use crate::state::AppState;
 use crate::store::audit::{self, Subject};
-use crate::store::outbox::{self, PublicChange};
+use crate::store::outbox::PublicChange;
 use crate::store::{self, status_log};
 use crate::views;
 
@@ -342,7 +342,9 @@ async fn decide(
         .await?;
     }
     let view = managed_view(&txn, &updated, &partner).await?;
-    outbox::commit(state, txn, PublicChange::Listing(updated.slug.clone())).await?;
+    state
+        .commit_public_change(txn, PublicChange::Listing(updated.slug.clone()))
+        .await?;
     tracing::info!(listing = %updated.slug, decision = action.verb(), admin = user.id, "review decision");
     Ok(respond::ok(&view))
 }
@@ -446,7 +448,9 @@ pub async fn set_badges(
     )
     .await?;
     let view = managed_view(&txn, &updated, &partner).await?;
-    outbox::commit(&state, txn, PublicChange::Listing(updated.slug.clone())).await?;
+    state
+        .commit_public_change(txn, PublicChange::Listing(updated.slug.clone()))
+        .await?;
     Ok(respond::ok(&view))
 }
 

@@ -24,7 +24,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiQuery, OptionalJson};
 use crate::http::respond::{self, path_slug};
 use crate::state::AppState;
-use crate::store::outbox::{self, PublicChange};
+use crate::store::outbox::PublicChange;
 use crate::{pagination, store};
 
 const BODY_MAX: usize = 5000;
@@ -217,7 +217,9 @@ pub async fn create(
         .await?
         .queue(&txn, serde_json::json!({ "review": shown }), now)
         .await?;
-    outbox::commit(&state, txn, PublicChange::Listing(listing.slug.clone())).await?;
+    state
+        .commit_public_change(txn, PublicChange::Listing(listing.slug.clone()))
+        .await?;
     Ok(respond::created(
         &format!("/api/v1/reviews/{}", review.id),
         &shown,
@@ -324,7 +326,9 @@ pub async fn update(
     if !hidden && review.rating != old {
         move_rating(&txn, listing.id, (review.rating - old) as i64, 0).await?;
     }
-    outbox::commit(&state, txn, PublicChange::Listing(listing.slug.clone())).await?;
+    state
+        .commit_public_change(txn, PublicChange::Listing(listing.slug.clone()))
+        .await?;
     Ok(respond::ok(
         &view(&state.db.read, &review, &listing.slug).await?,
     ))
@@ -397,7 +401,9 @@ async fn set_hidden(
         let review = row.update(&txn).await?;
         let (sum, count) = if hide { (-stars, -1) } else { (stars, 1) };
         move_rating(&txn, listing.id, sum, count).await?;
-        outbox::commit(state, txn, PublicChange::Listing(listing.slug.clone())).await?;
+        state
+            .commit_public_change(txn, PublicChange::Listing(listing.slug.clone()))
+            .await?;
         tracing::info!(
             review = review.id,
             hidden = hide,

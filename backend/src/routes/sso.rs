@@ -19,7 +19,7 @@ use sea_orm::{
 };
 use serde::Deserialize;
 
-use super::auth::token_response;
+use crate::auth::accounts::token_response;
 use crate::auth::{sessions, CurrentUser, MaybeUser};
 use crate::config::SsoKind;
 use crate::entities::{partner_sso, sso_handoffs, sso_logins, user_identities, users};
@@ -474,7 +474,7 @@ pub async fn unlink(
         .ok_or(ApiError::InvalidToken)?;
     if let Some(required) = requirement::for_account(&txn, user.id, &account.email).await? {
         if required.provider == identity.provider {
-            return Err(sso_required(&state, &required));
+            return Err(required.refusal(&state.sso));
         }
     }
     let others = user_identities::Entity::find()
@@ -501,19 +501,6 @@ pub async fn unlink(
     .await?;
     txn.commit().await?;
     Ok(respond::no_content())
-}
-
-/// The problem for an account that must sign in with its partner's provider.
-pub fn sso_required(state: &AppState, required: &requirement::Requirement) -> ApiError {
-    ApiError::Conflict {
-        code: ErrorCode::SsoRequired,
-        detail: format!(
-            "{} requires its members to sign in with {}",
-            required.partner_name,
-            state.sso.name_of(&required.provider)
-        ),
-        field: None,
-    }
 }
 
 /// The partner of the path for its members and marketplace admins to see (`change`: for its

@@ -1,16 +1,33 @@
 //! Partners that require single sign-on: a member whose email is at the partner's domain
 //! signs in with the partner's provider only (not with a password, not with another provider).
 
+use mercato_shared::ErrorCode;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
+use super::Providers;
 use crate::entities::{partner_members, partner_sso, partners};
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 
 /// The provider an account must use, and the partner that requires it.
 #[derive(Debug, Clone)]
 pub struct Requirement {
     pub provider: String,
     pub partner_name: String,
+}
+
+impl Requirement {
+    /// The refusal of any other way of signing in (403 `sso_required`, naming the provider).
+    pub fn refusal(&self, providers: &Providers) -> ApiError {
+        ApiError::Conflict {
+            code: ErrorCode::SsoRequired,
+            detail: format!(
+                "{} requires its members to sign in with {}",
+                self.partner_name,
+                providers.name_of(&self.provider)
+            ),
+            field: None,
+        }
+    }
 }
 
 /// The lower-case domain of an email address.

@@ -5,13 +5,12 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
 use crate::entities::{outbox, outbox_watermark, search_state};
 use crate::error::ApiResult;
-use crate::state::AppState;
 
 /// What changed, as far as public reads are concerned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,20 +63,6 @@ pub async fn record(db: &impl ConnectionTrait, change: &PublicChange) -> ApiResu
     }
     .insert(db)
     .await?;
-    Ok(())
-}
-
-/// Records the change, commits the transaction, and drops this instance's cached responses
-/// that it makes stale (other instances learn of it from the outbox).
-pub async fn commit(
-    state: &AppState,
-    txn: DatabaseTransaction,
-    change: PublicChange,
-) -> ApiResult<()> {
-    record(&txn, &change).await?;
-    txn.commit().await?;
-    state.public_cache.apply(&change);
-    state.search_notify.notify_one();
     Ok(())
 }
 
