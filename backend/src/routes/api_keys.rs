@@ -4,7 +4,6 @@
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use mercato_shared::api::audit::AuditAction;
-use mercato_shared::api::partners::PartnerStatus;
 use mercato_shared::api::usage::{ApiKey, CreateApiKey, CreatedApiKey};
 use mercato_shared::validate;
 use sea_orm::{
@@ -14,13 +13,12 @@ use sea_orm::{
 
 use crate::auth;
 use crate::auth::CurrentUser;
-use crate::domain::access::PartnerAccess;
+use crate::domain::access::{self, Need};
 use crate::entities::{api_keys, partners};
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::ApiJson;
 use crate::http::respond::{self, path_slug};
 use crate::state::AppState;
-use crate::store;
 use crate::store::audit::{self, Subject};
 
 fn view(k: &api_keys::Model) -> ApiKey {
@@ -54,13 +52,10 @@ async fn partner_admin(
     raw_slug: &str,
 ) -> ApiResult<partners::Model> {
     let slug = path_slug(raw_slug, "partner")?;
-    let partner = store::partners::by_slug(&state.db.read, slug.as_str()).await?;
-    let access = PartnerAccess::of(&state.db.read, Some(user), partner.id).await?;
-    if !access.can_view_private() && partner.status != PartnerStatus::Active {
-        return Err(ApiError::NotFound("partner"));
-    }
-    access.require_partner_admin()?;
-    Ok(partner)
+    let need = Need::Administration;
+    Ok(access::partner_for(&state.db.read, Some(user), &slug, need)
+        .await?
+        .0)
 }
 
 /// Creates a key; the secret is in this answer only.

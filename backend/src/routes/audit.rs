@@ -9,10 +9,8 @@ use crate::auth::CurrentUser;
 use crate::error::ApiResult;
 use crate::http::extract::ApiQuery;
 use crate::http::respond;
-use crate::pagination;
 use crate::state::AppState;
-use crate::store;
-use crate::views;
+use crate::{pagination, store, views};
 
 /// The longest subject a filter may name (an email address).
 const SUBJECT_MAX: usize = 320;

@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use crate::analytics::{days, scorecard};
 use crate::auth::CurrentUser;
-use crate::domain::access::PartnerAccess;
+use crate::domain::access::{self, Need};
 use crate::entities::{deal_registrations as deals, partners};
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiQuery};
@@ -64,22 +64,12 @@ async fn partner_for(
     state: &AppState,
     user: &CurrentUser,
     slug: &str,
-    write: bool,
+    need: Need,
 ) -> ApiResult<partners::Model> {
     let slug = path_slug(slug, "partner")?;
-    let partner = store::partners::by_slug(&state.db.read, slug.as_str()).await?;
-    let access = PartnerAccess::of(&state.db.read, Some(user), partner.id).await?;
-    let allowed = if write {
-        access.is_member()
-    } else {
-        access.can_view_private()
-    };
-    if !allowed {
-        return Err(ApiError::Forbidden(
-            "only the partner's members work its deal registrations",
-        ));
-    }
-    Ok(partner)
+    Ok(access::partner_for(&state.db.read, Some(user), &slug, need)
+        .await?
+        .0)
 }
 
 /// Registers an opportunity (the partner's members). While another partner has an active
@@ -95,7 +85,7 @@ pub async fn register(
     path: web::Path<String>,
     ApiJson(body): ApiJson<RegisterDeal>,
 ) -> ApiResult<HttpResponse> {
-    let partner = partner_for(&state, &user, &path, true).await?;
+    let partner = partner_for(&state, &user, &path, Need::MemberWork).await?;
     let now = state.settings.clock.now();
     let mut v = Validator::new();
     let domain = v.check(
@@ -154,7 +144,7 @@ pub async fn list(
     user: CurrentUser,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let partner = partner_for(&state, &user, &path, false).await?;
+    let partner = partner_for(&state, &user, &path, Need::PrivateData).await?;
     let rows = deals::Entity::find()
         .filter(deals::Column::PartnerId.eq(partner.id))
         .order_by_desc(deals::Column::Id)
@@ -175,7 +165,7 @@ pub async fn close(
     ApiJson(body): ApiJson<CloseDeal>,
 ) -> ApiResult<HttpResponse> {
     let (slug, id) = path.into_inner();
-    let partner = partner_for(&state, &user, &slug, true).await?;
+    let partner = partner_for(&state, &user, &slug, Need::MemberWork).await?;
     if !matches!(
         body.status,
         DealStatus::Won | DealStatus::Lost | DealStatus::Withdrawn
@@ -355,14 +345,7 @@ pub async fn own(
     user: CurrentUser,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let slug = path_slug(&path, "partner")?;
-    let partner = store::partners::by_slug(&state.db.read, slug.as_str()).await?;
-    let access = PartnerAccess::of(&state.db.read, Some(&user), partner.id).await?;
-    if !access.can_view_private() && !user.is_staff() {
-        return Err(ApiError::Forbidden(
-            "only the partner's members, admins and analysts see its scorecard",
-        ));
-    }
+    let partner = partner_for(&state, &user, &path, Need::Performance).await?;
     let card = scorecards(&state, Some(partner.id))
         .await?
         .pop()

@@ -11,10 +11,12 @@ use mercato_shared::ErrorCode;
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set, TransactionTrait};
 
 use crate::auth::CurrentUser;
+use crate::domain::access::{self, Need};
 use crate::entities::{domain_verifications as verifications, partners};
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::OptionalJson;
 use crate::http::respond;
+use crate::http::respond::path_slug;
 use crate::state::AppState;
 use crate::{store, verification, views};
 
@@ -26,11 +28,15 @@ async fn partner_for(
     raw_slug: &str,
     manage: bool,
 ) -> ApiResult<partners::Model> {
-    let (partner, access) = super::partners::visible_partner(state, Some(user), raw_slug).await?;
-    if manage || !access.marketplace_admin {
-        access.require_partner_admin()?;
-    }
-    Ok(partner)
+    let slug = path_slug(raw_slug, "partner")?;
+    let need = if manage {
+        Need::Administration
+    } else {
+        Need::AdministrationRead
+    };
+    Ok(access::partner_for(&state.db.read, Some(user), &slug, need)
+        .await?
+        .0)
 }
 
 async fn view_of(state: &AppState, partner: &partners::Model) -> ApiResult<DomainVerification> {

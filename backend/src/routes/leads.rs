@@ -18,7 +18,7 @@ use sea_orm::{
 use serde::Deserialize;
 
 use crate::auth::{CurrentUser, MaybeUser};
-use crate::domain::access::PartnerAccess;
+use crate::domain::access::{self, Need, PartnerAccess};
 use crate::entities::{categories, lead_events, lead_routes, leads, listings, partners};
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{client_address_hash, ApiJson, ApiQuery};
@@ -236,13 +236,8 @@ pub async fn for_partner(
     ApiQuery(q): ApiQuery<PartnerLeadsQuery>,
 ) -> ApiResult<HttpResponse> {
     let slug = path_slug(&path, "partner")?;
-    let partner = store::partners::by_slug(&state.db.read, slug.as_str()).await?;
-    let access = PartnerAccess::of(&state.db.read, Some(&user), partner.id).await?;
-    if !access.can_view_private() {
-        return Err(ApiError::Forbidden(
-            "only the partner's members and admins see its leads",
-        ));
-    }
+    let (partner, _) =
+        access::partner_for(&state.db.read, Some(&user), &slug, Need::PrivateData).await?;
     let mut find = leads::Entity::find().filter(leads::Column::PartnerId.eq(partner.id));
     if let Some(status) = q.status {
         find = find.filter(leads::Column::Status.eq(status.as_str()));

@@ -17,7 +17,7 @@ use sea_orm::{
 use serde::Deserialize;
 
 use crate::auth::CurrentUser;
-use crate::domain::access::PartnerAccess;
+use crate::domain::access::{Need, PartnerAccess};
 use crate::domain::listing::{apply_patch, content_of_create, content_of_row, ValidListingContent};
 use crate::domain::review;
 use crate::entities::json::{RevisionContent, StringList};
@@ -66,7 +66,7 @@ pub async fn create(
     };
     PartnerAccess::of(&state.db.read, Some(&user), partner.id)
         .await?
-        .require_member()?;
+        .require(Need::MemberWork)?;
 
     let slug = Slug::parse(&req.slug).map_err(|e| FieldError {
         field: "slug".into(),
@@ -356,7 +356,7 @@ pub async fn update(
 ) -> ApiResult<HttpResponse> {
     let txn = state.db.write.begin().await?;
     let (listing, partner, access) = private_listing(&txn, &user, &path).await?;
-    access.require_member()?;
+    access.require(Need::MemberWork)?;
     let status = views::listing_status(&listing);
     let now = Utc::now();
 

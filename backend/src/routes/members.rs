@@ -3,9 +3,7 @@
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use mercato_shared::api::audit::AuditAction;
-use mercato_shared::api::partners::{
-    AddMemberRequest, Member, PartnerRole, PartnerStatus, UpdateMemberRequest,
-};
+use mercato_shared::api::partners::{AddMemberRequest, Member, PartnerRole, UpdateMemberRequest};
 use mercato_shared::validate::Email;
 use mercato_shared::ErrorCode;
 use sea_orm::{
@@ -14,7 +12,7 @@ use sea_orm::{
 };
 
 use crate::auth::CurrentUser;
-use crate::domain::access::PartnerAccess;
+use crate::domain::access::{self, Need, PartnerAccess};
 use crate::entities::{partner_members, partners, users};
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::ApiJson;
@@ -29,18 +27,7 @@ async fn partner_and_access(
     raw_slug: &str,
 ) -> ApiResult<(partners::Model, PartnerAccess)> {
     let slug = path_slug(raw_slug, "partner")?;
-    let partner = store::partners::by_slug(&state.db.read, slug.as_str()).await?;
-    let access = PartnerAccess::of(&state.db.read, Some(user), partner.id).await?;
-    if !access.can_view_private() {
-        // Outsiders learn nothing about non-public partners.
-        if partner.status != PartnerStatus::Active {
-            return Err(ApiError::NotFound("partner"));
-        }
-        return Err(ApiError::Forbidden(
-            "only the partner's members and marketplace admins may see this",
-        ));
-    }
-    Ok((partner, access))
+    access::partner_for(&state.db.read, Some(user), &slug, Need::PrivateData).await
 }
 
 async fn admin_count(db: &impl ConnectionTrait, partner_id: i64) -> ApiResult<u64> {
@@ -95,7 +82,7 @@ pub async fn add(
     ApiJson(req): ApiJson<AddMemberRequest>,
 ) -> ApiResult<HttpResponse> {
     let (partner, access) = partner_and_access(&state, &user, &path).await?;
-    access.require_partner_admin()?;
+    access.require(Need::Administration)?;
     let email =
         Email::parse(&req.email).map_err(|e| ApiError::field("email", e.code, e.message))?;
     let member = store::users::by_email(&state.db.read, email.as_str())
@@ -169,7 +156,7 @@ pub async fn update(
     let (raw_slug, raw_id) = path.into_inner();
     let member_id = respond::path_id(&raw_id, "member")?;
     let (partner, access) = partner_and_access(&state, &user, &raw_slug).await?;
-    access.require_partner_admin()?;
+    access.require(Need::Administration)?;
     let txn = state.db.write.begin().await?;
     let current = membership(&txn, partner.id, member_id).await?;
     if current.role == PartnerRole::Admin
@@ -217,7 +204,7 @@ pub async fn remove(
     let member_id = respond::path_id(&raw_id, "member")?;
     let (partner, access) = partner_and_access(&state, &user, &raw_slug).await?;
     if member_id != user.id {
-        access.require_partner_admin()?;
+        access.require(Need::Administration)?;
     }
     let txn = state.db.write.begin().await?;
     let current = membership(&txn, partner.id, member_id).await?;

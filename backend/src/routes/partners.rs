@@ -18,7 +18,7 @@ use sea_orm::{
 use serde::Deserialize;
 
 use crate::auth::{CurrentUser, MaybeUser};
-use crate::domain::access::PartnerAccess;
+use crate::domain::access::{self, Need, PartnerAccess};
 use crate::domain::partner as rules;
 use crate::entities::json::{Certifications, Motions, Regions};
 use crate::entities::{partner_members, partners};
@@ -172,20 +172,15 @@ pub async fn list(
     }))
 }
 
-/// Loads a partner the caller may see: active ones for everyone, others only for their
-/// members and marketplace admins (everyone else gets a 404, not a hint that it exists).
-pub(crate) async fn visible_partner(
+/// Loads a partner the caller may see (`domain::access`'s policy): active ones for everyone,
+/// others only for their members and marketplace staff.
+async fn visible_partner(
     state: &AppState,
     user: Option<&CurrentUser>,
     raw_slug: &str,
 ) -> ApiResult<(partners::Model, PartnerAccess)> {
     let slug = path_slug(raw_slug, "partner")?;
-    let partner = store::partners::by_slug(&state.db.read, slug.as_str()).await?;
-    let access = PartnerAccess::of(&state.db.read, user, partner.id).await?;
-    if partner.status != PartnerStatus::Active && !access.can_view_private() {
-        return Err(ApiError::NotFound("partner"));
-    }
-    Ok((partner, access))
+    access::partner_for(&state.db.read, user, &slug, Need::Profile).await
 }
 
 /// A partner's public profile.
@@ -214,7 +209,7 @@ pub async fn update(
     ApiJson(req): ApiJson<PartnerUpdate>,
 ) -> ApiResult<HttpResponse> {
     let (partner, access) = visible_partner(&state, Some(&user), &path).await?;
-    access.require_partner_admin()?;
+    access.require(Need::Administration)?;
     let update = rules::parse_update(req).map_err(ApiError::Validation)?;
     let before = partner.clone();
     let mut row = partner.into_active_model();
@@ -443,7 +438,7 @@ pub async fn history(
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let (partner, access) = visible_partner(&state, Some(&user), &path).await?;
-    access.require_view_private()?;
+    access.require(Need::PrivateData)?;
     Ok(respond::ok(
         &status_log::of_partner(&state.db.read, partner.id).await?,
     ))

@@ -18,7 +18,7 @@ use sea_orm::{
 use serde::Deserialize;
 
 use crate::auth::{CurrentUser, MaybeUser};
-use crate::domain::access::PartnerAccess;
+use crate::domain::access::{Need, PartnerAccess};
 use crate::entities::{installs, listings, reviews, workspace_members, workspaces};
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiQuery, OptionalJson};
@@ -348,7 +348,7 @@ pub async fn reply(
     let (review, listing) = review_and_listing(&state.db.read, &path).await?;
     PartnerAccess::of(&state.db.read, Some(&user), listing.partner_id)
         .await?
-        .require_member()?;
+        .require(Need::MemberWork)?;
     let body = validate::text(&req.body, 1, BODY_MAX)
         .map_err(|e| ApiError::field("body", e.code, e.message))?;
     // Only the first reply lands (checked in the update itself, so two at once cannot both).

@@ -22,11 +22,12 @@ use serde::Deserialize;
 use crate::auth::accounts::token_response;
 use crate::auth::{sessions, CurrentUser, MaybeUser};
 use crate::config::SsoKind;
+use crate::domain::access::{self, Need};
 use crate::entities::{partner_sso, sso_handoffs, sso_logins, user_identities, users};
 use crate::error::{ApiError, ApiResult};
 use crate::hashing::sha256_hex;
 use crate::http::extract::{client_ip, ApiJson};
-use crate::http::respond::{self, path_id};
+use crate::http::respond::{self, path_id, path_slug};
 use crate::sso::{self, accounts, requirement, Provider, SsoFailure};
 use crate::state::AppState;
 use crate::store::audit::{self, Actor, Subject};
@@ -511,13 +512,15 @@ async fn partner_for_admin(
     raw_slug: &str,
     change: bool,
 ) -> ApiResult<crate::entities::partners::Model> {
-    let (partner, access) = super::partners::visible_partner(state, Some(user), raw_slug).await?;
-    if change && !access.marketplace_admin {
-        access.require_partner_admin()?;
+    let slug = path_slug(raw_slug, "partner")?;
+    let need = if change {
+        Need::Oversight
     } else {
-        access.require_view_private()?;
-    }
-    Ok(partner)
+        Need::PrivateData
+    };
+    Ok(access::partner_for(&state.db.read, Some(user), &slug, need)
+        .await?
+        .0)
 }
 
 fn partner_sso_view(row: Option<partner_sso::Model>) -> PartnerSso {

@@ -20,7 +20,7 @@ use sea_orm::{
 use serde::Deserialize;
 
 use crate::auth::CurrentUser;
-use crate::domain::access::PartnerAccess;
+use crate::domain::access::{self, Need};
 use crate::entities::{
     partner_notices, partners, webhook_attempts as attempts, webhook_deliveries as deliveries,
     webhook_endpoints as endpoints,
@@ -98,15 +98,14 @@ async fn partner_for(
     write: bool,
 ) -> ApiResult<partners::Model> {
     let slug = path_slug(raw_slug, "partner")?;
-    let partner = store::partners::by_slug(&state.db.read, slug.as_str()).await?;
-    let access = PartnerAccess::of(&state.db.read, Some(user), partner.id).await?;
-    if !access.can_view_private() {
-        return Err(ApiError::NotFound("partner"));
-    }
-    if write || !access.marketplace_admin {
-        access.require_partner_admin()?;
-    }
-    Ok(partner)
+    let need = if write {
+        Need::Administration
+    } else {
+        Need::AdministrationRead
+    };
+    Ok(access::partner_for(&state.db.read, Some(user), &slug, need)
+        .await?
+        .0)
 }
 
 async fn endpoint_of(

@@ -642,7 +642,8 @@ async fn only_partner_admins_manage_endpoints() {
         "forbidden",
     )
     .await;
-    // Another partner sees nothing of acme's.
+    // Another partner may not reach acme's webhooks: acme is public, so the answer is 403
+    // (the one partner-access policy, `domain::access`).
     let rival = app.active_partner("rival").await;
     for res in [
         app.get(path, Some(&rival.token)).await,
@@ -651,7 +652,7 @@ async fn only_partner_admins_manage_endpoints() {
         app.get("/api/v1/partners/acme/notices", Some(&rival.token))
             .await,
     ] {
-        expect_problem(res, StatusCode::NOT_FOUND, "not_found").await;
+        expect_problem(res, StatusCode::FORBIDDEN, "forbidden").await;
     }
     // Nor can it reach acme's endpoint through its own partner.
     expect_problem(
