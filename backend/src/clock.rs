@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, Duration, SubsecRound, Utc};
+use chrono::{DateTime, Duration, NaiveDate, SubsecRound, Utc};
 use tokio::sync::Notify;
 
 #[derive(Clone, Debug, Default)]
@@ -36,6 +36,11 @@ impl Clock {
         }
     }
 
+    /// Today's date (UTC) by this clock.
+    pub fn today(&self) -> NaiveDate {
+        self.now().date_naive()
+    }
+
     /// Moves a manual clock forward (and wakes what waits on it); the system clock moves alone.
     pub fn advance(&self, by: Duration) {
         if let Clock::Manual(m) = self {
@@ -51,6 +56,15 @@ impl Clock {
             Clock::Manual(m) => m.moved.notified().await,
         }
     }
+}
+
+/// The wall clock, for timestamps that something outside the application checks against its
+/// own clock: the lifetimes of access, refresh and install tokens (verified by the token
+/// library and by partners), webhook signature times (checked by receivers), and names that
+/// must sort by real time (index directories, key files). Everything else reads [`Clock`], so
+/// tests can move it.
+pub fn wall_now() -> DateTime<Utc> {
+    Utc::now()
 }
 
 #[cfg(test)]

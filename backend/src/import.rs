@@ -16,7 +16,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use chrono::Utc;
 use indicatif::{ProgressBar, ProgressStyle};
 use mercato_shared::api::listings::{limits, ListingStatus, PricingModel};
 use mercato_shared::api::partners::{PartnerStatus, Tier};
@@ -229,8 +228,12 @@ pub async fn import_file(db: &Db, path: &Path, batch_size: usize) -> anyhow::Res
         .join()
         .map_err(|_| anyhow::anyhow!("the parser thread panicked"))??;
     // One outbox entry for the whole run: every instance drops its cached public responses.
-    crate::store::outbox::record(&db.write, &crate::store::outbox::PublicChange::Everything)
-        .await?;
+    crate::store::outbox::record(
+        &db.write,
+        &crate::store::outbox::PublicChange::Everything,
+        crate::clock::wall_now(),
+    )
+    .await?;
     let listings_after = listings::Entity::find().count(&db.write).await?;
     report.listings_created = listings_after.saturating_sub(listings_before);
     report.elapsed = started.elapsed();
@@ -251,7 +254,7 @@ async fn write_batch(
     batch.retain(|r| seen.insert(r.slug.clone()));
     batch.reverse();
 
-    let now = Utc::now();
+    let now = crate::clock::wall_now();
     let txn = db.write.begin().await?;
     let mut missing: Vec<String> = batch
         .iter()

@@ -180,11 +180,11 @@ async fn sync_public_cache(state: AppState) {
             if let Err(e) = outbox::prune(&state.db.write, state.settings.clock.now()).await {
                 tracing::warn!(error = %e, "pruning the outbox failed");
             }
-            let forget = chrono::Utc::now() - crate::usage::IDEMPOTENCY_KEEP;
+            let forget = state.settings.clock.now() - crate::usage::IDEMPOTENCY_KEEP;
             if let Err(e) = crate::usage::prune_idempotency_keys(&state.db.write, forget).await {
                 tracing::warn!(error = %e, "pruning usage idempotency keys failed");
             }
-            let finished = chrono::Utc::now() - crate::webhooks::dispatch::KEEP_FINISHED;
+            let finished = state.settings.clock.now() - crate::webhooks::dispatch::KEEP_FINISHED;
             if let Err(e) = crate::webhooks::dispatch::prune(&state.db, finished).await {
                 tracing::warn!(error = %e, "pruning the webhook delivery log failed");
             }

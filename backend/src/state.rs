@@ -45,7 +45,7 @@ impl AppState {
         txn: DatabaseTransaction,
         change: PublicChange,
     ) -> ApiResult<()> {
-        outbox::record(&txn, &change).await?;
+        outbox::record(&txn, &change, self.settings.clock.now()).await?;
         txn.commit().await?;
         self.public_cache.apply(&change);
         self.search_notify.notify_one();

@@ -1,7 +1,7 @@
 //! Conversions from stored rows to the API's response types. Entities never leave the server
 //! as they are: every response is built here, explicitly.
 
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use mercato_shared::api::audit::{AuditAction, AuditEntry, AuditSubjectKind};
 use mercato_shared::api::auth::{Me, Membership, UserSummary};
 use mercato_shared::api::categories::Category;
@@ -47,8 +47,7 @@ pub fn revision_state(r: &listing_revisions::Model) -> RevisionState {
     r.state
 }
 
-fn current_certifications(p: &partners::Model) -> Vec<Certification> {
-    let today = Utc::now().date_naive();
+fn current_certifications(p: &partners::Model, today: NaiveDate) -> Vec<Certification> {
     p.certifications
         .0
         .iter()
@@ -57,29 +56,30 @@ fn current_certifications(p: &partners::Model) -> Vec<Certification> {
         .collect()
 }
 
-pub fn partner_ref(p: &partners::Model) -> PartnerRef {
+/// A partner as its listings show it; certifications count while current on `today`.
+pub fn partner_ref(p: &partners::Model, today: NaiveDate) -> PartnerRef {
     PartnerRef {
         slug: p.slug.clone(),
         name: p.name.clone(),
         tier: tier(p),
-        certified: !current_certifications(p).is_empty(),
+        certified: !current_certifications(p, today).is_empty(),
         verified: p.verified_domain.is_some(),
     }
 }
 
-pub fn partner_summary(p: &partners::Model) -> PartnerSummary {
+pub fn partner_summary(p: &partners::Model, today: NaiveDate) -> PartnerSummary {
     PartnerSummary {
         slug: p.slug.clone(),
         name: p.name.clone(),
         logo_url: p.logo_url.clone(),
         tier: tier(p),
         status: partner_status(p),
-        certified: !current_certifications(p).is_empty(),
+        certified: !current_certifications(p, today).is_empty(),
         verified: p.verified_domain.is_some(),
     }
 }
 
-pub fn partner(p: &partners::Model, published_listing_count: i64) -> Partner {
+pub fn partner(p: &partners::Model, published_listing_count: i64, today: NaiveDate) -> Partner {
     Partner {
         slug: p.slug.clone(),
         name: p.name.clone(),
@@ -90,7 +90,7 @@ pub fn partner(p: &partners::Model, published_listing_count: i64) -> Partner {
         motions: p.motions.0.clone(),
         regions: p.regions.0.clone(),
         tier: tier(p),
-        certifications: current_certifications(p),
+        certifications: current_certifications(p, today),
         status: partner_status(p),
         verified: p.verified_domain.is_some(),
         verified_domain: p.verified_domain.clone(),
@@ -100,10 +100,15 @@ pub fn partner(p: &partners::Model, published_listing_count: i64) -> Partner {
     }
 }
 
-pub fn listing(l: &listings::Model, p: &partners::Model, categories: Vec<CategoryRef>) -> Listing {
+pub fn listing(
+    l: &listings::Model,
+    p: &partners::Model,
+    categories: Vec<CategoryRef>,
+    today: NaiveDate,
+) -> Listing {
     Listing {
         slug: l.slug.clone(),
-        partner: partner_ref(p),
+        partner: partner_ref(p, today),
         name: l.name.clone(),
         tagline: l.tagline.clone(),
         description: l.description.clone(),
@@ -134,12 +139,13 @@ pub fn listing_summary(
     l: &listings::Model,
     p: &partners::Model,
     categories: Vec<String>,
+    today: NaiveDate,
 ) -> ListingSummary {
     ListingSummary {
         slug: l.slug.clone(),
         name: l.name.clone(),
         tagline: l.tagline.clone(),
-        partner: partner_ref(p),
+        partner: partner_ref(p, today),
         categories,
         pricing: l.pricing_model,
         badges: l.badges.0.clone(),
@@ -168,11 +174,12 @@ pub fn managed_listing(
     p: &partners::Model,
     category_slugs: Vec<String>,
     pending: Option<&listing_revisions::Model>,
+    today: NaiveDate,
 ) -> ManagedListing {
     let status = listing_status(l);
     ManagedListing {
         slug: l.slug.clone(),
-        partner: partner_ref(p),
+        partner: partner_ref(p, today),
         status,
         content: content_of_row(l, category_slugs),
         badges: l.badges.0.clone(),

@@ -28,10 +28,6 @@ pub fn date(day: i32) -> NaiveDate {
     }
 }
 
-pub fn today() -> i32 {
-    of_time(Utc::now())
-}
-
 /// The first day of the ISO week (Monday) of `day`.
 pub fn week_start(day: i32) -> i32 {
     day - date(day).weekday().num_days_from_monday() as i32

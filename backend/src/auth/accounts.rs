@@ -84,6 +84,7 @@ pub async fn register(
     let issued = sessions::start(&txn, &state.tokens, user.id).await?;
     audit::record(
         &txn,
+        state.settings.clock.now(),
         Actor::at(Some(user.id), &client_ip),
         AuditAction::Registered,
         Subject::User(user.id),
@@ -119,6 +120,7 @@ pub async fn sign_in(
         };
         audit::record(
             &state.db.write,
+            state.settings.clock.now(),
             Actor::at(None, &client_ip),
             AuditAction::SignInFailed,
             Subject::Email(email.as_ref().map(|e| e.as_str())),
@@ -133,6 +135,7 @@ pub async fn sign_in(
     {
         audit::record(
             &state.db.write,
+            state.settings.clock.now(),
             Actor::at(Some(user.id), &client_ip),
             AuditAction::SignInFailed,
             Subject::User(user.id),
@@ -145,6 +148,7 @@ pub async fn sign_in(
     let issued = sessions::start(&txn, &state.tokens, user.id).await?;
     audit::record(
         &txn,
+        state.settings.clock.now(),
         Actor::at(Some(user.id), &client_ip),
         AuditAction::SignIn,
         Subject::User(user.id),
@@ -181,6 +185,7 @@ pub async fn sign_out(
     if let Some(user_id) = sessions::logout(&txn, refresh_token.trim()).await? {
         audit::record(
             &txn,
+            state.settings.clock.now(),
             Actor::at(Some(user_id), &client_ip),
             AuditAction::SignedOut,
             Subject::User(user_id),

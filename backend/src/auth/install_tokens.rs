@@ -94,7 +94,7 @@ impl InstallKeys {
         listing: &str,
         install_id: i64,
     ) -> anyhow::Result<(String, DateTime<Utc>)> {
-        let now = Utc::now();
+        let now = crate::clock::wall_now();
         let exp = now + Duration::minutes(TOKEN_LIFETIME_MINUTES);
         let claims = InstallClaims {
             iss: ISSUER.into(),
@@ -156,7 +156,7 @@ fn generate(dir: &Path) -> anyhow::Result<String> {
         .map_err(|_| anyhow::anyhow!("generating an Ed25519 key"))?;
     let kid = format!(
         "{}-{}",
-        Utc::now().format("%Y%m%d%H%M%S%3f"),
+        crate::clock::wall_now().format("%Y%m%d%H%M%S%3f"),
         &uuid::Uuid::new_v4().simple().to_string()[..8]
     );
     let path = dir.join(format!("{kid}.pk8"));

@@ -4,7 +4,7 @@
 //! A token presented a second time means it was copied: the whole family is revoked, so
 //! whoever holds the latest token is signed out too and must sign in again.
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
@@ -35,7 +35,7 @@ async fn issue(
     family_id: String,
 ) -> ApiResult<IssuedTokens> {
     let (refresh_token, token_hash) = new_refresh_token();
-    let now = Utc::now();
+    let now = crate::clock::wall_now();
     refresh_tokens::ActiveModel {
         user_id: Set(user_id),
         family_id: Set(family_id),
@@ -71,7 +71,7 @@ pub async fn refresh(
     if token.revoked_at.is_some() {
         return Err(ApiError::InvalidRefreshToken);
     }
-    let now = Utc::now();
+    let now = crate::clock::wall_now();
     if token.expires_at <= now {
         return Err(ApiError::InvalidRefreshToken);
     }
@@ -111,7 +111,10 @@ pub async fn logout(db: &impl ConnectionTrait, presented: &str) -> ApiResult<Opt
 /// Revokes the family's live tokens; returns how many there were.
 async fn revoke_family(db: &impl ConnectionTrait, family_id: &str) -> ApiResult<u64> {
     Ok(refresh_tokens::Entity::update_many()
-        .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(Utc::now()))
+        .col_expr(
+            refresh_tokens::Column::RevokedAt,
+            Expr::value(crate::clock::wall_now()),
+        )
         .filter(refresh_tokens::Column::FamilyId.eq(family_id))
         .filter(refresh_tokens::Column::RevokedAt.is_null())
         .exec(db)

@@ -62,7 +62,7 @@ impl TokenKeys {
     }
 
     pub fn issue_access(&self, user_id: i64) -> anyhow::Result<String> {
-        let now = chrono::Utc::now().timestamp();
+        let now = crate::clock::wall_now().timestamp();
         let claims = AccessClaims {
             sub: user_id.to_string(),
             iat: now,

@@ -67,7 +67,7 @@ pub async fn submit(
     .insert(db)
     .await?;
     let routing = rules::load(db).await?;
-    let (partner, reason) = route::decide(db, &lead, &routing, &[]).await?;
+    let (partner, reason) = route::decide(db, &lead, &routing, &[], now).await?;
     let why = route::Move {
         first: true,
         actor,

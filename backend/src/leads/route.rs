@@ -28,6 +28,7 @@ pub async fn decide(
     lead: &leads::Model,
     rules: &RoutingRules,
     exclude: &[i64],
+    now: DateTime<Utc>,
 ) -> ApiResult<(Option<partners::Model>, Value)> {
     let kind = lead.kind;
     match kind {
@@ -109,7 +110,7 @@ pub async fn decide(
                     }),
                 );
             }
-            let mut found = candidates(&rows);
+            let mut found = candidates(&rows, now.date_naive());
             order(&mut found);
             let chosen = match found.first() {
                 Some(c) => partners::Entity::find_by_id(c.partner_id).one(db).await?,
@@ -147,8 +148,7 @@ struct CandidateRow {
 }
 
 /// The ordering facts of the candidates.
-fn candidates(partners: &[CandidateRow]) -> Vec<Candidate> {
-    let today = Utc::now().date_naive();
+fn candidates(partners: &[CandidateRow], today: chrono::NaiveDate) -> Vec<Candidate> {
     partners
         .iter()
         .map(|p| {
@@ -379,6 +379,6 @@ pub async fn reroute(
         .into_tuple()
         .all(db)
         .await?;
-    let (partner, reason) = decide(db, &lead, rules, &had).await?;
+    let (partner, reason) = decide(db, &lead, rules, &had, why.at).await?;
     apply(db, lead, partner.as_ref(), reason, rules, why).await
 }

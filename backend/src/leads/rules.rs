@@ -1,6 +1,6 @@
 //! The routing rules document: stored as JSON in `routing_rules`, defaults until admins save.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use mercato_shared::api::leads::RoutingRules;
 use mercato_shared::validate::{Slug, Validator};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
@@ -19,7 +19,12 @@ pub async fn load(db: &impl ConnectionTrait) -> ApiResult<RoutingRules> {
 }
 
 /// Checks every partner and category the rules name, then stores them.
-pub async fn save(db: &impl ConnectionTrait, rules: &RoutingRules, by: i64) -> ApiResult<()> {
+pub async fn save(
+    db: &impl ConnectionTrait,
+    rules: &RoutingRules,
+    by: i64,
+    at: DateTime<Utc>,
+) -> ApiResult<()> {
     let mut v = Validator::new();
     if rules.sla_hours == 0 || rules.sla_hours > MAX_SLA_HOURS {
         v.push(
@@ -89,7 +94,7 @@ pub async fn save(db: &impl ConnectionTrait, rules: &RoutingRules, by: i64) -> A
         id: Set(1),
         rules: Set(text),
         updated_by: Set(Some(by)),
-        updated_at: Set(Utc::now()),
+        updated_at: Set(at),
     };
     if routing_rules::Entity::find_by_id(1)
         .one(db)

@@ -1,7 +1,6 @@
 //! Account administration: finding accounts and setting their marketplace-wide role.
 
 use actix_web::{web, HttpResponse};
-use chrono::Utc;
 use mercato_shared::api::audit::AuditAction;
 use mercato_shared::api::auth::{SetRoleRequest, UserSummary};
 use mercato_shared::api::Page;
@@ -86,11 +85,12 @@ pub async fn set_role(
     let from = target.role;
     let mut row = target.into_active_model();
     row.role = Set(req.role);
-    row.updated_at = Set(Utc::now());
+    row.updated_at = Set(state.settings.clock.now());
     let txn = state.db.write.begin().await?;
     let updated = row.update(&txn).await?;
     audit::record(
         &txn,
+        state.settings.clock.now(),
         (&user).into(),
         AuditAction::RoleChanged,
         Subject::User(id),

@@ -150,7 +150,7 @@ pub async fn listing(
             },
         );
     }
-    let today = days::today();
+    let today = days::of_time(state.settings.clock.now());
     let to = q.to.map(days::number).unwrap_or(today);
     let from = q.from.map(days::number).unwrap_or(to - 29);
     if from > to {
@@ -308,7 +308,7 @@ pub async fn adoption(
     ApiQuery(q): ApiQuery<AdoptionQuery>,
 ) -> ApiResult<HttpResponse> {
     require_staff(&user)?;
-    let today = days::today();
+    let today = days::of_time(state.settings.clock.now());
     let as_of = q.as_of.map(days::number).unwrap_or(today);
     if as_of > today + 1 {
         return Err(invalid("as_of", "must not be in the future"));
@@ -475,7 +475,7 @@ pub async fn churn(
     ApiQuery(q): ApiQuery<ChurnQuery>,
 ) -> ApiResult<HttpResponse> {
     require_staff(&user)?;
-    let today = Utc::now().date_naive();
+    let today = state.settings.clock.today();
     let to = q.to.unwrap_or(today);
     let from = q.from.unwrap_or(to - chrono::Days::new(89));
     if from > to {

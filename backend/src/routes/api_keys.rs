@@ -2,7 +2,6 @@
 //! once, stored as SHA-256, revocable.
 
 use actix_web::{web, HttpResponse};
-use chrono::Utc;
 use mercato_shared::api::audit::AuditAction;
 use mercato_shared::api::usage::{ApiKey, CreateApiKey, CreatedApiKey};
 use mercato_shared::validate;
@@ -36,6 +35,7 @@ fn view(k: &api_keys::Model) -> ApiKey {
 /// in the change's transaction.
 async fn audit_key(
     db: &impl sea_orm::ConnectionTrait,
+    at: chrono::DateTime<chrono::Utc>,
     user: &CurrentUser,
     action: AuditAction,
     partner: &partners::Model,
@@ -43,7 +43,7 @@ async fn audit_key(
 ) -> ApiResult<()> {
     let what =
         serde_json::json!({ "partner": partner.slug, "name": key.name, "prefix": key.prefix });
-    audit::record(db, user.into(), action, Subject::ApiKey(key.id), what).await
+    audit::record(db, at, user.into(), action, Subject::ApiKey(key.id), what).await
 }
 
 async fn partner_admin(
@@ -79,14 +79,22 @@ pub async fn create(
         prefix: Set(minted.prefix),
         secret_hash: Set(minted.secret_hash),
         created_by: Set(Some(user.id)),
-        created_at: Set(Utc::now()),
+        created_at: Set(state.settings.clock.now()),
         last_used_at: Set(None),
         revoked_at: Set(None),
         ..Default::default()
     }
     .insert(&txn)
     .await?;
-    audit_key(&txn, &user, AuditAction::ApiKeyCreated, &partner, &key).await?;
+    audit_key(
+        &txn,
+        state.settings.clock.now(),
+        &user,
+        AuditAction::ApiKeyCreated,
+        &partner,
+        &key,
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!(partner = %partner.slug, key = key.id, by = user.id, "API key created");
     Ok(respond::created(
@@ -135,9 +143,17 @@ pub async fn revoke(
     if key.revoked_at.is_none() {
         let txn = state.db.write.begin().await?;
         let mut row = key.clone().into_active_model();
-        row.revoked_at = Set(Some(Utc::now()));
+        row.revoked_at = Set(Some(state.settings.clock.now()));
         row.update(&txn).await?;
-        audit_key(&txn, &user, AuditAction::ApiKeyRevoked, &partner, &key).await?;
+        audit_key(
+            &txn,
+            state.settings.clock.now(),
+            &user,
+            AuditAction::ApiKeyRevoked,
+            &partner,
+            &key,
+        )
+        .await?;
         txn.commit().await?;
         tracing::info!(partner = %partner.slug, key = id, by = user.id, "API key revoked");
     }

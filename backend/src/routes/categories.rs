@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::Utc;
 use mercato_shared::api::audit::AuditAction;
 use mercato_shared::api::categories::{Category, CreateCategory, UpdateCategory};
 use mercato_shared::api::Page;
@@ -136,7 +135,7 @@ pub async fn create(
     let (slug, name, description) = v
         .finish(|| Some((slug?, name?, description?)))
         .map_err(ApiError::Validation)?;
-    let now = Utc::now();
+    let now = state.settings.clock.now();
     let position = categories::Entity::find()
         .order_by_desc(categories::Column::Position)
         .one(&state.db.read)
@@ -163,6 +162,7 @@ pub async fn create(
     })?;
     audit::record(
         &txn,
+        state.settings.clock.now(),
         (&user).into(),
         AuditAction::CategoryCreated,
         Subject::Category(&c.slug),
@@ -205,11 +205,12 @@ pub async fn update(
     if let Some(d) = description {
         row.description = Set(d);
     }
-    row.updated_at = Set(Utc::now());
+    row.updated_at = Set(state.settings.clock.now());
     let txn = state.db.write.begin().await?;
     let c = row.update(&txn).await?;
     audit::record(
         &txn,
+        state.settings.clock.now(),
         (&user).into(),
         AuditAction::CategoryUpdated,
         Subject::Category(&c.slug),
@@ -246,6 +247,7 @@ pub async fn delete(
     categories::Entity::delete_by_id(c.id).exec(&txn).await?;
     audit::record(
         &txn,
+        state.settings.clock.now(),
         (&user).into(),
         AuditAction::CategoryDeleted,
         Subject::Category(&c.slug),

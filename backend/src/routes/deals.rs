@@ -241,7 +241,7 @@ async fn grouped(db: &impl ConnectionTrait, sql: &str) -> ApiResult<Vec<(i64, St
 async fn scorecards(state: &AppState, only: Option<i64>) -> ApiResult<Vec<Scorecard>> {
     state.usage_folder.flush().await?;
     let db = &state.db.read;
-    let since = days::today() - 29;
+    let since = days::of_time(state.settings.clock.now()) - 29;
     let mut facts: HashMap<i64, scorecard::Facts> = HashMap::new();
     for (partner, _, value) in grouped(
         db,

@@ -77,7 +77,14 @@ async fn record(
     let counted = !is_bot(ua);
     if counted {
         let source = event.source.unwrap_or(InstallSource::Direct);
-        bump_daily(&state.db.write, listing.id, days::today(), source, column).await?;
+        bump_daily(
+            &state.db.write,
+            listing.id,
+            days::of_time(state.settings.clock.now()),
+            source,
+            column,
+        )
+        .await?;
     }
     Ok(HttpResponse::Accepted().json(json!({ "counted": counted })))
 }

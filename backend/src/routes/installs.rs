@@ -3,7 +3,6 @@
 //! (popularity) through the outbox.
 
 use actix_web::{web, HttpResponse};
-use chrono::Utc;
 use mercato_shared::api::workspaces::{
     Install, InstallRequest, InstallResponse, InstallStatus, WorkspaceStatus,
 };
@@ -114,7 +113,7 @@ pub async fn install(
         listing.id,
         change,
         Some(user.id),
-        Utc::now(),
+        state.settings.clock.now(),
     )
     .await?
     .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("an install always yields a row")))?;
@@ -196,7 +195,7 @@ pub async fn uninstall(
         listing.id,
         Change::Uninstall,
         Some(user.id),
-        Utc::now(),
+        state.settings.clock.now(),
     )
     .await?
     {

@@ -346,6 +346,7 @@ pub async fn ship(
         store::integration_requests::ship(&txn, request, &listing, category, now).await?;
     audit::record(
         &txn,
+        state.settings.clock.now(),
         (&user).into(),
         AuditAction::IntegrationRequestShipped,
         Subject::IntegrationRequest(request.id),

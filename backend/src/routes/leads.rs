@@ -355,9 +355,10 @@ pub async fn put_rules(
     user.require_admin()?;
     let txn = state.db.write.begin().await?;
     let before = rules::load(&txn).await?;
-    rules::save(&txn, &body, user.id).await?;
+    rules::save(&txn, &body, user.id, state.settings.clock.now()).await?;
     audit::record(
         &txn,
+        state.settings.clock.now(),
         (&user).into(),
         AuditAction::RoutingRulesChanged,
         Subject::RoutingRules,

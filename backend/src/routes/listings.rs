@@ -1,7 +1,6 @@
 //! Listings: drafts and edits by partner members, public reads of published listings.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::Utc;
 use mercato_shared::api::listings::{
     limits, CreateListing, Listing, ListingPatch, ListingStatus, ListingSummary, ManagedListing,
     MarkdownPreview, PricingModel, RenderedMarkdown, RevisionState,
@@ -85,7 +84,7 @@ pub async fn create(
     let category_ids =
         store::categories::resolve(&state.db.read, &content.content().categories).await?;
 
-    let now = Utc::now();
+    let now = state.settings.clock.now();
     let txn = state.db.write.begin().await?;
     if listings::Entity::find()
         .filter(listings::Column::Slug.eq(slug.as_str()))
@@ -119,6 +118,7 @@ pub async fn create(
     store::listings::set_categories(&txn, listing.id, &category_ids).await?;
     status_log::record(
         &txn,
+        state.settings.clock.now(),
         status_log::Change {
             subject: status_log::Subject::Listing {
                 partner_id: partner.id,
@@ -133,7 +133,13 @@ pub async fn create(
     .await?;
     txn.commit().await?;
     tracing::info!(listing = %listing.slug, partner = %partner.slug, user_id = user.id, "listing drafted");
-    let view = views::managed_listing(&listing, &partner, content.into_content().categories, None);
+    let view = views::managed_listing(
+        &listing,
+        &partner,
+        content.into_content().categories,
+        None,
+        state.settings.clock.today(),
+    );
     Ok(respond::created(
         &format!("/api/v1/listings/{}/manage", listing.slug),
         &view,
@@ -186,7 +192,7 @@ pub(crate) async fn summaries(
                 .into_iter()
                 .map(|c| c.slug)
                 .collect();
-            views::listing_summary(l, p, slugs)
+            views::listing_summary(l, p, slugs, state.settings.clock.today())
         })
         .collect())
 }
@@ -257,7 +263,7 @@ pub async fn get(
             .await?
             .filter(|(l, p, _)| store::visibility::is_public_listing(l, p))
             .ok_or(ApiError::NotFound("listing"))?;
-    let view = views::listing(&listing, &partner, categories);
+    let view = views::listing(&listing, &partner, categories, state.settings.clock.today());
     let (body, etag) = respond::serialize_with_etag(&view)?;
     if anonymous {
         state
@@ -295,6 +301,7 @@ pub async fn managed_view(
     db: &impl ConnectionTrait,
     listing: &listings::Model,
     partner: &partners::Model,
+    today: chrono::NaiveDate,
 ) -> ApiResult<ManagedListing> {
     let categories = store::listings::category_slugs(db, listing.id).await?;
     let pending = store::listings::pending_revision(db, listing.id).await?;
@@ -303,6 +310,7 @@ pub async fn managed_view(
         partner,
         categories,
         pending.as_ref(),
+        today,
     ))
 }
 
@@ -338,7 +346,13 @@ pub async fn manage(
 ) -> ApiResult<HttpResponse> {
     let (listing, partner, _) = private_listing(&state.db.read, &user, &path).await?;
     Ok(respond::ok(
-        &managed_view(&state.db.read, &listing, &partner).await?,
+        &managed_view(
+            &state.db.read,
+            &listing,
+            &partner,
+            state.settings.clock.today(),
+        )
+        .await?,
     ))
 }
 
@@ -358,7 +372,7 @@ pub async fn update(
     let (listing, partner, access) = private_listing(&txn, &user, &path).await?;
     access.require(Need::MemberWork)?;
     let status = views::listing_status(&listing);
-    let now = Utc::now();
+    let now = state.settings.clock.now();
 
     if review::listing_is_directly_editable(status) {
         let current = content_of_row(
@@ -373,7 +387,7 @@ pub async fn update(
         row.updated_at = Set(now);
         let listing = row.update(&txn).await?;
         store::listings::set_categories(&txn, listing.id, &category_ids).await?;
-        let view = managed_view(&txn, &listing, &partner).await?;
+        let view = managed_view(&txn, &listing, &partner, state.settings.clock.today()).await?;
         txn.commit().await?;
         return Ok(respond::ok(&view));
     }
@@ -432,6 +446,7 @@ pub async fn update(
             .await?;
             status_log::record(
                 &txn,
+                state.settings.clock.now(),
                 status_log::Change {
                     subject: status_log::Subject::Revision {
                         partner_id: partner.id,
@@ -447,7 +462,7 @@ pub async fn update(
             .await?;
         }
     }
-    let view = managed_view(&txn, &listing, &partner).await?;
+    let view = managed_view(&txn, &listing, &partner, state.settings.clock.today()).await?;
     txn.commit().await?;
     Ok(respond::ok(&view))
 }

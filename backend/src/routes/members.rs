@@ -1,7 +1,6 @@
 //! The people of a partner and their roles. A partner always keeps at least one admin.
 
 use actix_web::{web, HttpResponse};
-use chrono::Utc;
 use mercato_shared::api::audit::AuditAction;
 use mercato_shared::api::partners::{AddMemberRequest, Member, PartnerRole, UpdateMemberRequest};
 use mercato_shared::validate::Email;
@@ -94,7 +93,7 @@ pub async fn add(
                 "no account uses this email; ask them to sign up first",
             )
         })?;
-    let now = Utc::now();
+    let now = state.settings.clock.now();
     let txn = state.db.write.begin().await?;
     let inserted = partner_members::ActiveModel {
         partner_id: Set(partner.id),
@@ -117,6 +116,7 @@ pub async fn add(
     }
     audit::record(
         &txn,
+        state.settings.clock.now(),
         (&user).into(),
         AuditAction::MemberAdded,
         Subject::Partner(&partner.slug),
@@ -171,6 +171,7 @@ pub async fn update(
     let updated = row.update(&txn).await?;
     audit::record(
         &txn,
+        state.settings.clock.now(),
         (&user).into(),
         AuditAction::MemberRoleChanged,
         Subject::Partner(&partner.slug),
@@ -216,6 +217,7 @@ pub async fn remove(
         .await?;
     audit::record(
         &txn,
+        state.settings.clock.now(),
         (&user).into(),
         AuditAction::MemberRemoved,
         Subject::Partner(&partner.slug),

@@ -103,7 +103,7 @@ async fn public_listing(state: &AppState, raw: &str) -> ApiResult<Option<PublicL
             .filter(|(l, p, _)| store::visibility::is_public_listing(l, p))
             .map(|(l, p, c)| PublicListing {
                 id: l.id,
-                listing: views::listing(&l, &p, c),
+                listing: views::listing(&l, &p, c, state.settings.clock.today()),
             }),
     )
 }
@@ -315,7 +315,7 @@ pub async fn partner(
         return Ok(pages::not_found(&req, &state));
     };
     let count = store::partners::published_listing_count(&state.db.read, partner.id).await?;
-    let partner = views::partner(&partner, count);
+    let partner = views::partner(&partner, count, state.settings.clock.today());
     let origin = pages::origin(&req, &state);
     let mut org = serde_json::json!({
         "@context": "https://schema.org",

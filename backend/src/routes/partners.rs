@@ -2,7 +2,6 @@
 //! suspension, tier, certifications).
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::Utc;
 use mercato_shared::api::audit::AuditAction;
 use mercato_shared::api::listings::ListingSummary;
 use mercato_shared::api::partners::{
@@ -54,7 +53,7 @@ pub async fn apply(
     ApiJson(req): ApiJson<PartnerApplication>,
 ) -> ApiResult<HttpResponse> {
     let app = rules::parse_application(req).map_err(ApiError::Validation)?;
-    let now = Utc::now();
+    let now = state.settings.clock.now();
     let txn = state.db.write.begin().await?;
     if partners::Entity::find()
         .filter(partners::Column::Slug.eq(app.slug.as_str()))
@@ -98,6 +97,7 @@ pub async fn apply(
     .await?;
     status_log::record(
         &txn,
+        state.settings.clock.now(),
         status_log::Change {
             subject: status_log::Subject::Partner {
                 partner_id: partner.id,
@@ -113,7 +113,7 @@ pub async fn apply(
     tracing::info!(partner = %partner.slug, user_id = user.id, "partner applied");
     Ok(respond::created(
         &format!("/api/v1/partners/{}", partner.slug),
-        &views::partner(&partner, 0),
+        &views::partner(&partner, 0, state.settings.clock.today()),
     ))
 }
 
@@ -167,7 +167,10 @@ pub async fn list(
         pagination::encode(&(last.name.clone(), last.id))
     });
     Ok(respond::ok(&Page {
-        items: rows.iter().map(views::partner_summary).collect(),
+        items: rows
+            .iter()
+            .map(|p| views::partner_summary(p, state.settings.clock.today()))
+            .collect(),
         next_cursor,
     }))
 }
@@ -195,7 +198,10 @@ pub async fn get(
 ) -> ApiResult<HttpResponse> {
     let (partner, _) = visible_partner(&state, user.as_ref(), &path).await?;
     let count = store::partners::published_listing_count(&state.db.read, partner.id).await?;
-    Ok(respond::cacheable(&req, &views::partner(&partner, count)))
+    Ok(respond::cacheable(
+        &req,
+        &views::partner(&partner, count, state.settings.clock.today()),
+    ))
 }
 
 /// Edits the profile (partner admins).
@@ -238,17 +244,28 @@ pub async fn update(
     if let Some(v) = update.regions {
         row.regions = Set(Regions(v));
     }
-    row.updated_at = Set(Utc::now());
+    row.updated_at = Set(state.settings.clock.now());
     let txn = state.db.write.begin().await?;
     let partner = row.update(&txn).await?;
     if let Some(domain) = new_domain {
-        verification::website_changed(&txn, &before, domain.as_deref(), (&user).into()).await?;
+        verification::website_changed(
+            &txn,
+            &before,
+            domain.as_deref(),
+            (&user).into(),
+            state.settings.clock.now(),
+        )
+        .await?;
     }
     state
         .commit_public_change(txn, PublicChange::Partner(partner.id))
         .await?;
     let count = store::partners::published_listing_count(&state.db.read, partner.id).await?;
-    Ok(respond::ok(&views::partner(&partner, count)))
+    Ok(respond::ok(&views::partner(
+        &partner,
+        count,
+        state.settings.clock.today(),
+    )))
 }
 
 async fn change_status(
@@ -279,10 +296,11 @@ async fn change_status(
     }
     let mut row = partner.into_active_model();
     row.status = Set(to);
-    row.updated_at = Set(Utc::now());
+    row.updated_at = Set(state.settings.clock.now());
     let partner = row.update(&txn).await?;
     status_log::record(
         &txn,
+        state.settings.clock.now(),
         status_log::Change {
             subject: status_log::Subject::Partner {
                 partner_id: partner.id,
@@ -296,6 +314,7 @@ async fn change_status(
     .await?;
     audit::record(
         &txn,
+        state.settings.clock.now(),
         user.into(),
         if to == PartnerStatus::Active {
             AuditAction::PartnerApproved
@@ -311,7 +330,11 @@ async fn change_status(
         .await?;
     tracing::info!(partner = %partner.slug, from = %from, to = %to, admin = user.id, "partner status changed");
     let count = store::partners::published_listing_count(&state.db.read, partner.id).await?;
-    Ok(respond::ok(&views::partner(&partner, count)))
+    Ok(respond::ok(&views::partner(
+        &partner,
+        count,
+        state.settings.clock.today(),
+    )))
 }
 
 /// Approves an application, or reinstates a suspended partner (admins).
@@ -374,11 +397,12 @@ pub async fn set_tier(
     let from = partner.tier.clone();
     let mut row = partner.into_active_model();
     row.tier = Set(req.tier);
-    row.updated_at = Set(Utc::now());
+    row.updated_at = Set(state.settings.clock.now());
     let txn = state.db.write.begin().await?;
     let partner = row.update(&txn).await?;
     audit::record(
         &txn,
+        state.settings.clock.now(),
         (&user).into(),
         AuditAction::PartnerTierChanged,
         Subject::Partner(&partner.slug),
@@ -390,7 +414,11 @@ pub async fn set_tier(
         .await?;
     tracing::info!(partner = %partner.slug, tier = %req.tier, admin = user.id, "partner tier set");
     let count = store::partners::published_listing_count(&state.db.read, partner.id).await?;
-    Ok(respond::ok(&views::partner(&partner, count)))
+    Ok(respond::ok(&views::partner(
+        &partner,
+        count,
+        state.settings.clock.today(),
+    )))
 }
 
 /// Replaces the partner's certifications (admins).
@@ -410,11 +438,12 @@ pub async fn set_certifications(
     let from = partner.certifications.0.clone();
     let mut row = partner.into_active_model();
     row.certifications = Set(Certifications(certs));
-    row.updated_at = Set(Utc::now());
+    row.updated_at = Set(state.settings.clock.now());
     let txn = state.db.write.begin().await?;
     let partner = row.update(&txn).await?;
     audit::record(
         &txn,
+        state.settings.clock.now(),
         (&user).into(),
         AuditAction::PartnerCertificationsChanged,
         Subject::Partner(&partner.slug),
@@ -425,7 +454,11 @@ pub async fn set_certifications(
         .commit_public_change(txn, PublicChange::Partner(partner.id))
         .await?;
     let count = store::partners::published_listing_count(&state.db.read, partner.id).await?;
-    Ok(respond::ok(&views::partner(&partner, count)))
+    Ok(respond::ok(&views::partner(
+        &partner,
+        count,
+        state.settings.clock.today(),
+    )))
 }
 
 /// The partner's status changes (its members and admins).

@@ -2,7 +2,6 @@
 //! changes or delist. Every decision is recorded in the status log.
 
 use actix_web::{web, HttpResponse};
-use chrono::Utc;
 use mercato_shared::api::audit::AuditAction;
 use mercato_shared::api::listings::{
     limits, ListingStatus, ManagedListing, ReviewDecision, ReviewQueueItem, RevisionState,
@@ -83,6 +82,7 @@ fn check_ready_for_review(
 
 async fn record(
     txn: &DatabaseTransaction,
+    at: chrono::DateTime<chrono::Utc>,
     subject: status_log::Subject,
     from: &str,
     to: &str,
@@ -91,6 +91,7 @@ async fn record(
 ) -> ApiResult<()> {
     status_log::record(
         txn,
+        at,
         status_log::Change {
             subject,
             from: Some(from),
@@ -128,7 +129,7 @@ pub async fn submit(
         );
     }
     let status = views::listing_status(&listing);
-    let now = Utc::now();
+    let now = state.settings.clock.now();
     if let Some(to) = next_listing_status(status, ReviewAction::Submit) {
         let content = content_of_row(
             &listing,
@@ -144,8 +145,17 @@ pub async fn submit(
             partner_id: partner.id,
             listing_id: listing.id,
         };
-        record(&txn, subject, status.as_str(), to.as_str(), user.id, None).await?;
-        let view = managed_view(&txn, &updated, &partner).await?;
+        record(
+            &txn,
+            state.settings.clock.now(),
+            subject,
+            status.as_str(),
+            to.as_str(),
+            user.id,
+            None,
+        )
+        .await?;
+        let view = managed_view(&txn, &updated, &partner, state.settings.clock.today()).await?;
         txn.commit().await?;
         tracing::info!(listing = %updated.slug, "listing submitted for review");
         return Ok(respond::ok(&view));
@@ -185,6 +195,7 @@ pub async fn submit(
     };
     record(
         &txn,
+        state.settings.clock.now(),
         subject,
         rev_state.as_str(),
         to.as_str(),
@@ -192,7 +203,7 @@ pub async fn submit(
         None,
     )
     .await?;
-    let view = managed_view(&txn, &listing, &partner).await?;
+    let view = managed_view(&txn, &listing, &partner, state.settings.clock.today()).await?;
     txn.commit().await?;
     tracing::info!(listing = %listing.slug, revision = number, "revision submitted for review");
     Ok(respond::ok(&view))
@@ -221,7 +232,7 @@ async fn decide(
     let txn = state.db.write.begin().await?;
     let (listing, partner) = for_decision(&txn, user, raw_slug).await?;
     let status = views::listing_status(&listing);
-    let now = Utc::now();
+    let now = state.settings.clock.now();
     let listing_subject = status_log::Subject::Listing {
         partner_id: partner.id,
         listing_id: listing.id,
@@ -238,6 +249,7 @@ async fn decide(
         let updated = row.update(&txn).await?;
         record(
             &txn,
+            state.settings.clock.now(),
             listing_subject,
             status.as_str(),
             to.as_str(),
@@ -286,6 +298,7 @@ async fn decide(
         };
         record(
             &txn,
+            state.settings.clock.now(),
             subject,
             RevisionState::InReview.as_str(),
             to.as_str(),
@@ -334,6 +347,7 @@ async fn decide(
     if let Some(audited) = audited {
         audit::record(
             &txn,
+            state.settings.clock.now(),
             user.into(),
             audited,
             Subject::Listing(&updated.slug),
@@ -341,7 +355,7 @@ async fn decide(
         )
         .await?;
     }
-    let view = managed_view(&txn, &updated, &partner).await?;
+    let view = managed_view(&txn, &updated, &partner, state.settings.clock.today()).await?;
     state
         .commit_public_change(txn, PublicChange::Listing(updated.slug.clone()))
         .await?;
@@ -437,17 +451,18 @@ pub async fn set_badges(
     let from = listing.badges.0.clone();
     let mut row = listing.into_active_model();
     row.badges = Set(StringList(badges));
-    row.updated_at = Set(Utc::now());
+    row.updated_at = Set(state.settings.clock.now());
     let updated = row.update(&txn).await?;
     audit::record(
         &txn,
+        state.settings.clock.now(),
         (&user).into(),
         AuditAction::ListingBadgesChanged,
         Subject::Listing(&updated.slug),
         serde_json::json!({ "from": from, "to": updated.badges.0 }),
     )
     .await?;
-    let view = managed_view(&txn, &updated, &partner).await?;
+    let view = managed_view(&txn, &updated, &partner, state.settings.clock.today()).await?;
     state
         .commit_public_change(txn, PublicChange::Listing(updated.slug.clone()))
         .await?;
@@ -471,7 +486,7 @@ pub async fn queue(state: web::Data<AppState>, user: CurrentUser) -> ApiResult<H
             Some(ReviewQueueItem {
                 listing_slug: l.slug.clone(),
                 listing_name: l.name.clone(),
-                partner: views::partner_ref(&p),
+                partner: views::partner_ref(&p, state.settings.clock.today()),
                 kind: if l.published_at.is_some() {
                     "resubmission"
                 } else {
@@ -499,7 +514,7 @@ pub async fn queue(state: web::Data<AppState>, user: CurrentUser) -> ApiResult<H
                 items.push(ReviewQueueItem {
                     listing_slug: l.slug.clone(),
                     listing_name: rev.content.0.name.clone(),
-                    partner: views::partner_ref(p),
+                    partner: views::partner_ref(p, state.settings.clock.today()),
                     kind: "revision".into(),
                     revision_number: Some(rev.number),
                     submitted_at: rev.submitted_at.unwrap_or(rev.updated_at),

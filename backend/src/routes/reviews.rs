@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 
 use actix_web::{web, HttpResponse};
-use chrono::Utc;
 use mercato_shared::api::reviews::{CreateReview, HideReview, ReplyToReview, Review, UpdateReview};
 use mercato_shared::api::webhooks::WebhookEvent;
 use mercato_shared::api::Page;
@@ -181,7 +180,7 @@ pub async fn create(
             "only workspaces that installed the listing may review it",
         ));
     }
-    let now = Utc::now();
+    let now = state.settings.clock.now();
     let txn = state.db.write.begin().await?;
     let review = reviews::ActiveModel {
         listing_id: Set(listing.id),
@@ -321,7 +320,7 @@ pub async fn update(
     if let Some(b) = body {
         row.body = Set(b);
     }
-    row.updated_at = Set(Utc::now());
+    row.updated_at = Set(state.settings.clock.now());
     let review = row.update(&txn).await?;
     if !hidden && review.rating != old {
         move_rating(&txn, listing.id, (review.rating - old) as i64, 0).await?;
@@ -352,7 +351,7 @@ pub async fn reply(
     let body = validate::text(&req.body, 1, BODY_MAX)
         .map_err(|e| ApiError::field("body", e.code, e.message))?;
     // Only the first reply lands (checked in the update itself, so two at once cannot both).
-    let now = Utc::now();
+    let now = state.settings.clock.now();
     let done = reviews::Entity::update_many()
         .col_expr(reviews::Column::Reply, Expr::value(body))
         .col_expr(reviews::Column::ReplyAuthorId, Expr::value(user.id))
@@ -397,7 +396,7 @@ async fn set_hidden(
         let mut row = review.into_active_model();
         row.hidden = Set(hide);
         row.hidden_reason = Set(if hide { reason } else { None });
-        row.updated_at = Set(Utc::now());
+        row.updated_at = Set(state.settings.clock.now());
         let review = row.update(&txn).await?;
         let (sum, count) = if hide { (-stars, -1) } else { (stars, 1) };
         move_rating(&txn, listing.id, sum, count).await?;

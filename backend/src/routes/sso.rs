@@ -4,7 +4,7 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use mercato_shared::api::audit::AuditAction;
 use mercato_shared::api::sso::{
     Identity, PartnerSso, PartnerSsoRequest, SsoExchangeRequest, SsoProvider, SsoStartRequest,
@@ -119,7 +119,7 @@ pub async fn start(
     }
     let (url, csrf) = request.url();
 
-    let now = Utc::now();
+    let now = state.settings.clock.now();
     // Sign-ins abandoned at the provider, and hand-over codes never exchanged, are cleared as
     // new sign-ins start.
     sso_logins::Entity::delete_many()
@@ -200,14 +200,21 @@ pub async fn callback(
     };
 
     let txn = state.db.write.begin().await?;
-    let resolved =
-        match accounts::resolve(&txn, provider.id(), &profile, login.link_user_id).await? {
-            Ok(r) => r,
-            Err(f) => {
-                drop(txn);
-                return fail(f).await;
-            }
-        };
+    let resolved = match accounts::resolve(
+        &txn,
+        provider.id(),
+        &profile,
+        login.link_user_id,
+        state.settings.clock.now(),
+    )
+    .await?
+    {
+        Ok(r) => r,
+        Err(f) => {
+            drop(txn);
+            return fail(f).await;
+        }
+    };
     let user = &resolved.user;
     if let Some(required) = requirement::for_account(&txn, user.id, &user.email).await? {
         if required.provider != provider.id() {
@@ -220,6 +227,7 @@ pub async fn callback(
     if resolved.created {
         audit::record(
             &txn,
+            state.settings.clock.now(),
             actor,
             AuditAction::Registered,
             Subject::User(user.id),
@@ -230,6 +238,7 @@ pub async fn callback(
     if resolved.linked {
         audit::record(
             &txn,
+            state.settings.clock.now(),
             actor,
             AuditAction::IdentityLinked,
             Subject::User(user.id),
@@ -257,7 +266,7 @@ pub async fn callback(
         code_hash: Set(sha256_hex(&code)),
         user_id: Set(user.id),
         provider: Set(provider.id().to_string()),
-        expires_at: Set(Utc::now() + HANDOFF_TTL),
+        expires_at: Set(state.settings.clock.now() + HANDOFF_TTL),
     }
     .insert(&txn)
     .await?;
@@ -285,7 +294,9 @@ async fn consume_login(
     let deleted = sso_logins::Entity::delete_by_id(state_hash.to_string())
         .exec(&state.db.write)
         .await?;
-    if deleted.rows_affected != 1 || login.expires_at < Utc::now() || login.provider != provider_id
+    if deleted.rows_affected != 1
+        || login.expires_at < state.settings.clock.now()
+        || login.provider != provider_id
     {
         return Ok(None);
     }
@@ -354,6 +365,7 @@ async fn failed(
     tracing::info!(provider, reason = failure.code(), "single sign-on refused");
     audit::record(
         &state.db.write,
+        state.settings.clock.now(),
         Actor::at(None, ip),
         AuditAction::SsoSignInFailed,
         Subject::Email(None),
@@ -397,7 +409,7 @@ pub async fn exchange(
         .await?
         .ok_or_else(invalid)?;
     let deleted = sso_handoffs::Entity::delete_by_id(hash).exec(&txn).await?;
-    if deleted.rows_affected != 1 || handoff.expires_at < Utc::now() {
+    if deleted.rows_affected != 1 || handoff.expires_at < state.settings.clock.now() {
         txn.commit().await?;
         return Err(invalid());
     }
@@ -409,6 +421,7 @@ pub async fn exchange(
     let ip = client_ip(&req);
     audit::record(
         &txn,
+        state.settings.clock.now(),
         Actor::at(Some(user.id), &ip),
         AuditAction::SsoSignIn,
         Subject::User(user.id),
@@ -494,6 +507,7 @@ pub async fn unlink(
     identity.delete(&txn).await?;
     audit::record(
         &txn,
+        state.settings.clock.now(),
         Actor::from(&user),
         AuditAction::IdentityUnlinked,
         Subject::User(user.id),
@@ -598,7 +612,7 @@ pub async fn partner_put(
     v.finish(|| Some(())).map_err(ApiError::Validation)?;
 
     let txn = state.db.write.begin().await?;
-    let now = Utc::now();
+    let now = state.settings.clock.now();
     let existing = partner_sso::Entity::find_by_id(partner.id)
         .one(&txn)
         .await?;
@@ -614,6 +628,7 @@ pub async fn partner_put(
     };
     audit::record(
         &txn,
+        state.settings.clock.now(),
         Actor::from(&user),
         AuditAction::PartnerSsoChanged,
         Subject::Partner(&partner.slug),
@@ -646,6 +661,7 @@ pub async fn partner_delete(
     if deleted.rows_affected > 0 {
         audit::record(
             &txn,
+            state.settings.clock.now(),
             Actor::from(&user),
             AuditAction::PartnerSsoChanged,
             Subject::Partner(&partner.slug),

@@ -113,7 +113,7 @@ pub async fn ingest(
         ));
     }
 
-    let now = Utc::now();
+    let now = state.settings.clock.now();
     let latest = now + FUTURE_ALLOWANCE;
     let earliest = now - Duration::days(MAX_AGE_DAYS);
     let slugs: HashSet<&str> = batch.events.iter().map(|e| e.listing.as_str()).collect();

@@ -3,7 +3,6 @@
 //! and the notices a partner gets (an endpoint switched off).
 
 use actix_web::{web, HttpResponse};
-use chrono::Utc;
 use mercato_shared::api::audit::AuditAction;
 use mercato_shared::api::webhooks::{
     CreateWebhookEndpoint, DeliveryStatus, EndpointStatus, PartnerNotice, UpdateWebhookEndpoint,
@@ -57,6 +56,7 @@ fn view(e: &endpoints::Model, partner: &str) -> WebhookEndpoint {
 /// Records a change of an endpoint in the audit log, in the change's transaction.
 async fn audit_endpoint(
     db: &impl ConnectionTrait,
+    at: chrono::DateTime<chrono::Utc>,
     user: &CurrentUser,
     action: AuditAction,
     partner: &partners::Model,
@@ -67,7 +67,15 @@ async fn audit_endpoint(
         "url": endpoint.url,
         "events": events_of(endpoint),
     });
-    audit::record(db, user.into(), action, Subject::Webhook(endpoint.id), what).await
+    audit::record(
+        db,
+        at,
+        user.into(),
+        action,
+        Subject::Webhook(endpoint.id),
+        what,
+    )
+    .await
 }
 
 fn delivery_view(d: &deliveries::Model) -> WebhookDelivery {
@@ -183,7 +191,7 @@ pub async fn create(
         });
     }
     let secret = new_signing_secret();
-    let now = Utc::now();
+    let now = state.settings.clock.now();
     let endpoint = endpoints::ActiveModel {
         partner_id: Set(partner.id),
         url: Set(url),
@@ -205,6 +213,7 @@ pub async fn create(
     .await?;
     audit_endpoint(
         &txn,
+        state.settings.clock.now(),
         &user,
         AuditAction::WebhookCreated,
         &partner,
@@ -285,7 +294,7 @@ pub async fn update(
     let txn = state.db.write.begin().await?;
     let endpoint = endpoint_of(&txn, &partner, &id).await?;
     let was_active = endpoint.status == EndpointStatus::Active;
-    let now = Utc::now();
+    let now = state.settings.clock.now();
     let mut row = endpoint.into_active_model();
     if let Some(url) = url {
         row.url = Set(url);
@@ -353,6 +362,7 @@ pub async fn delete(
         .await?;
     audit_endpoint(
         &txn,
+        state.settings.clock.now(),
         &user,
         AuditAction::WebhookDeleted,
         &partner,
@@ -381,10 +391,11 @@ pub async fn rotate_secret(
     let secret = new_signing_secret();
     let mut row = endpoint.into_active_model();
     row.secret_sealed = Set(state.webhook_secrets.seal(&secret));
-    row.updated_at = Set(Utc::now());
+    row.updated_at = Set(state.settings.clock.now());
     let endpoint = row.update(&txn).await?;
     audit_endpoint(
         &txn,
+        state.settings.clock.now(),
         &user,
         AuditAction::WebhookSecretRotated,
         &partner,

@@ -2,7 +2,6 @@
 //! billing system reports it).
 
 use actix_web::{web, HttpResponse};
-use chrono::Utc;
 use mercato_shared::api::workspaces::{
     AddWorkspaceMember, CreateWorkspace, InstallStatus, SetWorkspaceStatus, UpdateWorkspace,
     Workspace, WorkspaceMember, WorkspaceRole, WorkspaceStatus,
@@ -89,7 +88,7 @@ pub async fn create(
         domain,
         plan.unwrap_or_else(|| "free".into()),
         user.id,
-        Utc::now(),
+        state.settings.clock.now(),
     )
     .await?;
     txn.commit().await?;
@@ -171,7 +170,7 @@ pub async fn update(
     if let Some(p) = plan {
         row.plan = Set(p);
     }
-    row.updated_at = Set(Utc::now());
+    row.updated_at = Set(state.settings.clock.now());
     let w = row.update(&state.db.write).await?;
     Ok(respond::ok(&view(&state.db.read, &w, &access).await?))
 }
@@ -193,7 +192,7 @@ pub async fn set_status(
         ));
     }
     let (w, access) = visible(&state.db.read, &user, &path).await?;
-    let now = Utc::now();
+    let now = state.settings.clock.now();
     let churned_at = match req.status {
         WorkspaceStatus::Active => {
             if req.churned_at.is_some() {
@@ -289,7 +288,7 @@ pub async fn add_member(
         workspace_id: Set(w.id),
         user_id: Set(account.id),
         role: Set(req.role),
-        created_at: Set(Utc::now()),
+        created_at: Set(state.settings.clock.now()),
     }
     .insert(&state.db.write)
     .await;

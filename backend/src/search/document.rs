@@ -1,5 +1,6 @@
 //! Building search documents from the database, the source of truth.
 
+use chrono::NaiveDate;
 use mercato_shared::api::listings::CategoryRef;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
@@ -12,8 +13,9 @@ fn document(
     l: listings::Model,
     p: &partners::Model,
     categories: Vec<CategoryRef>,
+    today: NaiveDate,
 ) -> SearchDocument {
-    let partner = views::partner_ref(p);
+    let partner = views::partner_ref(p, today);
     let rating = views::rating(&l);
     let mut badges = l.badges.0;
     for (derived, holds) in [
@@ -42,9 +44,12 @@ fn document(
     }
 }
 
+/// The documents of the public listings among `rows`; certifications count while current on
+/// `today`.
 async fn documents(
     db: &impl ConnectionTrait,
     rows: Vec<(listings::Model, Option<partners::Model>)>,
+    today: NaiveDate,
 ) -> ApiResult<Vec<SearchDocument>> {
     let public: Vec<(listings::Model, partners::Model)> = rows
         .into_iter()
@@ -57,7 +62,7 @@ async fn documents(
         .into_iter()
         .map(|(l, p)| {
             let cats = categories.remove(&l.id).unwrap_or_default();
-            document(l, &p, cats)
+            document(l, &p, cats, today)
         })
         .collect())
 }
@@ -67,6 +72,7 @@ async fn documents(
 pub async fn for_slugs(
     db: &impl ConnectionTrait,
     slugs: &[String],
+    today: NaiveDate,
 ) -> ApiResult<(Vec<SearchDocument>, Vec<String>)> {
     let mut docs = Vec::with_capacity(slugs.len());
     for chunk in slugs.chunks(500) {
@@ -75,7 +81,7 @@ pub async fn for_slugs(
             .find_also_related(partners::Entity)
             .all(db)
             .await?;
-        docs.extend(documents(db, rows).await?);
+        docs.extend(documents(db, rows, today).await?);
     }
     let public: std::collections::HashSet<&str> = docs.iter().map(|d| d.slug.as_str()).collect();
     let gone = slugs
@@ -131,6 +137,7 @@ pub async fn slugs_of_category(
 pub async fn for_each_public_batch<F, Fut>(
     db: &impl ConnectionTrait,
     batch: u64,
+    today: NaiveDate,
     mut sink: F,
 ) -> anyhow::Result<u64>
 where
@@ -153,7 +160,7 @@ where
             return Ok(total);
         };
         after = last.id;
-        let docs = documents(db, rows).await?;
+        let docs = documents(db, rows, today).await?;
         total += docs.len() as u64;
         sink(docs).await?;
     }

@@ -167,7 +167,7 @@ const SCHEMA_VERSION: u32 = 3;
 fn new_dir_name() -> String {
     format!(
         "index-v{SCHEMA_VERSION}-{}-{}",
-        chrono::Utc::now().format("%Y%m%d%H%M%S"),
+        crate::clock::wall_now().format("%Y%m%d%H%M%S"),
         uuid::Uuid::new_v4().simple()
     )
 }

@@ -186,7 +186,7 @@ impl Worker {
             return Ok(true);
         }
         let rows = outbox::since(&self.db.read, checkpoint, BATCH).await?;
-        let rows = contiguous(checkpoint, rows, Utc::now());
+        let rows = contiguous(checkpoint, rows, self.clock.now());
         let Some(last) = rows.last().map(|r| r.id) else {
             return Ok(false);
         };
@@ -195,7 +195,8 @@ impl Worker {
             rebuild_in_place(&self.db, &self.index, &fence, |_| {}).await?;
         } else {
             let slugs = affected_slugs(&self.db.read, &changes).await?;
-            let (docs, gone) = document::for_slugs(&self.db.read, &slugs).await?;
+            let (docs, gone) =
+                document::for_slugs(&self.db.read, &slugs, self.clock.today()).await?;
             fence.check().await?;
             self.index.upsert(docs).await?;
             self.index.delete(gone).await?;
@@ -277,7 +278,7 @@ pub async fn rebuild_in_place(
     fence.check().await?;
     index.clear().await?;
     let mut added = 0;
-    let total = document::for_each_public_batch(&db.read, 2000, |docs| {
+    let total = document::for_each_public_batch(&db.read, 2000, fence.clock.today(), |docs| {
         added += docs.len() as u64;
         progress(added);
         let index = index.clone();

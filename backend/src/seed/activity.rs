@@ -291,7 +291,7 @@ pub async fn seed(
     let base = seeder.workspaces_and_installs(db).await?;
     seeder.usage(db, &base).await?;
     seeder.funnel(db, &base).await?;
-    routing_rules(db, catalog.admin_id).await?;
+    routing_rules(db, catalog.admin_id, now).await?;
     let shipped = seeder.integration_requests(db, &base).await?;
     seeder.leads(db, shipped).await?;
     seeder.deal_registrations(db).await?;
@@ -336,7 +336,11 @@ struct InstallBase {
 
 /// Routing rules naming the demo's services partners, so that requests for implementation
 /// help are routed too.
-async fn routing_rules(db: &impl ConnectionTrait, admin: i64) -> anyhow::Result<()> {
+async fn routing_rules(
+    db: &impl ConnectionTrait,
+    admin: i64,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
     let rule = |partner: &str, categories: &[&str], regions: &[Region]| ServicesRule {
         partner: partner.into(),
         categories: categories.iter().map(|c| c.to_string()).collect(),
@@ -374,7 +378,7 @@ async fn routing_rules(db: &impl ConnectionTrait, admin: i64) -> anyhow::Result<
         ],
         other: Some("blue-cedar-consulting".into()),
     };
-    rules::save(db, &routing, admin)
+    rules::save(db, &routing, admin, now)
         .await
         .map_err(|e| anyhow::anyhow!("demo routing rules: {e}"))
 }

@@ -3,7 +3,7 @@
 //! routing decisions), written in bulk.
 
 use anyhow::{bail, Context};
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use mercato_shared::api::leads::{LeadKind, LeadStatus, RouteOutcome, RoutingRules, ServicesRule};
 use mercato_shared::api::partners::{Motion, PartnerStatus, Tier};
 use sea_orm::{
@@ -20,7 +20,7 @@ pub async fn seed_load(db: &Db, partner_count: usize, open_leads: usize) -> anyh
     if leads::Entity::find().count(&db.write).await? > 0 {
         bail!("the database already has leads; seed-load wants an empty one");
     }
-    let now = Utc::now();
+    let now = crate::clock::wall_now();
     let txn = db.write.begin().await?;
     let tiers = [Tier::Registered, Tier::Select, Tier::Premier];
     let slugs: Vec<String> = (0..partner_count)
@@ -61,7 +61,7 @@ pub async fn seed_load(db: &Db, partner_count: usize, open_leads: usize) -> anyh
             .collect(),
         other: None,
     };
-    crate::leads::rules::save(&txn, &rules, 0)
+    crate::leads::rules::save(&txn, &rules, 0, now)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let ids: Vec<i64> = partners::Entity::find()

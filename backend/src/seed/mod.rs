@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 
 use anyhow::{bail, Context};
-use chrono::Utc;
 use mercato_shared::api::auth::UserRole;
 use mercato_shared::api::listings::{ListingContent, ListingStatus, Pricing, Screenshot};
 use mercato_shared::api::partners::{
@@ -100,7 +99,7 @@ pub async fn create_admin(db: &Db, email: &str, pass: &str, name: &str) -> anyho
     let email = Email::parse(email).map_err(|e| anyhow::anyhow!("email: {}", e.message))?;
     validate::password(pass).map_err(|e| anyhow::anyhow!("password: {}", e.message))?;
     let name = validate::line(name, 1, 100).map_err(|e| anyhow::anyhow!("name: {}", e.message))?;
-    let now = Utc::now();
+    let now = crate::clock::wall_now();
     if let Some(existing) = store::users::by_email(&db.write, email.as_str()).await? {
         let mut row = existing.into_active_model();
         row.role = Set(UserRole::Admin);
@@ -132,7 +131,7 @@ pub async fn seed_demo(db: &Db) -> anyhow::Result<Option<String>> {
         return Ok(None);
     }
     let demo: Demo = serde_json::from_str(DEMO).context("parsing the demo data")?;
-    let now = Utc::now();
+    let now = crate::clock::wall_now();
 
     // Hash passwords before the transaction: hashing is slow and SQLite has one writer.
     let mut hashes = Vec::with_capacity(demo.accounts.len());

@@ -3,7 +3,6 @@
 //! written in bulk. `serve` then sends them.
 
 use anyhow::bail;
-use chrono::Utc;
 use mercato_shared::api::partners::{PartnerStatus, Tier};
 use mercato_shared::api::webhooks::{DeliveryStatus, EndpointStatus, WebhookEvent};
 use sea_orm::{EntityTrait, PaginatorTrait, Set, TransactionTrait};
@@ -25,7 +24,7 @@ pub async fn seed_webhooks(
     if deliveries::Entity::find().count(&db.write).await? > 0 {
         bail!("the database already has webhook deliveries; seed-webhooks wants none");
     }
-    let now = Utc::now();
+    let now = crate::clock::wall_now();
     let txn = db.write.begin().await?;
     let partner = partners::Entity::insert(partners::ActiveModel {
         slug: Set("webhook-load".into()),

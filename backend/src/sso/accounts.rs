@@ -3,7 +3,7 @@
 //! that account links the provider only after proving it is theirs (signed in, `link`), so a
 //! provider that vouches for someone's email cannot take over their account.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use mercato_shared::api::auth::UserRole;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
@@ -39,8 +39,8 @@ async fn add_identity(
     provider: &str,
     profile: &Profile,
     email: &str,
+    now: DateTime<Utc>,
 ) -> ApiResult<()> {
-    let now = Utc::now();
     user_identities::ActiveModel {
         user_id: Set(user_id),
         provider: Set(provider.to_string()),
@@ -62,6 +62,7 @@ pub async fn resolve(
     provider: &str,
     profile: &Profile,
     link_to: Option<i64>,
+    now: DateTime<Utc>,
 ) -> ApiResult<Result<Resolved, SsoFailure>> {
     let email = match (&profile.email, profile.email_verified) {
         (Some(email), true) => mercato_shared::validate::Email::parse(email)
@@ -83,7 +84,7 @@ pub async fn resolve(
         let linked = existing.is_none();
         if linked {
             let email = email.clone().unwrap_or_else(|| user.email.clone());
-            add_identity(db, user_id, provider, profile, &email).await?;
+            add_identity(db, user_id, provider, profile, &email, now).await?;
         }
         return Ok(Ok(Resolved {
             user,
@@ -94,7 +95,7 @@ pub async fn resolve(
 
     if let Some(known) = existing {
         let mut active: user_identities::ActiveModel = known.clone().into();
-        active.last_used_at = Set(Some(Utc::now()));
+        active.last_used_at = Set(Some(now));
         if let Some(email) = &email {
             active.email = Set(email.clone());
         }
@@ -115,7 +116,6 @@ pub async fn resolve(
     if store::users::by_email(db, &email).await?.is_some() {
         return Ok(Err(SsoFailure::AccountExists));
     }
-    let now = Utc::now();
     let display_name = profile
         .name
         .as_deref()
@@ -134,7 +134,7 @@ pub async fn resolve(
     }
     .insert(db)
     .await?;
-    add_identity(db, user.id, provider, profile, &email).await?;
+    add_identity(db, user.id, provider, profile, &email, now).await?;
     Ok(Ok(Resolved {
         user,
         created: true,

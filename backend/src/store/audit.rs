@@ -2,7 +2,7 @@
 //! refused or rolled-back action leaves no entry, and no committed action lacks one), and the
 //! admins' filtered read, newest first.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use mercato_shared::api::audit::{AuditAction, AuditSubjectKind};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -73,6 +73,7 @@ impl Subject<'_> {
 /// Appends an entry (in the caller's transaction).
 pub async fn record(
     db: &impl ConnectionTrait,
+    at: DateTime<Utc>,
     actor: Actor<'_>,
     action: AuditAction,
     subject: Subject<'_>,
@@ -80,7 +81,7 @@ pub async fn record(
 ) -> ApiResult<()> {
     let (kind, subject) = subject.parts();
     audit_log::ActiveModel {
-        at: Set(Utc::now()),
+        at: Set(at),
         actor_id: Set(actor.user_id),
         action: Set(action.as_str().into()),
         subject_kind: Set(kind.as_str().into()),

@@ -53,12 +53,16 @@ impl PublicChange {
     }
 }
 
-pub async fn record(db: &impl ConnectionTrait, change: &PublicChange) -> ApiResult<()> {
+pub async fn record(
+    db: &impl ConnectionTrait,
+    change: &PublicChange,
+    at: DateTime<Utc>,
+) -> ApiResult<()> {
     let (topic, key) = change.topic_and_key();
     outbox::ActiveModel {
         topic: Set(topic.into()),
         key: Set(key),
-        created_at: Set(Utc::now()),
+        created_at: Set(at),
         ..Default::default()
     }
     .insert(db)

@@ -1,6 +1,6 @@
 //! The append-only log of status changes (who, when, from what to what, and why).
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use mercato_shared::api::partners::StatusChange;
 use mercato_shared::api::webhooks::WebhookEvent;
 use sea_orm::{
@@ -35,7 +35,11 @@ pub struct Change<'a> {
     pub note: Option<&'a str>,
 }
 
-pub async fn record(db: &impl ConnectionTrait, change: Change<'_>) -> ApiResult<()> {
+pub async fn record(
+    db: &impl ConnectionTrait,
+    at: DateTime<Utc>,
+    change: Change<'_>,
+) -> ApiResult<()> {
     let (subject, partner_id, listing_id, number) = match change.subject {
         Subject::Partner { partner_id } => ("partner", Some(partner_id), None, None),
         Subject::Listing {
@@ -57,7 +61,7 @@ pub async fn record(db: &impl ConnectionTrait, change: Change<'_>) -> ApiResult<
         to_status: Set(change.to.to_string()),
         actor_id: Set(change.actor_id),
         note: Set(change.note.map(str::to_string)),
-        created_at: Set(Utc::now()),
+        created_at: Set(at),
         ..Default::default()
     }
     .insert(db)
@@ -80,7 +84,7 @@ pub async fn record(db: &impl ConnectionTrait, change: Change<'_>) -> ApiResult<
                 "to_status": change.to,
                 "note": change.note,
             });
-            to.queue(db, data, Utc::now()).await?;
+            to.queue(db, data, at).await?;
         }
     }
     Ok(())

@@ -78,6 +78,7 @@ pub async fn record(
                 badge = Some(Some(domain.clone()));
                 audit::record(
                     txn,
+                    at,
                     actor,
                     AuditAction::DomainVerified,
                     Subject::Partner(&partner.slug),
@@ -96,6 +97,7 @@ pub async fn record(
                 badge = Some(None);
                 audit::record(
                     txn,
+                    at,
                     actor,
                     AuditAction::DomainVerificationLapsed,
                     Subject::Partner(&partner.slug),
@@ -188,6 +190,7 @@ pub async fn website_changed(
     before: &partners::Model,
     domain: Option<&str>,
     actor: Actor<'_>,
+    at: DateTime<Utc>,
 ) -> ApiResult<()> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let mut stale = domain_verifications::Entity::delete_many()
@@ -200,6 +203,7 @@ pub async fn website_changed(
         Some(verified) if Some(verified) != domain => {
             audit::record(
                 txn,
+                at,
                 actor,
                 AuditAction::DomainVerificationLapsed,
                 Subject::Partner(&before.slug),

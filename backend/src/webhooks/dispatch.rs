@@ -150,7 +150,8 @@ impl Dispatcher {
             return failed(e.to_string());
         }
         // The signature's time is the real time, which receivers compare with their clocks.
-        let signed_at = Utc::now().timestamp();
+        // Receivers check the signature time against their own clocks: the wall clock.
+        let signed_at = crate::clock::wall_now().timestamp();
         let response = self
             .client
             .post(&target.url)
