@@ -371,7 +371,7 @@ pub async fn update(
     let txn = state.db.write.begin().await?;
     let (listing, partner, access) = private_listing(&txn, &user, &path).await?;
     access.require(Need::MemberWork)?;
-    let status = views::listing_status(&listing);
+    let status = listing.status;
     let now = state.settings.clock.now();
 
     if review::listing_is_directly_editable(status) {
@@ -402,7 +402,7 @@ pub async fn update(
     // Published: the edit goes into the open revision, or a new one based on the live content.
     let pending = store::listings::pending_revision(&txn, listing.id).await?;
     if let Some(rev) = &pending {
-        if !review::revision_is_editable(views::revision_state(rev)) {
+        if !review::revision_is_editable(rev.state) {
             return Err(ApiError::InvalidTransition {
                 subject: "revision",
                 action: "edit",

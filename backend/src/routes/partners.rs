@@ -286,7 +286,7 @@ async fn change_status(
     let slug = path_slug(raw_slug, "partner")?;
     let txn = state.db.write.begin().await?;
     let partner = store::partners::by_slug(&txn, slug.as_str()).await?;
-    let from = views::partner_status(&partner);
+    let from = partner.status;
     if !allowed_from.contains(&from) {
         return Err(ApiError::InvalidTransition {
             subject: "partner",

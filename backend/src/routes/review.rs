@@ -128,7 +128,7 @@ pub async fn submit(
             },
         );
     }
-    let status = views::listing_status(&listing);
+    let status = listing.status;
     let now = state.settings.clock.now();
     if let Some(to) = next_listing_status(status, ReviewAction::Submit) {
         let content = content_of_row(
@@ -173,7 +173,7 @@ pub async fn submit(
             })
         }
     };
-    let rev_state = views::revision_state(&pending);
+    let rev_state = pending.state;
     let to = next_revision_state(rev_state, ReviewAction::Submit).ok_or_else(|| {
         ApiError::InvalidTransition {
             subject: "revision",
@@ -231,7 +231,7 @@ async fn decide(
 ) -> ApiResult<HttpResponse> {
     let txn = state.db.write.begin().await?;
     let (listing, partner) = for_decision(&txn, user, raw_slug).await?;
-    let status = views::listing_status(&listing);
+    let status = listing.status;
     let now = state.settings.clock.now();
     let listing_subject = status_log::Subject::Listing {
         partner_id: partner.id,
@@ -264,11 +264,7 @@ async fn decide(
             status,
             store::listings::pending_revision(&txn, listing.id).await?,
         ) {
-            (ListingStatus::Published, Some(rev))
-                if views::revision_state(&rev) == RevisionState::InReview =>
-            {
-                rev
-            }
+            (ListingStatus::Published, Some(rev)) if rev.state == RevisionState::InReview => rev,
             _ => {
                 return Err(ApiError::InvalidTransition {
                     subject: "listing",
