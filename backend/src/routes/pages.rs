@@ -19,6 +19,7 @@ use crate::entities::json::StringList;
 use crate::entities::{listings, partners};
 use crate::error::{ApiError, ApiResult};
 use crate::pages::{self, seo, Head};
+use crate::search::service::{self as search, Explain, SearchInput};
 use crate::state::AppState;
 use crate::{store, views};
 
@@ -44,17 +45,12 @@ pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<Htt
     };
     let popular = super::listings::page(&state, &filter).await?.items;
     let categories = super::categories::all(&state).await?;
-    let picks = super::search::SearchParams {
-        q: String::new(),
-        category: None,
-        pricing: None,
-        partner: None,
+    let picks = SearchInput {
         badge: Some(FEATURED_BADGE.into()),
         limit: Some(FEATURED_SHOWN),
-        cursor: None,
-        explain: false,
+        ..Default::default()
     };
-    let order: Vec<String> = super::search::execute(&state, &picks, None)
+    let order: Vec<String> = search::search(&state, &picks, Explain::None)
         .await?
         .hits
         .into_iter()
@@ -420,7 +416,7 @@ struct SearchPageQuery {
 /// a query over the API's limits answers the API's 400.
 pub async fn search(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     let query: SearchPageQuery = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
-    let mut params = super::search::SearchParams {
+    let mut params = SearchInput {
         q: query.q.clone(),
         category: query.category.clone(),
         pricing: query
@@ -431,16 +427,15 @@ pub async fn search(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<H
         badge: query.badge.clone(),
         limit: Some(20),
         cursor: query.cursor.clone(),
-        explain: false,
     };
-    let results = match super::search::execute(&state, &params, None).await {
+    let results = match search::search(&state, &params, Explain::None).await {
         Ok(r) => r,
         // A filter from an old link that names nothing any more: search without filters.
         Err(ApiError::InvalidQuery(_)) => {
             params.category = None;
             params.badge = None;
             params.cursor = None;
-            super::search::execute(&state, &params, None).await?
+            search::search(&state, &params, Explain::None).await?
         }
         Err(e) => return Err(e),
     };
@@ -683,17 +678,12 @@ pub async fn use_case(
     let Ok(slug) = Slug::parse(&path) else {
         return Ok(pages::not_found(&req, &state));
     };
-    let params = super::search::SearchParams {
+    let params = SearchInput {
         q: slug.as_str().replace('-', " "),
-        category: None,
-        pricing: None,
-        partner: None,
-        badge: None,
         limit: Some(USE_CASE_CANDIDATES),
-        cursor: None,
-        explain: false,
+        ..Default::default()
     };
-    let hits = match super::search::execute(&state, &params, None).await {
+    let hits = match search::search(&state, &params, Explain::None).await {
         Ok(r) => r.hits,
         Err(ApiError::InvalidQuery(_)) => return Ok(pages::not_found(&req, &state)),
         Err(e) => return Err(e),

@@ -11,6 +11,7 @@ pub mod document;
 pub mod meili;
 pub mod ranking;
 pub mod reindex;
+pub mod service;
 pub mod tantivy_engine;
 pub mod text;
 pub mod worker;

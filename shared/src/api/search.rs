@@ -163,3 +163,30 @@ pub struct SuggestResponse {
     pub suggestions: Vec<Suggestion>,
     pub took_ms: f64,
 }
+
+/// How far the search index is behind the database (admins): for dashboards and for waiting
+/// on a change to become searchable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IndexStatus {
+    pub engine: String,
+    pub identity: String,
+    pub documents: u64,
+    /// The last outbox entry the index has applied (-1 before its first build).
+    pub checkpoint: i64,
+    /// The newest outbox entry.
+    pub latest: i64,
+    /// Entries not applied yet.
+    pub pending: i64,
+    /// The last time the worker rebuilt the index because it had missed outbox entries that
+    /// were pruned (it was not kept up to date for longer than the outbox keeps them); `null`
+    /// if it never had to.
+    pub last_recovery: Option<IndexRecovery>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IndexRecovery {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub reason: String,
+}
