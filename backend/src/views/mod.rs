@@ -8,6 +8,7 @@ mod categories;
 mod listings;
 mod partners;
 mod verification;
+mod webhooks;
 
 pub use accounts::*;
 pub use audit::*;
@@ -15,3 +16,4 @@ pub use categories::*;
 pub use listings::*;
 pub use partners::*;
 pub use verification::*;
+pub use webhooks::*;

@@ -6,6 +6,7 @@
 //! day is switched off with a notice to the partner.
 
 pub mod dispatch;
+pub mod management;
 pub mod secrets;
 pub mod signature;
 
