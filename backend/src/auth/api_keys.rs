@@ -1,16 +1,27 @@
-//! Partner API keys: the key format, minting, and who a presented key speaks for. Keys are
-//! shown once and stored as their SHA-256, so a presented key is found by its digest.
+//! Partner API keys: the key format, minting, who a presented key speaks for, and the keys
+//! as a partner's admins manage them (create, list, revoke). Keys are shown once and stored
+//! as their SHA-256, so a presented key is found by its digest.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
+use mercato_shared::api::audit::AuditAction;
+use mercato_shared::api::usage::{ApiKey, CreateApiKey, CreatedApiKey};
+use mercato_shared::validate;
 use rand::RngCore;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
 
-use crate::entities::api_keys;
+use super::CurrentUser;
+use crate::entities::{api_keys, partners};
 use crate::error::{ApiError, ApiResult};
 use crate::hashing::sha256_hex;
+use crate::state::AppState;
+use crate::store::audit::{self, Subject};
+use crate::views;
 
 /// What every API key starts with (tells keys from access tokens).
 pub const KEY_PREFIX: &str = "mk_";
@@ -76,4 +87,87 @@ pub async fn authenticate(
         key_id: key.id,
         partner_id: key.partner_id,
     })
+}
+
+/// Records a key's creation or revocation in the audit log (by its prefix, never its secret),
+/// in the change's transaction.
+async fn audit_key(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    user: &CurrentUser,
+    action: AuditAction,
+    partner: &partners::Model,
+    key: &api_keys::Model,
+) -> ApiResult<()> {
+    let what =
+        serde_json::json!({ "partner": partner.slug, "name": key.name, "prefix": key.prefix });
+    let at = state.settings.clock.now();
+    audit::record(db, at, user.into(), action, Subject::ApiKey(key.id), what).await
+}
+
+/// Creates a key for the partner; the secret is in this answer only.
+pub async fn create(
+    state: &AppState,
+    user: &CurrentUser,
+    partner: &partners::Model,
+    req: CreateApiKey,
+) -> ApiResult<CreatedApiKey> {
+    let name = validate::line(&req.name, 1, 100)
+        .map_err(|e| ApiError::field("name", e.code, e.message))?;
+    let minted = mint();
+    let txn = state.db.write.begin().await?;
+    let key = api_keys::ActiveModel {
+        partner_id: Set(partner.id),
+        name: Set(name),
+        prefix: Set(minted.prefix),
+        secret_hash: Set(minted.secret_hash),
+        created_by: Set(Some(user.id)),
+        created_at: Set(state.settings.clock.now()),
+        last_used_at: Set(None),
+        revoked_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit_key(&txn, state, user, AuditAction::ApiKeyCreated, partner, &key).await?;
+    txn.commit().await?;
+    tracing::info!(partner = %partner.slug, key = key.id, by = user.id, "API key created");
+    Ok(CreatedApiKey {
+        key: views::api_key(&key),
+        secret: minted.secret,
+    })
+}
+
+/// The partner's keys, newest first (revoked ones too, marked).
+pub async fn list(state: &AppState, partner: &partners::Model) -> ApiResult<Vec<ApiKey>> {
+    let keys = api_keys::Entity::find()
+        .filter(api_keys::Column::PartnerId.eq(partner.id))
+        .order_by_desc(api_keys::Column::Id)
+        .all(&state.db.read)
+        .await?;
+    Ok(keys.iter().map(views::api_key).collect())
+}
+
+/// Revokes a key: it stops working at once. Revoking a revoked key changes nothing.
+pub async fn revoke(
+    state: &AppState,
+    user: &CurrentUser,
+    partner: &partners::Model,
+    id: i64,
+) -> ApiResult<()> {
+    let key = api_keys::Entity::find_by_id(id)
+        .filter(api_keys::Column::PartnerId.eq(partner.id))
+        .one(&state.db.read)
+        .await?
+        .ok_or(ApiError::NotFound("API key"))?;
+    if key.revoked_at.is_none() {
+        let txn = state.db.write.begin().await?;
+        let mut row = key.clone().into_active_model();
+        row.revoked_at = Set(Some(state.settings.clock.now()));
+        row.update(&txn).await?;
+        audit_key(&txn, state, user, AuditAction::ApiKeyRevoked, partner, &key).await?;
+        txn.commit().await?;
+        tracing::info!(partner = %partner.slug, key = id, by = user.id, "API key revoked");
+    }
+    Ok(())
 }

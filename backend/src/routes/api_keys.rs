@@ -1,62 +1,16 @@
 //! Partner API keys for machine calls (usage reporting): created by partner admins, shown
-//! once, stored as SHA-256, revocable.
+//! once, stored as SHA-256, revocable (the use cases are `auth::api_keys`).
 
 use actix_web::{web, HttpResponse};
-use mercato_shared::api::audit::AuditAction;
 use mercato_shared::api::usage::{ApiKey, CreateApiKey, CreatedApiKey};
-use mercato_shared::validate;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
-};
 
-use crate::auth;
-use crate::auth::CurrentUser;
-use crate::domain::access::{self, Need};
-use crate::entities::{api_keys, partners};
-use crate::error::{ApiError, ApiResult};
+use crate::auth::{api_keys, CurrentUser};
+use crate::domain::access::Need;
+use crate::error::ApiResult;
 use crate::http::extract::ApiJson;
-use crate::http::respond::{self, path_slug};
+use crate::http::partner_in_path;
+use crate::http::respond;
 use crate::state::AppState;
-use crate::store::audit::{self, Subject};
-
-fn view(k: &api_keys::Model) -> ApiKey {
-    ApiKey {
-        id: k.id,
-        name: k.name.clone(),
-        prefix: k.prefix.clone(),
-        created_at: k.created_at,
-        last_used_at: k.last_used_at,
-        revoked_at: k.revoked_at,
-    }
-}
-
-/// Records a key's creation or revocation in the audit log (by its prefix, never its secret),
-/// in the change's transaction.
-async fn audit_key(
-    db: &impl sea_orm::ConnectionTrait,
-    at: chrono::DateTime<chrono::Utc>,
-    user: &CurrentUser,
-    action: AuditAction,
-    partner: &partners::Model,
-    key: &api_keys::Model,
-) -> ApiResult<()> {
-    let what =
-        serde_json::json!({ "partner": partner.slug, "name": key.name, "prefix": key.prefix });
-    audit::record(db, at, user.into(), action, Subject::ApiKey(key.id), what).await
-}
-
-async fn partner_admin(
-    state: &AppState,
-    user: &CurrentUser,
-    raw_slug: &str,
-) -> ApiResult<partners::Model> {
-    let slug = path_slug(raw_slug, "partner")?;
-    let need = Need::Administration;
-    Ok(access::partner_for(&state.db.read, Some(user), &slug, need)
-        .await?
-        .0)
-}
 
 /// Creates a key; the secret is in this answer only.
 #[utoipa::path(post, path = "/api/v1/partners/{slug}/api-keys", tag = "api keys", security(("bearer" = [])),
@@ -68,41 +22,14 @@ pub async fn create(
     path: web::Path<String>,
     ApiJson(req): ApiJson<CreateApiKey>,
 ) -> ApiResult<HttpResponse> {
-    let partner = partner_admin(&state, &user, &path).await?;
-    let name = validate::line(&req.name, 1, 100)
-        .map_err(|e| ApiError::field("name", e.code, e.message))?;
-    let minted = auth::api_keys::mint();
-    let txn = state.db.write.begin().await?;
-    let key = api_keys::ActiveModel {
-        partner_id: Set(partner.id),
-        name: Set(name),
-        prefix: Set(minted.prefix),
-        secret_hash: Set(minted.secret_hash),
-        created_by: Set(Some(user.id)),
-        created_at: Set(state.settings.clock.now()),
-        last_used_at: Set(None),
-        revoked_at: Set(None),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    audit_key(
-        &txn,
-        state.settings.clock.now(),
-        &user,
-        AuditAction::ApiKeyCreated,
-        &partner,
-        &key,
-    )
-    .await?;
-    txn.commit().await?;
-    tracing::info!(partner = %partner.slug, key = key.id, by = user.id, "API key created");
+    let (partner, _) = partner_in_path(&state, Some(&user), &path, Need::Administration).await?;
+    let created = api_keys::create(&state, &user, &partner, req).await?;
     Ok(respond::created(
-        &format!("/api/v1/partners/{}/api-keys/{}", partner.slug, key.id),
-        &CreatedApiKey {
-            key: view(&key),
-            secret: minted.secret,
-        },
+        &format!(
+            "/api/v1/partners/{}/api-keys/{}",
+            partner.slug, created.key.id
+        ),
+        &created,
     ))
 }
 
@@ -114,13 +41,8 @@ pub async fn list(
     user: CurrentUser,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let partner = partner_admin(&state, &user, &path).await?;
-    let keys = api_keys::Entity::find()
-        .filter(api_keys::Column::PartnerId.eq(partner.id))
-        .order_by_desc(api_keys::Column::Id)
-        .all(&state.db.read)
-        .await?;
-    Ok(respond::ok(&keys.iter().map(view).collect::<Vec<_>>()))
+    let (partner, _) = partner_in_path(&state, Some(&user), &path, Need::Administration).await?;
+    Ok(respond::ok(&api_keys::list(&state, &partner).await?))
 }
 
 /// Revokes a key: it stops working at once.
@@ -133,29 +55,9 @@ pub async fn revoke(
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
     let (raw_slug, raw_id) = path.into_inner();
-    let partner = partner_admin(&state, &user, &raw_slug).await?;
+    let (partner, _) =
+        partner_in_path(&state, Some(&user), &raw_slug, Need::Administration).await?;
     let id = respond::path_id(&raw_id, "API key")?;
-    let key = api_keys::Entity::find_by_id(id)
-        .filter(api_keys::Column::PartnerId.eq(partner.id))
-        .one(&state.db.read)
-        .await?
-        .ok_or(ApiError::NotFound("API key"))?;
-    if key.revoked_at.is_none() {
-        let txn = state.db.write.begin().await?;
-        let mut row = key.clone().into_active_model();
-        row.revoked_at = Set(Some(state.settings.clock.now()));
-        row.update(&txn).await?;
-        audit_key(
-            &txn,
-            state.settings.clock.now(),
-            &user,
-            AuditAction::ApiKeyRevoked,
-            &partner,
-            &key,
-        )
-        .await?;
-        txn.commit().await?;
-        tracing::info!(partner = %partner.slug, key = id, by = user.id, "API key revoked");
-    }
+    api_keys::revoke(&state, &user, &partner, id).await?;
     Ok(respond::no_content())
 }

@@ -1,7 +1,8 @@
 //! Webhook endpoints of a partner (its admins register, change, rotate and remove them; the
 //! signing secret is shown once), the delivery log with every attempt, redelivery by hand,
 //! and the notices a partner gets. The use cases are `webhooks::management`; here, the
-//! partner's admins (`write`) and marketplace admins (reading) are let in.
+//! partner's admins (changes) and marketplace admins (reading) are let in. Webhook payloads
+//! carry lead contacts, so other members see neither.
 
 use actix_web::{web, HttpResponse};
 use mercato_shared::api::webhooks::{
@@ -12,33 +13,13 @@ use mercato_shared::api::Page;
 use serde::Deserialize;
 
 use crate::auth::CurrentUser;
-use crate::domain::access::{self, Need};
-use crate::entities::partners;
+use crate::domain::access::Need;
 use crate::error::ApiResult;
 use crate::http::extract::{ApiJson, ApiQuery};
-use crate::http::respond::{self, path_id, path_slug};
+use crate::http::partner_in_path;
+use crate::http::respond::{self, path_id};
 use crate::state::AppState;
 use crate::webhooks::management::{self as endpoints, DeliveryFilter};
-
-/// The partner of the path, if the caller may manage its webhooks (`write`: the partner's
-/// admins) or read their log (also marketplace admins). Webhook payloads carry lead contacts,
-/// so other members see neither.
-async fn partner_for(
-    state: &AppState,
-    user: &CurrentUser,
-    raw_slug: &str,
-    write: bool,
-) -> ApiResult<partners::Model> {
-    let slug = path_slug(raw_slug, "partner")?;
-    let need = if write {
-        Need::Administration
-    } else {
-        Need::AdministrationRead
-    };
-    Ok(access::partner_for(&state.db.read, Some(user), &slug, need)
-        .await?
-        .0)
-}
 
 fn endpoint_id(raw: &str) -> ApiResult<i64> {
     path_id(raw, "webhook endpoint")
@@ -55,7 +36,7 @@ pub async fn create(
     path: web::Path<String>,
     ApiJson(body): ApiJson<CreateWebhookEndpoint>,
 ) -> ApiResult<HttpResponse> {
-    let partner = partner_for(&state, &user, &path, true).await?;
+    let (partner, _) = partner_in_path(&state, Some(&user), &path, Need::Administration).await?;
     let created = endpoints::register(&state, &user, &partner, body).await?;
     Ok(respond::created(
         &format!(
@@ -74,7 +55,8 @@ pub async fn list(
     user: CurrentUser,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let partner = partner_for(&state, &user, &path, false).await?;
+    let (partner, _) =
+        partner_in_path(&state, Some(&user), &path, Need::AdministrationRead).await?;
     Ok(respond::ok(&endpoints::list(&state, &partner).await?))
 }
 
@@ -87,7 +69,8 @@ pub async fn get(
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
     let (slug, id) = path.into_inner();
-    let partner = partner_for(&state, &user, &slug, false).await?;
+    let (partner, _) =
+        partner_in_path(&state, Some(&user), &slug, Need::AdministrationRead).await?;
     Ok(respond::ok(
         &endpoints::get(&state, &partner, endpoint_id(&id)?).await?,
     ))
@@ -106,7 +89,7 @@ pub async fn update(
     ApiJson(body): ApiJson<UpdateWebhookEndpoint>,
 ) -> ApiResult<HttpResponse> {
     let (slug, id) = path.into_inner();
-    let partner = partner_for(&state, &user, &slug, true).await?;
+    let (partner, _) = partner_in_path(&state, Some(&user), &slug, Need::Administration).await?;
     let changed = endpoints::update(&state, &partner, endpoint_id(&id)?, body).await?;
     Ok(respond::ok(&changed))
 }
@@ -121,7 +104,7 @@ pub async fn delete(
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
     let (slug, id) = path.into_inner();
-    let partner = partner_for(&state, &user, &slug, true).await?;
+    let (partner, _) = partner_in_path(&state, Some(&user), &slug, Need::Administration).await?;
     endpoints::remove(&state, &user, &partner, endpoint_id(&id)?).await?;
     Ok(respond::no_content())
 }
@@ -137,7 +120,7 @@ pub async fn rotate_secret(
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
     let (slug, id) = path.into_inner();
-    let partner = partner_for(&state, &user, &slug, true).await?;
+    let (partner, _) = partner_in_path(&state, Some(&user), &slug, Need::Administration).await?;
     let rotated = endpoints::rotate_secret(&state, &user, &partner, endpoint_id(&id)?).await?;
     Ok(respond::ok(&rotated))
 }
@@ -163,7 +146,8 @@ pub async fn deliveries_of(
     ApiQuery(query): ApiQuery<DeliveryQuery>,
 ) -> ApiResult<HttpResponse> {
     let (slug, id) = path.into_inner();
-    let partner = partner_for(&state, &user, &slug, false).await?;
+    let (partner, _) =
+        partner_in_path(&state, Some(&user), &slug, Need::AdministrationRead).await?;
     let filter = DeliveryFilter {
         status: query.status,
         limit: query.limit,
@@ -183,7 +167,8 @@ pub async fn delivery(
     path: web::Path<(String, String, String)>,
 ) -> ApiResult<HttpResponse> {
     let (slug, id, delivery_id) = path.into_inner();
-    let partner = partner_for(&state, &user, &slug, false).await?;
+    let (partner, _) =
+        partner_in_path(&state, Some(&user), &slug, Need::AdministrationRead).await?;
     let delivery_id = path_id(&delivery_id, "webhook delivery")?;
     let detail = endpoints::delivery(&state, &partner, endpoint_id(&id)?, delivery_id).await?;
     Ok(respond::ok(&detail))
@@ -201,7 +186,7 @@ pub async fn redeliver(
     path: web::Path<(String, String, String)>,
 ) -> ApiResult<HttpResponse> {
     let (slug, id, delivery_id) = path.into_inner();
-    let partner = partner_for(&state, &user, &slug, true).await?;
+    let (partner, _) = partner_in_path(&state, Some(&user), &slug, Need::Administration).await?;
     let id = endpoint_id(&id)?;
     let delivery_id = path_id(&delivery_id, "webhook delivery")?;
     let copy = endpoints::redeliver(&state, &user, &partner, id, delivery_id).await?;
@@ -217,6 +202,7 @@ pub async fn notices(
     user: CurrentUser,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let partner = partner_for(&state, &user, &path, false).await?;
+    let (partner, _) =
+        partner_in_path(&state, Some(&user), &path, Need::AdministrationRead).await?;
     Ok(respond::ok(&endpoints::notices(&state, &partner).await?))
 }

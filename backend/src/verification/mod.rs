@@ -11,6 +11,7 @@
 
 pub mod checker;
 pub mod dns;
+pub mod manage;
 pub mod schedule;
 
 pub use checker::{domain_of, file_url, new_token, txt_name, Checker, Outcome};

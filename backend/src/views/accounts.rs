@@ -2,8 +2,9 @@
 
 use mercato_shared::api::auth::{Me, Membership, UserSummary};
 use mercato_shared::api::partners::PartnerRole;
+use mercato_shared::api::usage::ApiKey;
 
-use crate::entities::{partners, users};
+use crate::entities::{api_keys, partners, users};
 
 pub fn me(u: &users::Model, memberships: Vec<(partners::Model, PartnerRole)>) -> Me {
     Me {
@@ -29,5 +30,17 @@ pub fn user_summary(u: &users::Model) -> UserSummary {
         display_name: u.display_name.clone(),
         role: u.role,
         created_at: u.created_at,
+    }
+}
+
+/// A partner API key as listed: its prefix, never its secret.
+pub fn api_key(k: &api_keys::Model) -> ApiKey {
+    ApiKey {
+        id: k.id,
+        name: k.name.clone(),
+        prefix: k.prefix.clone(),
+        created_at: k.created_at,
+        last_used_at: k.last_used_at,
+        revoked_at: k.revoked_at,
     }
 }
