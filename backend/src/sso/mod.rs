@@ -9,7 +9,9 @@
 //! one-time hand-over code, which the web app exchanges for the session's tokens.
 
 pub mod accounts;
+pub mod flow;
 pub mod github;
+pub mod identities;
 pub mod oidc;
 pub mod requirement;
 

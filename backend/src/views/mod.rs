@@ -7,6 +7,7 @@ mod audit;
 mod categories;
 mod listings;
 mod partners;
+mod sso;
 mod verification;
 mod webhooks;
 
@@ -15,5 +16,6 @@ pub use audit::*;
 pub use categories::*;
 pub use listings::*;
 pub use partners::*;
+pub use sso::*;
 pub use verification::*;
 pub use webhooks::*;
