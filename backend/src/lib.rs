@@ -1,6 +1,7 @@
 //! The Mercato server as a library: `main.rs` only parses the command line, and the API tests
 //! start the very same application through [`startup::Application`].
 
+pub mod admin;
 pub mod analytics;
 pub mod auth;
 pub mod cache;

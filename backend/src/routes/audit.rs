@@ -5,12 +5,13 @@ use mercato_shared::api::audit::{AuditAction, AuditEntry, AuditSubjectKind};
 use mercato_shared::api::Page;
 use serde::Deserialize;
 
+use crate::admin::audit_log;
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
 use crate::http::extract::ApiQuery;
 use crate::http::respond;
 use crate::state::AppState;
-use crate::{pagination, store, views};
+use crate::{pagination, store};
 
 /// The longest subject a filter may name (an email address).
 const SUBJECT_MAX: usize = 320;
@@ -98,19 +99,5 @@ pub async fn list(
         subject,
         before: q.cursor.as_deref().map(pagination::decode).transpose()?,
     };
-    let mut rows = store::audit::newest(&state.db.read, &filter, limit + 1).await?;
-    let next_cursor = (rows.len() as u64 > limit).then(|| {
-        rows.truncate(limit as usize);
-        pagination::encode(&rows.last().map_or(0, |e| e.id))
-    });
-    let names = store::users::display_names(
-        &state.db.read,
-        rows.iter().filter_map(|e| e.actor_id).collect(),
-    )
-    .await?;
-    let items = rows
-        .iter()
-        .filter_map(|e| views::audit_entry(e, e.actor_id.and_then(|id| names.get(&id).cloned())))
-        .collect();
-    Ok(respond::ok(&Page { items, next_cursor }))
+    Ok(respond::ok(&audit_log::page(&state, &filter, limit).await?))
 }
