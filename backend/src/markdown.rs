@@ -1,6 +1,7 @@
 //! Markdown from partners, rendered to HTML that is safe to put into a page: raw HTML is
 //! shown as text, links and images only keep http(s)/mailto/relative targets, and links carry
-//! `rel="nofollow ugc noopener"`.
+//! `rel="nofollow ugc noopener"`. [`plain_text`] is the same Markdown as the words a reader
+//! sees, for search snippets and meta descriptions.
 
 use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag, TagEnd};
 
@@ -51,6 +52,34 @@ pub fn render(markdown: &str) -> String {
     out
 }
 
+/// The words a reader of the rendered Markdown sees, without its markup: block ends become
+/// one space, link and image targets are dropped (their text and alt text stay), raw HTML
+/// stays as the text it is shown as. Runs of whitespace are one space.
+pub fn plain_text(markdown: &str) -> String {
+    let options =
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
+    let mut text = String::with_capacity(markdown.len());
+    for event in Parser::new_ext(markdown, options) {
+        match event {
+            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
+                text.push_str(&t)
+            }
+            // Inline markup joins what it surrounds ("**a**b" reads "ab"); everything else
+            // (a block's end, a line break, a rule) separates.
+            Event::End(
+                TagEnd::Emphasis
+                | TagEnd::Strong
+                | TagEnd::Strikethrough
+                | TagEnd::Link
+                | TagEnd::Image,
+            ) => {}
+            Event::SoftBreak | Event::HardBreak | Event::End(_) | Event::Rule => text.push(' '),
+            _ => {}
+        }
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 fn is_safe_url(url: &str) -> bool {
     let lower = url.trim().to_ascii_lowercase();
     match lower.split_once(':') {
@@ -71,6 +100,16 @@ fn escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_text_keeps_the_words_and_drops_the_markup() {
+        assert_eq!(
+            plain_text("## Features\n\n- **Fast** sync of `orders`\n- [Docs](https://x.example) and ![logo](a.png)\n\nDone."),
+            "Features Fast sync of orders Docs and logo Done."
+        );
+        assert_eq!(plain_text("<b>raw</b> html"), "<b>raw</b> html");
+        assert_eq!(plain_text("plain words"), "plain words");
+    }
 
     #[test]
     fn renders_markdown() {

@@ -18,18 +18,11 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryF
 use crate::entities::json::StringList;
 use crate::entities::{listings, partners};
 use crate::error::{ApiError, ApiResult};
+use crate::markdown;
 use crate::pages::{self, seo, Head};
 use crate::search::service::{self as search, Explain, SearchInput};
 use crate::state::AppState;
 use crate::{store, views};
-
-/// Markdown punctuation is noise in a meta description.
-fn plain(markdown: &str) -> String {
-    markdown
-        .chars()
-        .filter(|c| !matches!(c, '#' | '*' | '_' | '`' | '>' | '[' | ']' | '|'))
-        .collect()
-}
 
 /// The badge of the home page's featured collection, and how many it shows.
 const FEATURED_BADGE: &str = "staff-pick";
@@ -131,7 +124,11 @@ async fn listing_document(
             listing.name, listing.partner.name
         ),
         description: pages::summary(
-            &format!("{} {}", listing.tagline, plain(&listing.description)),
+            &format!(
+                "{} {}",
+                listing.tagline,
+                markdown::plain_text(&listing.description)
+            ),
             155,
         ),
         canonical: url.clone(),
@@ -332,7 +329,7 @@ pub async fn partner(
                 "{} on Mercato: {} integrations. {}",
                 partner.name,
                 partner.published_listing_count,
-                plain(&partner.description)
+                markdown::plain_text(&partner.description)
             ),
             155,
         ),

@@ -7,7 +7,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use super::SearchDocument;
 use crate::entities::{listing_categories, listings, partners};
 use crate::error::ApiResult;
-use crate::{store, views};
+use crate::{markdown, store, views};
 
 fn document(
     l: listings::Model,
@@ -29,8 +29,10 @@ fn document(
     SearchDocument {
         slug: l.slug,
         name: l.name,
-        tagline: l.tagline,
-        description: l.description,
+        // What readers see, not the Markdown: snippets show these words, and the markup's
+        // punctuation and link targets are not what anyone searches for.
+        tagline: markdown::plain_text(&l.tagline),
+        description: markdown::plain_text(&l.description),
         use_cases: l.use_cases.0,
         categories: categories.into_iter().map(|c| (c.slug, c.name)).collect(),
         partner_slug: partner.slug,

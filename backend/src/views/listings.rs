@@ -63,7 +63,8 @@ pub fn listing_summary(
     ListingSummary {
         slug: l.slug.clone(),
         name: l.name.clone(),
-        tagline: l.tagline.clone(),
+        // Cards show words, not Markdown.
+        tagline: markdown::plain_text(&l.tagline),
         partner: partner_ref(p, today),
         categories,
         pricing: l.pricing_model,

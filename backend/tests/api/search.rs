@@ -368,6 +368,30 @@ async fn highlights_mark_matches_and_escape_html(engine: Engine) {
 }
 contract!(highlights_mark_matches_and_escape_html);
 
+/// Partners write descriptions (and sometimes taglines) in Markdown; results show the words a
+/// reader of the listing page sees, never the markup.
+async fn snippets_and_taglines_are_plain_text(engine: Engine) {
+    let app = TestApp::spawn_engine(&engine).await;
+    app.import(&[json!({
+        "slug": "quayside-ledger", "name": "Quayside Ledger",
+        "tagline": "Reconcile **every** dock fee",
+        "description": "## Features\n\n- **Fast** reconciliation of [dock fees](https://quayside.example/docs)\n- `nightly` exports",
+        "partner": "quayside", "monthly_installs": 10,
+    })])
+    .await;
+    app.wait_for_search().await;
+    let body = app.search("q=reconciliation").await;
+    let hit = &body["hits"][0];
+    assert_eq!(hit["slug"], "quayside-ledger");
+    assert_eq!(
+        hit["highlights"]["description"],
+        "Features Fast <mark>reconciliation</mark> of dock fees nightly exports"
+    );
+    assert_eq!(hit["highlights"]["tagline"], "Reconcile every dock fee");
+    assert_eq!(hit["tagline"], "Reconcile every dock fee");
+}
+contract!(snippets_and_taglines_are_plain_text);
+
 async fn pages_with_a_cursor(engine: Engine) {
     let (app, _, _) = marketplace(&engine).await;
     let mut seen = Vec::new();

@@ -90,8 +90,9 @@ pub(super) fn facet(value: &str) -> Facet {
 
 /// Bumped whenever the schema or the analyzer changes: an index of another version is not
 /// opened but rebuilt (into a new directory, by the worker). 3: the compact names are folded
-/// with the index's own folding (letters such as ł, š, ě were kept as they were).
-pub(super) const SCHEMA_VERSION: u32 = 3;
+/// with the index's own folding (letters such as ł, š, ě were kept as they were). 4: taglines
+/// and descriptions are indexed (and shown in snippets) as plain text, not Markdown.
+pub(super) const SCHEMA_VERSION: u32 = 4;
 
 impl TantivyIndex {
     pub(super) fn to_tantivy(&self, doc: &SearchDocument) -> anyhow::Result<TantivyDocument> {
