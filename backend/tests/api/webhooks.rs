@@ -542,16 +542,26 @@ async fn an_endpoint_failing_for_a_day_is_switched_off_with_a_notice_and_can_com
     let last = got.last().unwrap();
     assert_eq!(last.event_id, d["event_id"].as_str().unwrap());
     assert_eq!(last.delivery, copy["id"].to_string());
-    let page = expect_json(
-        app.get(
-            &format!("{}?status=delivered", deliveries_path(id)),
-            Some(&owner.token),
+    // The receiver has the request before the worker has its answer and records it: wait for
+    // the record.
+    let mut delivered = 0;
+    for _ in 0..200 {
+        let page = expect_json(
+            app.get(
+                &format!("{}?status=delivered", deliveries_path(id)),
+                Some(&owner.token),
+            )
+            .await,
+            StatusCode::OK,
         )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+        .await;
+        delivered = page["items"].as_array().unwrap().len();
+        if delivered > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(delivered, 1);
     // Only the two deliveries of the first lead exist: none was queued while disabled.
     let page = expect_json(
         app.get(&deliveries_path(id), Some(&owner.token)).await,
