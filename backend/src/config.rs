@@ -121,6 +121,48 @@ impl SettingValue for Origins {
     }
 }
 
+/// Networks of the proxies in front of Mercato (`10.0.0.0/8, 192.168.1.7`): from those peers
+/// only, `Forwarded` / `X-Forwarded-For` name the client. Comma-separated in the environment,
+/// a list in the file; a bare address is a /32 (or /128).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustedProxies(pub Vec<ipnet::IpNet>);
+
+impl TrustedProxies {
+    fn parse<'a>(values: impl Iterator<Item = &'a str>) -> Result<TrustedProxies, String> {
+        let mut nets = Vec::new();
+        for raw in values.map(str::trim).filter(|v| !v.is_empty()) {
+            let net = match raw.parse::<ipnet::IpNet>() {
+                Ok(net) => net,
+                Err(_) => raw
+                    .parse::<std::net::IpAddr>()
+                    .map(ipnet::IpNet::from)
+                    .map_err(|_| format!("{raw:?} is not an address or CIDR"))?,
+            };
+            nets.push(net);
+        }
+        Ok(TrustedProxies(nets))
+    }
+
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        // An IPv4 peer on a dual-stack socket arrives as ::ffff:a.b.c.d.
+        let ip = match ip {
+            std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, std::net::IpAddr::V4),
+            v4 => v4,
+        };
+        self.0.iter().any(|net| net.contains(&ip))
+    }
+}
+
+impl SettingValue for TrustedProxies {
+    type File = Vec<String>;
+    fn from_env(text: &str) -> Result<Self, String> {
+        TrustedProxies::parse(text.split(','))
+    }
+    fn from_file(value: Vec<String>) -> Result<Self, String> {
+        TrustedProxies::parse(value.iter().map(String::as_str))
+    }
+}
+
 /// Single sign-on providers come from the file's `[[sso_providers]]` tables (and from
 /// `MERCATO_OIDC_*` / `MERCATO_GITHUB_*`, see [`Settings::apply_sso_env`]).
 impl SettingValue for Vec<SsoProviderSettings> {
@@ -296,6 +338,10 @@ settings! {
     /// Origins allowed to call the API from a browser on another site
     /// (`https://app.partner.example`); empty: the API is same-origin only.
     cors_origins: Origins = Origins::default(), env ["MERCATO_CORS_ORIGINS"], file [cors_origins];
+    /// The proxies (load balancers) whose forwarding headers are believed; none: the client is
+    /// always the connection's peer. See `http::client`.
+    trusted_proxies: TrustedProxies = TrustedProxies::default(),
+        env ["MERCATO_TRUSTED_PROXIES"], file [trusted_proxies];
     /// Single sign-on providers (OpenID Connect by issuer, GitHub); see `sso`.
     sso_providers: Vec<SsoProviderSettings> = Vec::new(), env [], file [sso_providers];
 }
@@ -625,5 +671,26 @@ mod tests {
         .unwrap();
         assert_eq!(s.database_url, None);
         assert_eq!(s.workers, None);
+    }
+
+    #[test]
+    fn trusted_proxies_are_networks_or_addresses() {
+        let s = Settings::load_from(
+            &Overrides::default(),
+            env(&[("MERCATO_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7 ,::1")]),
+        )
+        .unwrap();
+        let t = &s.trusted_proxies;
+        assert!(t.contains("10.1.2.3".parse().unwrap()));
+        assert!(t.contains("192.0.2.7".parse().unwrap()));
+        assert!(!t.contains("192.0.2.8".parse().unwrap()));
+        assert!(t.contains("::ffff:10.9.9.9".parse().unwrap()), "v4-mapped");
+        assert!(t.contains("::1".parse().unwrap()));
+        let err = Settings::load_from(
+            &Overrides::default(),
+            env(&[("MERCATO_TRUSTED_PROXIES", "10.0.0.0/8,nonsense")]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("MERCATO_TRUSTED_PROXIES"));
     }
 }

@@ -6,7 +6,8 @@
 //! `http::middleware::rate_limit`.
 //!
 //! The buckets live in this process: with several instances behind a load balancer each
-//! enforces its own share. Addresses are the peer's (a proxy in front must do its own limits).
+//! enforces its own share. Addresses are the client's as `http::client` tells it (the peer,
+//! or what a trusted proxy forwarded).
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};

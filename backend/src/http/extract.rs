@@ -236,9 +236,14 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
     })
 }
 
-/// The caller's address: the connection's peer (no forwarding header is trusted).
+/// The caller's address (`http::client`: the peer, or what trusted proxies forwarded).
 pub fn client_ip(req: &actix_web::HttpRequest) -> Option<String> {
-    req.peer_addr().map(|a| a.ip().to_string())
+    let trusted = req
+        .app_data::<actix_web::web::Data<crate::state::AppState>>()
+        .map(|s| &s.settings.trusted_proxies);
+    let none = crate::config::TrustedProxies::default();
+    super::client::client_addr(req.peer_addr(), req.headers(), trusted.unwrap_or(&none))
+        .map(|ip| ip.to_string())
 }
 
 /// SHA-256 of the caller's address: enough to count requests per client (abuse limits)

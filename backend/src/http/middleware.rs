@@ -179,8 +179,9 @@ fn exempt(path: &str) -> bool {
 /// that the account extractors do not verify it again.
 fn callers(req: &ServiceRequest, state: &AppState) -> Vec<Caller> {
     let mut out = Vec::with_capacity(2);
-    if let Some(addr) = req.peer_addr() {
-        out.push(Caller::Address(addr.ip()));
+    let trusted = &state.settings.trusted_proxies;
+    if let Some(ip) = super::client::client_addr(req.peer_addr(), req.headers(), trusted) {
+        out.push(Caller::Address(ip));
     }
     if let Ok(Some(token)) = crate::auth::extract::bearer_in(req.headers()) {
         if crate::auth::api_keys::looks_like_key(&token) {

@@ -2,6 +2,7 @@
 //! parse requests at the edge (JSON bodies, queries, the caller), and the response helpers.
 //! The mapping of errors to problem responses is `crate::error`.
 
+pub mod client;
 pub mod extract;
 pub mod middleware;
 pub mod respond;

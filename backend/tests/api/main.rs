@@ -21,6 +21,7 @@ mod members;
 mod migrations;
 mod pages;
 mod partners;
+mod proxies;
 mod rate_limits;
 mod review;
 mod search;
