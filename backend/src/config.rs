@@ -342,6 +342,12 @@ settings! {
     /// always the connection's peer. See `http::client`.
     trusted_proxies: TrustedProxies = TrustedProxies::default(),
         env ["MERCATO_TRUSTED_PROXIES"], file [trusted_proxies];
+    /// A bearer token that lets `GET /metrics` answer on the main listener; unset: it does not
+    /// exist there (404).
+    metrics_token: Option<SecretString> = None, env ["MERCATO_METRICS_TOKEN"], file [metrics_token];
+    /// `HOST:PORT` of a listener that serves `/metrics` only, without a token (bind it to an
+    /// address only monitoring reaches); unset: none.
+    metrics_addr: Option<String> = None, env ["MERCATO_METRICS_ADDR"], file [metrics_addr];
     /// Single sign-on providers (OpenID Connect by issuer, GitHub); see `sso`.
     sso_providers: Vec<SsoProviderSettings> = Vec::new(), env [], file [sso_providers];
 }

@@ -18,6 +18,7 @@ pub mod http;
 pub mod import;
 pub mod leads;
 pub mod markdown;
+pub mod metrics;
 pub mod openapi;
 pub mod outbound;
 pub mod pages;

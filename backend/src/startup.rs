@@ -22,6 +22,8 @@ pub struct Application {
     port: u16,
     server: Server,
     state: AppState,
+    /// The metrics listener's port, when `metrics_addr` asks for one.
+    metrics_port: Option<u16>,
 }
 
 impl Application {
@@ -57,11 +59,22 @@ impl Application {
             sso,
             rate_limiter,
             domain_checker,
+            metrics: Default::default(),
         };
         let listener = TcpListener::bind(&state.settings.addr)
             .with_context(|| format!("binding {}", state.settings.addr))?;
         let port = listener.local_addr()?.port();
         let server = run(listener, state.clone())?;
+        let metrics_port = match &state.settings.metrics_addr {
+            Some(addr) => {
+                let listener = TcpListener::bind(addr)
+                    .with_context(|| format!("binding the metrics listener {addr}"))?;
+                let port = listener.local_addr()?.port();
+                tokio::spawn(run_metrics(listener, state.clone())?);
+                Some(port)
+            }
+            None => None,
+        };
         tokio::spawn(sync_public_cache(state.clone()));
         tokio::spawn(crate::leads::sla::run(
             state.db.clone(),
@@ -93,11 +106,16 @@ impl Application {
             port,
             server,
             state,
+            metrics_port,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_port
     }
 
     pub fn state(&self) -> &AppState {
@@ -159,6 +177,10 @@ async fn shutdown_signal() {
 /// read is missed here, and the cache TTL bounds how long its staleness lasts.
 async fn sync_public_cache(state: AppState) {
     let mut last = outbox::latest_id(&state.db.read).await.unwrap_or(0);
+    state
+        .metrics
+        .cache_position
+        .store(last, std::sync::atomic::Ordering::Relaxed);
     let mut interval = tokio::time::interval(Duration::from_millis(500));
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut next_prune = Instant::now() + Duration::from_secs(60);
@@ -171,6 +193,10 @@ async fn sync_public_cache(state: AppState) {
                     state.public_cache.apply(&change);
                     state.usage_directory.apply(&change);
                     last = row.id;
+                    state
+                        .metrics
+                        .cache_position
+                        .store(last, std::sync::atomic::Ordering::Relaxed);
                 }
             }
             Err(e) => tracing::warn!(error = %e, "reading the outbox failed"),
@@ -216,4 +242,18 @@ pub fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
         server = server.workers(workers);
     }
     Ok(server.run())
+}
+
+/// The metrics listener: `/metrics` and nothing else, one worker.
+fn run_metrics(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
+    let data = web::Data::new(state);
+    Ok(HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .route("/metrics", web::get().to(routes::metrics::scrape_open))
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)?
+    .run())
 }

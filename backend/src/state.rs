@@ -34,6 +34,8 @@ pub struct AppState {
     pub sso: Arc<crate::sso::Providers>,
     /// Checks partners' domain verification proofs (the guarded HTTP client, the resolver).
     pub domain_checker: Arc<crate::verification::checker::Checker>,
+    /// This node's request metrics and the scrape of the rest (`/metrics`).
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {

@@ -48,7 +48,19 @@ pub async fn request_context(
     match result {
         Ok(mut res) => {
             let status = res.status().as_u16();
-            let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+            let elapsed = started.elapsed().as_secs_f64();
+            let elapsed_ms = elapsed * 1000.0;
+            if let Some(state) = res.request().app_data::<web::Data<AppState>>() {
+                // The matched template keeps labels few; static files and unknown paths share
+                // one.
+                let route = res.request().match_pattern();
+                state.metrics.observe(
+                    res.request().method().as_str(),
+                    route.as_deref().unwrap_or("(other)"),
+                    status,
+                    elapsed,
+                );
+            }
             if status >= 500 {
                 tracing::error!(status, elapsed_ms, "request failed");
             } else {
@@ -171,7 +183,13 @@ fn exempt(path: &str) -> bool {
     path.starts_with("/pkg/")
         || matches!(
             path,
-            "/style.css" | "/boot.js" | "/favicon.ico" | "/favicon.svg" | "/healthz" | "/readyz"
+            "/style.css"
+                | "/boot.js"
+                | "/favicon.ico"
+                | "/favicon.svg"
+                | "/healthz"
+                | "/readyz"
+                | "/metrics"
         )
 }
 

@@ -16,6 +16,7 @@ pub mod integration_requests;
 pub mod leads;
 pub mod listings;
 pub mod members;
+pub mod metrics;
 pub mod pages;
 pub mod partners;
 pub mod review;
@@ -56,6 +57,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/healthz").route(get().to(health::healthz)))
         .service(resource("/.well-known/jwks.json").route(get().to(installs::jwks)))
         .service(resource("/readyz").route(get().to(health::readyz)))
+        .service(resource("/metrics").route(get().to(metrics::scrape)))
         .service(
             web::scope("/api/v1")
                 // accounts

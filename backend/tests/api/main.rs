@@ -18,6 +18,7 @@ mod integration_requests;
 mod leads;
 mod listings;
 mod members;
+mod metrics;
 mod migrations;
 mod pages;
 mod partners;
