@@ -1,4 +1,5 @@
-//! The `mercato` command line: serve, migrate, create-admin, import, seed-demo.
+//! The `mercato` command line: serve, migrate, create-admin, import, seed-demo, backup,
+//! restore, reindex and the load-test seeds.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -93,6 +94,17 @@ pub enum Command {
     /// Rebuilds the search index from the database, with a progress bar. A running server
     /// keeps searching the old index meanwhile and switches when the new one is ready.
     Reindex,
+    /// Writes a backup of the embedded database and the data directory's secrets to FILE (a
+    /// consistent copy, also while a server runs). On PostgreSQL: explains pg_dump.
+    Backup { file: PathBuf },
+    /// Restores a backup into the data directory (which must hold no database, unless
+    /// --force). The search index is rebuilt at the next start.
+    Restore {
+        file: PathBuf,
+        /// Replace the database the data directory holds.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -192,6 +204,21 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 std::time::Duration::from_secs(older_than_days * 86_400),
             )?;
             println!("retired {} key(s): {}", removed.len(), removed.join(", "));
+            Ok(())
+        }
+        Command::Backup { file } => {
+            println!("{}", crate::backup::create(&settings, &file).await?);
+            Ok(())
+        }
+        Command::Restore { file, force } => {
+            if settings.database_url.is_some() {
+                anyhow::bail!(
+                    "restore writes an embedded database into the data directory; unset \
+                     DATABASE_URL (on PostgreSQL use pg_restore)"
+                );
+            }
+            let report = crate::backup::restore(&file, &settings.data_dir, force).await?;
+            println!("{report}");
             Ok(())
         }
         Command::Reindex => {

@@ -6,6 +6,7 @@ mod adoption;
 mod analytics;
 mod audit;
 mod auth;
+mod backup;
 mod categories;
 mod deals;
 mod demo;
