@@ -90,7 +90,7 @@ pub async fn register(
     let mut v = Validator::new();
     let domain = v.check(
         "account_domain",
-        super::workspaces::parse_domain(&body.account_domain),
+        crate::domain::company::parse_domain(&body.account_domain),
     );
     let name = v.check("account_name", validate::line(&body.account_name, 1, 200));
     if body.value <= 0 {

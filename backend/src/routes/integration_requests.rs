@@ -62,7 +62,7 @@ fn voter(
     let company_domain = v.check_opt(
         field("company_domain"),
         vote.company_domain.clone().filter(|s| !s.trim().is_empty()),
-        |d| super::workspaces::parse_domain(&d),
+        |d| crate::domain::company::parse_domain(&d),
     );
     if vote.consent {
         // A lead needs someone to contact at a company.

@@ -18,6 +18,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryF
 use crate::entities::json::StringList;
 use crate::entities::{listings, partners};
 use crate::error::{ApiError, ApiResult};
+use crate::http::extract::client_address_hash;
 use crate::pages::{self, seo, Head};
 use crate::state::AppState;
 use crate::{store, views};
@@ -222,7 +223,7 @@ pub async fn contact(
         consent: posted.consent.is_some(),
         website: posted.website,
     };
-    match super::leads::capture(&state, &req, None, lead).await {
+    match crate::leads::capture::capture(&state, None, lead, client_address_hash(&req)).await {
         Ok(_) => Ok(HttpResponse::SeeOther()
             .insert_header((
                 header::LOCATION,

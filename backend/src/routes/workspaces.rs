@@ -14,6 +14,7 @@ use sea_orm::{
 };
 
 use crate::auth::CurrentUser;
+use crate::domain::company::parse_domain;
 use crate::entities::{installs, users, workspace_members, workspaces};
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::ApiJson;
@@ -46,21 +47,6 @@ async fn view(
         active_installs,
         created_at: w.created_at,
     })
-}
-
-pub(crate) fn parse_domain(s: &str) -> Result<String, validate::Invalid> {
-    // A bare domain: reuse the URL rules on https://<domain>.
-    let d = s.trim().to_lowercase();
-    let url = validate::HttpUrl::parse(&format!("https://{d}"))
-        .map_err(|_| validate::Invalid::new("invalid_domain", "must be a domain like acme.com"))?;
-    if d.contains(['/', ':', '@']) || !d.contains('.') {
-        return Err(validate::Invalid::new(
-            "invalid_domain",
-            "must be a domain like acme.com",
-        ));
-    }
-    drop(url);
-    Ok(d)
 }
 
 /// Creates a workspace; the caller becomes its owner.

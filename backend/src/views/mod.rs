@@ -5,6 +5,7 @@
 mod accounts;
 mod audit;
 mod categories;
+mod leads;
 mod listings;
 mod partners;
 mod verification;
@@ -12,6 +13,7 @@ mod verification;
 pub use accounts::*;
 pub use audit::*;
 pub use categories::*;
+pub use leads::*;
 pub use listings::*;
 pub use partners::*;
 pub use verification::*;
