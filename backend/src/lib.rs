@@ -15,6 +15,7 @@ pub mod error;
 pub mod hashing;
 pub mod http;
 pub mod import;
+pub mod integration_requests;
 pub mod leads;
 pub mod markdown;
 pub mod openapi;

@@ -496,9 +496,9 @@ async fn requests_document(
     page_state: RequestsState,
 ) -> ApiResult<HttpResponse> {
     let (open, _) =
-        super::integration_requests::ranked(state, RequestStatus::Open, 0, REQUESTS_SHOWN).await?;
+        crate::integration_requests::ranked(state, RequestStatus::Open, 0, REQUESTS_SHOWN).await?;
     let (shipped, _) =
-        super::integration_requests::ranked(state, RequestStatus::Shipped, 0, SHIPPED_SHOWN)
+        crate::integration_requests::ranked(state, RequestStatus::Shipped, 0, SHIPPED_SHOWN)
             .await?;
     let head = Head {
         title: "Ask for an integration · Mercato".into(),
@@ -567,7 +567,7 @@ pub async fn ask(
         email: posted.email,
         ..Default::default()
     };
-    match super::integration_requests::ask(&state, &req, None, request).await {
+    match crate::integration_requests::ask(&state, None, request, client_address_hash(&req)).await {
         Ok(_) => Ok(see_other("/requests?asked=1")),
         Err(ApiError::Validation(errors)) => {
             page_state.ask_errors = errors
@@ -610,7 +610,9 @@ pub async fn vote(
         vote_error: Some((id, message)),
         ..Default::default()
     };
-    match super::integration_requests::vote_for(&state, &req, None, id, ballot).await {
+    match crate::integration_requests::vote_for(&state, None, id, ballot, client_address_hash(&req))
+        .await
+    {
         Ok(_) => Ok(see_other("/requests?voted=1")),
         Err(ApiError::NotFound(_)) => Ok(pages::not_found(&req, &state)),
         Err(ApiError::Validation(errors)) => {

@@ -5,6 +5,7 @@
 mod accounts;
 mod audit;
 mod categories;
+mod integration_requests;
 mod leads;
 mod listings;
 mod partners;
@@ -13,6 +14,7 @@ mod verification;
 pub use accounts::*;
 pub use audit::*;
 pub use categories::*;
+pub use integration_requests::*;
 pub use leads::*;
 pub use listings::*;
 pub use partners::*;
