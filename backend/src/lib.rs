@@ -9,6 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod csv;
 pub mod db;
+pub mod deals;
 pub mod domain;
 pub mod entities;
 pub mod error;

@@ -5,6 +5,7 @@
 mod accounts;
 mod audit;
 mod categories;
+mod deals;
 mod integration_requests;
 mod leads;
 mod listings;
@@ -14,6 +15,7 @@ mod verification;
 pub use accounts::*;
 pub use audit::*;
 pub use categories::*;
+pub use deals::*;
 pub use integration_requests::*;
 pub use leads::*;
 pub use listings::*;
