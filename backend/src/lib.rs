@@ -36,3 +36,4 @@ pub mod usage;
 pub mod verification;
 pub mod views;
 pub mod webhooks;
+pub mod workspaces;

@@ -11,6 +11,7 @@ mod leads;
 mod listings;
 mod partners;
 mod verification;
+mod workspaces;
 
 pub use accounts::*;
 pub use audit::*;
@@ -21,3 +22,4 @@ pub use leads::*;
 pub use listings::*;
 pub use partners::*;
 pub use verification::*;
+pub use workspaces::*;
