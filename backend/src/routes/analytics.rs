@@ -16,7 +16,7 @@ use crate::http::extract::ApiQuery;
 use crate::http::respond::{self, path_slug};
 use crate::state::AppState;
 
-/// Who may see marketplace-wide analytics.
+/// The refusal of marketplace-wide analytics to anyone but marketplace staff.
 const STAFF_ONLY: &str = "only marketplace admins and analysts see marketplace-wide analytics";
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
