@@ -10,6 +10,7 @@
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use mercato_shared::api::leads::LeadStatus;
 use mercato_shared::api::webhooks::{DeliveryStatus, EndpointStatus};
 use prometheus::{
@@ -18,7 +19,8 @@ use prometheus::{
 };
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
-use crate::state::AppState;
+use crate::db::Db;
+use crate::search::SharedIndex;
 use crate::store;
 
 /// Request latencies in seconds, from 0.5 ms (cached reads) to 10 s.
@@ -149,20 +151,30 @@ impl Metrics {
     }
 
     /// The text exposition, with the database-derived gauges read now.
-    pub async fn render(&self, state: &AppState) -> anyhow::Result<String> {
-        self.read_gauges(state).await?;
+    pub async fn render(
+        &self,
+        db: &Db,
+        search: &SharedIndex,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<String> {
+        self.read_gauges(db, search, now).await?;
         let mut out = Vec::new();
         TextEncoder::new().encode(&self.registry.gather(), &mut out)?;
         Ok(String::from_utf8(out)?)
     }
 
-    async fn read_gauges(&self, state: &AppState) -> anyhow::Result<()> {
-        for (name, conn) in [("read", &state.db.read), ("write", &state.db.write)] {
+    async fn read_gauges(
+        &self,
+        pools: &Db,
+        search: &SharedIndex,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        for (name, conn) in [("read", &pools.read), ("write", &pools.write)] {
             let (open, idle) = pool_use(conn);
             self.pool.with_label_values(&[name, "open"]).set(open);
             self.pool.with_label_values(&[name, "idle"]).set(idle);
         }
-        let db = &state.db.read;
+        let db = &pools.read;
         let latest = store::outbox::latest_id(db).await?;
         let cache = self.cache_position.load(Ordering::Relaxed);
         self.outbox_lag
@@ -171,7 +183,7 @@ impl Metrics {
         let checkpoint = scalar(
             db,
             "SELECT COALESCE(MAX(last_outbox_id), -1) FROM search_state WHERE identity = ?",
-            vec![state.search.identity().into()],
+            vec![search.identity().into()],
         )
         .await?;
         let search_lag = if checkpoint < 0 {
@@ -196,7 +208,6 @@ impl Metrics {
                 .with_label_values(&[status.as_str()])
                 .set(n);
         }
-        let now = state.settings.clock.now();
         self.webhook_due.set(
             scalar(
                 db,

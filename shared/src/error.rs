@@ -58,6 +58,9 @@ pub enum ErrorCode {
     AlreadyReplied,
     AlreadyVoted,
     AlreadyRegistered,
+    /// The lead moved on (re-routed to another partner, or moved along its pipeline) while
+    /// the request was on its way: it is no longer the caller's partner's to act on as asked.
+    LeadMoved,
     /// A per-owner limit (e.g. webhook endpoints per partner) is reached.
     LimitReached,
     /// The API key is unknown or revoked.
@@ -100,6 +103,7 @@ impl ErrorCode {
             | AlreadyReplied
             | AlreadyVoted
             | AlreadyRegistered
+            | LeadMoved
             | LimitReached
             | IdentityTaken
             | LastSignInMethod => 409,
@@ -144,6 +148,7 @@ impl ErrorCode {
             AlreadyReplied => "Already replied",
             AlreadyVoted => "Already voted",
             AlreadyRegistered => "Already registered",
+            LeadMoved => "The lead has moved on",
             LimitReached => "Limit reached",
             InvalidApiKey => "The API key is invalid or revoked",
             RateLimited => "Too many requests",
@@ -185,6 +190,7 @@ impl ErrorCode {
             AlreadyReplied => "already_replied",
             AlreadyVoted => "already_voted",
             AlreadyRegistered => "already_registered",
+            LeadMoved => "lead_moved",
             LimitReached => "limit_reached",
             InvalidApiKey => "invalid_api_key",
             RateLimited => "rate_limited",
@@ -225,6 +231,7 @@ impl ErrorCode {
         ErrorCode::AlreadyReplied,
         ErrorCode::AlreadyVoted,
         ErrorCode::AlreadyRegistered,
+        ErrorCode::LeadMoved,
         ErrorCode::LimitReached,
         ErrorCode::InvalidApiKey,
         ErrorCode::RateLimited,

@@ -5,10 +5,14 @@
 //! - `usage_last_seen` (listing, workspace → last day): the current MAU of every listing.
 //! - `listing_daily` (listing, day, source): views, clicks, installs and uninstalls.
 //!
-//! The computations on those rows are pure functions here (`series`, `churn`), tested on
-//! their own; the routes only load rows and format the answers.
+//! The computations on those rows are pure functions here (`series`, `churn`, `scorecard`),
+//! tested on their own; the use cases in `reports` load the rows and build the answers,
+//! `export` writes them as CSV, and `funnel` counts the web app's views and clicks.
 
 pub mod churn;
 pub mod days;
+pub mod export;
+pub mod funnel;
+pub mod reports;
 pub mod scorecard;
 pub mod series;

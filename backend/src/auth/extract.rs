@@ -42,6 +42,15 @@ impl CurrentUser {
             Err(ApiError::Forbidden("only marketplace admins may do this"))
         }
     }
+
+    /// 403 saying `refusal` unless marketplace staff (an admin or an analyst) asks.
+    pub fn require_staff(&self, refusal: &'static str) -> Result<(), ApiError> {
+        if self.is_staff() {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(refusal))
+        }
+    }
 }
 
 impl From<users::Model> for CurrentUser {

@@ -1,19 +1,29 @@
-//! Demand capture and routing: which partner a lead goes to ([`routing`]), the admins' rules
-//! ([`rules`]), the writes that route ([`route`]) and the partner's pipeline ([`pipeline`]).
+//! Demand capture and routing. The use cases: [`capture`] (a lead from the marketplace),
+//! [`inbox`] (a partner's leads, the admins' view of one), [`pipeline`] (the holding partner
+//! accepts, declines, qualifies, wins, loses) and [`rules`] (the admins' rules document).
+//! Below them: [`ranking`] (the candidate order, a pure function), [`assignment`] (decide,
+//! assign, re-assign, the event log) and [`sla`] (the sweeper that re-assigns leads not
+//! accepted in time).
 
+pub mod assignment;
+pub mod capture;
+pub mod inbox;
 pub mod pipeline;
-pub mod route;
-pub mod routing;
+pub mod ranking;
 pub mod rules;
 pub mod sla;
 
 use chrono::{DateTime, Utc};
 use mercato_shared::api::leads::{Lead, LeadKind, LeadStatus};
 use mercato_shared::api::partners::Region;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
+use sea_orm::sea_query::{LockBehavior, LockType};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QuerySelect, Select, Set,
+};
 
-use crate::entities::{leads, partners};
+use crate::entities::{leads, listings, partners};
 use crate::error::ApiResult;
+use crate::views;
 
 /// A validated lead, ready to store.
 pub struct NewLead {
@@ -30,7 +40,7 @@ pub struct NewLead {
     pub ip_hash: String,
 }
 
-/// Stores a lead (its contact consented) and routes it, in the caller's transaction.
+/// Stores a lead (its contact consented) and assigns it, in the caller's transaction.
 pub async fn submit(
     db: &impl ConnectionTrait,
     new: NewLead,
@@ -67,50 +77,30 @@ pub async fn submit(
     .insert(db)
     .await?;
     let routing = rules::load(db).await?;
-    let (partner, reason) = route::decide(db, &lead, &routing, &[], now).await?;
-    let why = route::Move {
+    let (partner, reason) = assignment::decide(db, &lead, &routing, &[], now).await?;
+    let why = assignment::Move {
         first: true,
         actor,
         note: "submitted",
         at: now,
     };
-    let lead = route::apply(db, lead, partner.as_ref(), reason, &routing, why).await?;
+    let lead = assignment::assign(db, lead, partner.as_ref(), reason, &routing, why).await?;
     Ok((lead, partner))
 }
 
 /// A lead as the API (and the webhooks) show it.
-pub fn view(l: &leads::Model, listing: Option<&str>, partner: Option<&str>) -> Lead {
-    Lead {
-        id: l.id,
-        kind: l.kind,
-        listing: listing.map(str::to_string),
-        category: l.category.clone(),
-        region: l.region,
-        contact_name: l.contact_name.clone(),
-        email: l.email.clone(),
-        company_name: l.company_name.clone(),
-        company_domain: l.company_domain.clone(),
-        message: l.message.clone(),
-        status: l.status,
-        partner: partner.map(str::to_string),
-        routed_at: l.routed_at,
-        sla_due_at: l.sla_due_at,
-        accepted_at: l.accepted_at,
-        closed_at: l.closed_at,
-        deal_value: l.deal_value,
-        lost_reason: l.lost_reason.clone(),
-        merged_count: l.merged_count,
-        created_at: l.created_at,
-    }
+pub async fn shown(db: &impl ConnectionTrait, l: &leads::Model) -> ApiResult<Lead> {
+    let (listing, partner) = slugs_of(db, l).await?;
+    Ok(views::lead(l, listing.as_deref(), partner.as_deref()))
 }
 
 /// The slugs of the lead's listing and partner.
 pub async fn slugs_of(
-    db: &impl sea_orm::ConnectionTrait,
+    db: &impl ConnectionTrait,
     l: &leads::Model,
 ) -> ApiResult<(Option<String>, Option<String>)> {
     let listing = match l.listing_id {
-        Some(id) => crate::entities::listings::Entity::find_by_id(id)
+        Some(id) => listings::Entity::find_by_id(id)
             .one(db)
             .await?
             .map(|l| l.slug),
@@ -124,4 +114,21 @@ pub async fn slugs_of(
         None => None,
     };
     Ok((listing, partner))
+}
+
+/// `query` with its lead rows locked until the transaction ends, on PostgreSQL (SQLite has one
+/// writer, whose transaction is the lock); with `skip_locked`, rows another transaction holds
+/// are passed over instead of waited for.
+pub fn locked(
+    query: Select<leads::Entity>,
+    backend: DatabaseBackend,
+    skip_locked: bool,
+) -> Select<leads::Entity> {
+    match (backend, skip_locked) {
+        (DatabaseBackend::Postgres, true) => {
+            query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+        }
+        (DatabaseBackend::Postgres, false) => query.lock(LockType::Update),
+        _ => query,
+    }
 }

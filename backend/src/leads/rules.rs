@@ -1,16 +1,23 @@
 //! The routing rules document: stored as JSON in `routing_rules`, defaults until admins save.
 
 use chrono::{DateTime, Utc};
+use mercato_shared::api::audit::AuditAction;
 use mercato_shared::api::leads::RoutingRules;
 use mercato_shared::validate::{Slug, Validator};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
+};
 
+use crate::auth::CurrentUser;
 use crate::entities::{categories, partners, routing_rules};
 use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::store::audit::{self, Subject};
 
 /// The longest SLA admins may set: a month.
 pub const MAX_SLA_HOURS: u32 = 720;
 
+/// The rules in force.
 pub async fn load(db: &impl ConnectionTrait) -> ApiResult<RoutingRules> {
     match routing_rules::Entity::find_by_id(1).one(db).await? {
         None => Ok(RoutingRules::default()),
@@ -106,4 +113,27 @@ pub async fn save(
         row.insert(db).await?;
     }
     Ok(())
+}
+
+/// Replaces the rules (the caller checked that an admin asks), audited with what they were.
+pub async fn replace(
+    state: &AppState,
+    admin: &CurrentUser,
+    rules: RoutingRules,
+) -> ApiResult<RoutingRules> {
+    let now = state.settings.clock.now();
+    let txn = state.db.write.begin().await?;
+    let before = load(&txn).await?;
+    save(&txn, &rules, admin.id, now).await?;
+    audit::record(
+        &txn,
+        now,
+        admin.into(),
+        AuditAction::RoutingRulesChanged,
+        Subject::RoutingRules,
+        serde_json::json!({ "from": before, "to": rules }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(rules)
 }

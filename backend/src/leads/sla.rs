@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use mercato_shared::api::leads::{LeadStatus, RouteOutcome};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
 };
 
-use super::{route, rules};
+use super::{assignment, rules};
 use crate::clock::Clock;
 use crate::db::Db;
 use crate::entities::leads;
@@ -37,33 +37,29 @@ pub async fn run(db: Db, clock: Clock) {
     }
 }
 
-/// Re-routes the routed leads whose SLA has passed; returns how many.
+/// Re-assigns the routed leads whose SLA has passed; returns how many.
 pub async fn sweep(db: &Db, clock: &Clock) -> ApiResult<usize> {
     let now = clock.now();
     let txn = db.write.begin().await?;
-    let mut overdue = leads::Entity::find()
+    let overdue = leads::Entity::find()
         .filter(leads::Column::Status.eq(LeadStatus::Routed))
         .filter(leads::Column::SlaDueAt.lte(now))
         .order_by_asc(leads::Column::SlaDueAt)
         .limit(PER_SWEEP);
-    if txn.get_database_backend() == DatabaseBackend::Postgres {
-        overdue = overdue.lock_with_behavior(
-            sea_orm::sea_query::LockType::Update,
-            sea_orm::sea_query::LockBehavior::SkipLocked,
-        );
-    }
-    let overdue = overdue.all(&txn).await?;
+    let overdue = super::locked(overdue, txn.get_database_backend(), true)
+        .all(&txn)
+        .await?;
     let n = overdue.len();
     if n > 0 {
         let routing = rules::load(&txn).await?;
         for lead in overdue {
-            let why = route::Move {
+            let why = assignment::Move {
                 first: false,
                 actor: None,
                 note: "not accepted within the SLA",
                 at: now,
             };
-            route::reroute(&txn, lead, RouteOutcome::Breached, &routing, why).await?;
+            assignment::reassign(&txn, lead, RouteOutcome::Breached, &routing, why).await?;
         }
     }
     txn.commit().await?;

@@ -1,35 +1,23 @@
 //! Adoption analytics: a listing's series (its partner's members, admins, analysts), the
 //! adoption ranking and churn by number of integrations (admins, analysts). Every answer is
-//! also available as CSV (`format=csv`).
-
-use std::collections::HashMap;
+//! also available as CSV (`format=csv`). The use cases are `analytics::reports`, the CSV
+//! documents `analytics::export`.
 
 use actix_web::{web, HttpResponse};
-use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
-use mercato_shared::api::analytics::{
-    AdoptionRanking, AdoptionRow, ChurnReport, Funnel, Interval, ListingAnalytics, SourceCount,
-};
-use mercato_shared::api::workspaces::InstallEventKind;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
-    Value,
-};
-use serde::Deserialize;
+use chrono::NaiveDate;
+use mercato_shared::api::analytics::{AdoptionRanking, ChurnReport, Interval, ListingAnalytics};
+use serde::{Deserialize, Serialize};
 
-use crate::analytics::churn::{self, WorkspaceLife};
-use crate::analytics::days;
-use crate::analytics::series::{self, ratio, DayCounts};
+use crate::analytics::export::{self, CsvExport};
+use crate::analytics::reports::{self, Period};
 use crate::auth::CurrentUser;
-use crate::domain::access::PartnerAccess;
-use crate::entities::{install_events, listings, partners, workspaces};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::http::extract::ApiQuery;
-use crate::http::respond::path_slug;
+use crate::http::respond::{self, path_slug};
 use crate::state::AppState;
-use crate::store;
 
-/// Longest range a listing's series covers.
-const MAX_RANGE_DAYS: i32 = 731;
+/// The refusal of marketplace-wide analytics to anyone but marketplace staff.
+const STAFF_ONLY: &str = "only marketplace admins and analysts see marketplace-wide analytics";
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -39,74 +27,23 @@ pub enum Format {
     Csv,
 }
 
-async fn rows<T: sea_orm::TryGetableMany>(
-    db: &impl ConnectionTrait,
-    template: &str,
-    values: Vec<Value>,
-) -> ApiResult<Vec<T>> {
-    let backend = db.get_database_backend();
-    let stmt =
-        Statement::from_sql_and_values(backend, crate::store::sql(backend, template), values);
-    let result = db.query_all(stmt).await?;
-    result
-        .iter()
-        .map(|r| {
-            T::try_get_many_by_index(r).map_err(|e| ApiError::Unexpected(anyhow::anyhow!("{e:?}")))
-        })
-        .collect()
-}
-
-/// The (day, workspace) rows of a listing's usage between two days, in order.
-///
-/// A year of a busy listing is tens of thousands of rows; the database joins them into one
-/// string (`string_agg`: SQLite 3.44+ and PostgreSQL) because handing them over one row at a
-/// time costs more than the query.
-async fn active_days(
-    db: &impl ConnectionTrait,
-    listing: i64,
-    from: i32,
-    to: i32,
-) -> ApiResult<Vec<(i32, i64)>> {
-    let joined: Vec<(Option<String>,)> = rows(
-        db,
-        "SELECT string_agg(CAST(day AS TEXT) || ':' || CAST(workspace_id AS TEXT), ',') \
-         FROM usage_daily WHERE listing_id = ? AND day >= ? AND day <= ?",
-        vec![listing.into(), from.into(), to.into()],
-    )
-    .await?;
-    let Some(Some(joined)) = joined.into_iter().next().map(|r| r.0) else {
-        return Ok(Vec::new());
-    };
-    let mut pairs = joined
-        .split(',')
-        .map(|pair| {
-            pair.split_once(':')
-                .and_then(|(day, workspace)| Some((day.parse().ok()?, workspace.parse().ok()?)))
-                .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("bad usage row {pair:?}")))
-        })
-        .collect::<ApiResult<Vec<(i32, i64)>>>()?;
-    // Sorted here: an ordered aggregate makes PostgreSQL sort strings.
-    pairs.sort_unstable();
-    Ok(pairs)
-}
-
-fn invalid(field: &str, message: &str) -> ApiError {
-    ApiError::InvalidQuery(vec![mercato_shared::FieldError {
-        field: field.into(),
-        code: "invalid_value".into(),
-        message: message.into(),
-    }])
-}
-
-fn csv(filename: &str, header: &[&str], lines: Vec<Vec<String>>) -> HttpResponse {
-    let out = crate::csv::document(header, &lines);
+/// `body` as JSON, or as the CSV document `csv` writes of it.
+fn answer<T: Serialize>(
+    format: Option<Format>,
+    body: &T,
+    csv: fn(&T) -> CsvExport,
+) -> HttpResponse {
+    if format != Some(Format::Csv) {
+        return respond::ok(body);
+    }
+    let export = csv(body);
     HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
             "Content-Disposition",
-            format!("attachment; filename=\"{filename}\""),
+            format!("attachment; filename=\"{}\"", export.filename),
         ))
-        .body(out)
+        .body(export.document)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -137,141 +74,13 @@ pub async fn listing(
     ApiQuery(q): ApiQuery<ListingQuery>,
 ) -> ApiResult<HttpResponse> {
     let slug = path_slug(&path, "listing")?;
-    let (listing, partner) = store::listings::by_slug(&state.db.read, slug.as_str()).await?;
-    let access = PartnerAccess::of(&state.db.read, Some(&user), partner.id).await?;
-    if !access.is_member() && !user.is_staff() {
-        return Err(
-            if store::visibility::is_public_listing(&listing, &partner) {
-                ApiError::Forbidden(
-                    "only the partner's members, admins and analysts see a listing's analytics",
-                )
-            } else {
-                ApiError::NotFound("listing")
-            },
-        );
-    }
-    let today = days::of_time(state.settings.clock.now());
-    let to = q.to.map(days::number).unwrap_or(today);
-    let from = q.from.map(days::number).unwrap_or(to - 29);
-    if from > to {
-        return Err(invalid("from", "must not be after `to`"));
-    }
-    if to - from + 1 > MAX_RANGE_DAYS {
-        return Err(invalid("from", "the range covers at most 731 days"));
-    }
-    if to > today + 1 {
-        return Err(invalid("to", "must not be in the future"));
-    }
-    let interval = q.interval.unwrap_or(Interval::Day);
-    // Everything acknowledged counts: wait for the usage folder to catch up.
-    state.usage_folder.flush().await?;
-    let db = &state.db.read;
-
-    let active = active_days(db, listing.id, from - 29, to).await?;
-    let per_day: Vec<(i32, i64, i64, i64, i64)> = rows(
-        db,
-        "SELECT day, CAST(SUM(views) AS BIGINT), CAST(SUM(clicks) AS BIGINT), CAST(SUM(installs) AS BIGINT), \
-         CAST(SUM(uninstalls) AS BIGINT) FROM listing_daily WHERE listing_id = ? AND day >= ? AND day <= ? GROUP BY day",
-        vec![listing.id.into(), from.into(), to.into()],
-    )
-    .await?;
-    let counts: HashMap<i32, DayCounts> = per_day
-        .into_iter()
-        .map(|(day, views, clicks, installs, uninstalls)| {
-            (
-                day,
-                DayCounts {
-                    views,
-                    clicks,
-                    installs,
-                    uninstalls,
-                },
-            )
-        })
-        .collect();
-    let before: Vec<(i64,)> = rows(
-        db,
-        "SELECT CAST(COALESCE(SUM(installs - uninstalls), 0) AS BIGINT) FROM listing_daily WHERE listing_id = ? AND day < ?",
-        vec![listing.id.into(), from.into()],
-    )
-    .await?;
-    let sources: Vec<(String, i64, i64, i64)> = rows(
-        db,
-        "SELECT source, CAST(SUM(views) AS BIGINT), CAST(SUM(clicks) AS BIGINT), CAST(SUM(installs) AS BIGINT) \
-         FROM listing_daily WHERE listing_id = ? AND day >= ? AND day <= ? GROUP BY source ORDER BY source",
-        vec![listing.id.into(), from.into(), to.into()],
-    )
-    .await?;
-
-    let points = series::build(
-        from,
-        to,
-        interval,
-        &active,
-        &counts,
-        before.first().map_or(0, |r| r.0),
-    );
-    let (views, clicks, installs) = counts.values().fold((0, 0, 0), |(v, c, i), d| {
-        (v + d.views, c + d.clicks, i + d.installs)
-    });
-    let body = ListingAnalytics {
-        listing: listing.slug.clone(),
-        from: days::date(from),
-        to: days::date(to),
-        interval,
-        funnel: Funnel {
-            views,
-            clicks,
-            installs,
-            click_rate: ratio(clicks, views),
-            install_rate: ratio(installs, clicks),
-        },
-        sources: sources
-            .into_iter()
-            .map(|(source, views, clicks, installs)| SourceCount {
-                source,
-                views,
-                clicks,
-                installs,
-            })
-            .collect(),
-        series: points,
+    let period = Period {
+        from: q.from,
+        to: q.to,
+        interval: q.interval,
     };
-    if q.format == Some(Format::Csv) {
-        let lines = body
-            .series
-            .iter()
-            .map(|p| {
-                vec![
-                    p.start.to_string(),
-                    p.installs.to_string(),
-                    p.uninstalls.to_string(),
-                    p.active_installs.to_string(),
-                    p.active_workspaces.to_string(),
-                    p.mau.to_string(),
-                    p.adoption.to_string(),
-                    p.views.to_string(),
-                    p.clicks.to_string(),
-                ]
-            })
-            .collect();
-        return Ok(csv(
-            &format!("{}-{}.csv", listing.slug, interval),
-            &[
-                "start",
-                "installs",
-                "uninstalls",
-                "active_installs",
-                "active_workspaces",
-                "mau",
-                "adoption",
-                "views",
-                "clicks",
-            ],
-            lines,
-        ));
-    }
-    Ok(HttpResponse::Ok().json(body))
+    let body = reports::listing(&state, &user, &slug, period).await?;
+    Ok(answer(q.format, &body, export::listing))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -287,16 +96,6 @@ pub struct AdoptionQuery {
     pub format: Option<Format>,
 }
 
-fn require_staff(user: &CurrentUser) -> ApiResult<()> {
-    if user.is_staff() {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(
-            "only marketplace admins and analysts see marketplace-wide analytics",
-        ))
-    }
-}
-
 /// Listings ranked by MAU (distinct workspaces active in the 30 days to `as_of`) and adoption
 /// (MAU / active installs) (admins, analysts).
 #[utoipa::path(get, path = "/api/v1/analytics/adoption", tag = "analytics", security(("bearer" = [])),
@@ -307,148 +106,9 @@ pub async fn adoption(
     user: CurrentUser,
     ApiQuery(q): ApiQuery<AdoptionQuery>,
 ) -> ApiResult<HttpResponse> {
-    require_staff(&user)?;
-    let today = days::of_time(state.settings.clock.now());
-    let as_of = q.as_of.map(days::number).unwrap_or(today);
-    if as_of > today + 1 {
-        return Err(invalid("as_of", "must not be in the future"));
-    }
-    let limit = match q.limit {
-        None => 100,
-        Some(n @ 1..=1000) => n as usize,
-        Some(_) => return Err(invalid("limit", "must be between 1 and 1000")),
-    };
-    let lo = as_of - 29;
-    // Everything acknowledged counts: wait for the usage folder to catch up.
-    state.usage_folder.flush().await?;
-    let db = &state.db.read;
-    let mut mau: HashMap<i64, i64> = HashMap::new();
-    let mut installs: HashMap<i64, i64> = HashMap::new();
-    if as_of >= today {
-        // Now: from each pair's last active day. Pairs last seen after `as_of` (dated a few
-        // minutes ahead) are checked against the daily roll-up.
-        let recent: Vec<(i64, i64)> = rows(
-            db,
-            "SELECT listing_id, CAST(COUNT(*) AS BIGINT) FROM usage_last_seen WHERE last_day >= ? AND last_day <= ? GROUP BY listing_id",
-            vec![lo.into(), as_of.into()],
-        )
-        .await?;
-        let ahead: Vec<(i64, i64)> = rows(
-            db,
-            "SELECT s.listing_id, CAST(COUNT(*) AS BIGINT) FROM usage_last_seen s WHERE s.last_day > ? AND EXISTS \
-             (SELECT 1 FROM usage_daily d WHERE d.listing_id = s.listing_id AND d.day >= ? AND d.day <= ? \
-              AND d.workspace_id = s.workspace_id) GROUP BY s.listing_id",
-            vec![as_of.into(), lo.into(), as_of.into()],
-        )
-        .await?;
-        for (listing, n) in recent.into_iter().chain(ahead) {
-            *mau.entry(listing).or_default() += n;
-        }
-        let active: Vec<(i64, i64)> = listings::Entity::find()
-            .select_only()
-            .column(listings::Column::Id)
-            .column(listings::Column::ActiveInstalls)
-            .filter(listings::Column::ActiveInstalls.gt(0))
-            .into_tuple()
-            .all(db)
-            .await?;
-        installs.extend(active);
-    } else {
-        // A past day: distinct workspaces over the window of the daily roll-up.
-        let past: Vec<(i64, i64)> = rows(
-            db,
-            "SELECT listing_id, CAST(COUNT(DISTINCT workspace_id) AS BIGINT) FROM usage_daily WHERE day >= ? AND day <= ? GROUP BY listing_id",
-            vec![lo.into(), as_of.into()],
-        )
-        .await?;
-        mau.extend(past);
-        let active: Vec<(i64, i64)> = rows(
-            db,
-            "SELECT listing_id, CAST(SUM(installs - uninstalls) AS BIGINT) FROM listing_daily WHERE day <= ? GROUP BY listing_id",
-            vec![as_of.into()],
-        )
-        .await?;
-        installs.extend(active.into_iter().filter(|(_, n)| *n > 0));
-    }
-    let mut ranked: Vec<(i64, i64, i64)> = mau
-        .keys()
-        .chain(installs.keys())
-        .copied()
-        .collect::<std::collections::HashSet<_>>()
-        .into_iter()
-        .map(|id| {
-            (
-                id,
-                mau.get(&id).copied().unwrap_or(0),
-                installs.get(&id).copied().unwrap_or(0),
-            )
-        })
-        .collect();
-    ranked.sort_by(|a, b| {
-        b.1.cmp(&a.1)
-            .then_with(|| {
-                ratio(b.1, b.2)
-                    .partial_cmp(&ratio(a.1, a.2))
-                    .unwrap_or(std::cmp::Ordering::Equal)
-            })
-            .then_with(|| a.0.cmp(&b.0))
-    });
-    ranked.truncate(limit);
-    let ids: Vec<i64> = ranked.iter().map(|r| r.0).collect();
-    let names: HashMap<i64, (listings::Model, Option<partners::Model>)> = listings::Entity::find()
-        .filter(listings::Column::Id.is_in(ids))
-        .find_also_related(partners::Entity)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|(l, p)| (l.id, (l, p)))
-        .collect();
-    let body = AdoptionRanking {
-        as_of: days::date(as_of),
-        rows: ranked
-            .into_iter()
-            .filter_map(|(id, mau, installs)| {
-                let (l, p) = names.get(&id)?;
-                Some(AdoptionRow {
-                    listing: l.slug.clone(),
-                    name: l.name.clone(),
-                    partner: p.as_ref().map(|p| p.slug.clone()).unwrap_or_default(),
-                    mau,
-                    active_installs: installs,
-                    adoption: ratio(mau, installs),
-                })
-            })
-            .collect(),
-    };
-    if q.format == Some(Format::Csv) {
-        let lines = body
-            .rows
-            .iter()
-            .map(|r| {
-                vec![
-                    r.listing.clone(),
-                    r.name.clone(),
-                    r.partner.clone(),
-                    r.mau.to_string(),
-                    r.active_installs.to_string(),
-                    r.adoption.to_string(),
-                ]
-            })
-            .collect();
-        return Ok(csv(
-            &format!("adoption-{}.csv", body.as_of),
-            &[
-                "listing",
-                "name",
-                "partner",
-                "mau",
-                "active_installs",
-                "adoption",
-            ],
-            lines,
-        ));
-    }
-    Ok(HttpResponse::Ok().json(body))
+    user.require_staff(STAFF_ONLY)?;
+    let body = reports::adoption(&state, q.as_of, q.limit).await?;
+    Ok(answer(q.format, &body, export::adoption))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -474,72 +134,7 @@ pub async fn churn(
     user: CurrentUser,
     ApiQuery(q): ApiQuery<ChurnQuery>,
 ) -> ApiResult<HttpResponse> {
-    require_staff(&user)?;
-    let today = state.settings.clock.today();
-    let to = q.to.unwrap_or(today);
-    let from = q.from.unwrap_or(to - chrono::Days::new(89));
-    if from > to {
-        return Err(invalid("from", "must not be after `to`"));
-    }
-    let start = Utc.from_utc_datetime(&from.and_time(NaiveTime::MIN));
-    let end = Utc.from_utc_datetime(&to.and_time(NaiveTime::MIN)) + chrono::Duration::days(1)
-        - chrono::Duration::microseconds(1);
-    // Everything acknowledged counts: wait for the usage folder to catch up.
-    state.usage_folder.flush().await?;
-    let db = &state.db.read;
-    let lives: Vec<WorkspaceLife> = workspaces::Entity::find()
-        .select_only()
-        .column(workspaces::Column::Id)
-        .column(workspaces::Column::CreatedAt)
-        .column(workspaces::Column::ChurnedAt)
-        .into_tuple::<(i64, chrono::DateTime<Utc>, Option<chrono::DateTime<Utc>>)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|(id, created_at, churned_at)| WorkspaceLife {
-            id,
-            created_at,
-            churned_at,
-        })
-        .collect();
-    let changes: Vec<churn::InstallChange> = install_events::Entity::find()
-        .select_only()
-        .column(install_events::Column::WorkspaceId)
-        .column(install_events::Column::ListingId)
-        .column(install_events::Column::Kind)
-        .column(install_events::Column::CreatedAt)
-        .filter(install_events::Column::CreatedAt.lt(start))
-        .order_by_asc(install_events::Column::CreatedAt)
-        .order_by_asc(install_events::Column::Id)
-        .into_tuple::<(i64, i64, InstallEventKind, chrono::DateTime<Utc>)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|(w, l, kind, at)| (w, l, kind != InstallEventKind::Uninstalled, at))
-        .collect();
-    let body = ChurnReport {
-        from,
-        to,
-        buckets: churn::buckets(start, end, &lives, &changes),
-    };
-    if q.format == Some(Format::Csv) {
-        let lines = body
-            .buckets
-            .iter()
-            .map(|b| {
-                vec![
-                    b.integrations.clone(),
-                    b.workspaces.to_string(),
-                    b.churned.to_string(),
-                    b.churn_rate.to_string(),
-                ]
-            })
-            .collect();
-        return Ok(csv(
-            &format!("churn-{from}-{to}.csv"),
-            &["integrations", "workspaces", "churned", "churn_rate"],
-            lines,
-        ));
-    }
-    Ok(HttpResponse::Ok().json(body))
+    user.require_staff(STAFF_ONLY)?;
+    let body = reports::churn(&state, q.from, q.to).await?;
+    Ok(answer(q.format, &body, export::churn))
 }

@@ -165,7 +165,7 @@ pub async fn update(
     {
         return Err(last_admin());
     }
-    let from = current.role.clone();
+    let from = current.role;
     let mut row = current.into_active_model();
     row.role = Set(req.role);
     let updated = row.update(&txn).await?;

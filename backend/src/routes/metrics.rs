@@ -31,7 +31,7 @@ pub async fn scrape_open(state: web::Data<AppState>) -> ApiResult<HttpResponse> 
 async fn exposition(state: &AppState) -> ApiResult<HttpResponse> {
     let body = state
         .metrics
-        .render(state)
+        .render(&state.db, &state.search, state.settings.clock.now())
         .await
         .map_err(ApiError::Unexpected)?;
     Ok(HttpResponse::Ok()

@@ -18,6 +18,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryF
 use crate::entities::json::StringList;
 use crate::entities::{listings, partners};
 use crate::error::{ApiError, ApiResult};
+use crate::http::extract::client_address_hash;
 use crate::markdown;
 use crate::pages::{self, seo, Head};
 use crate::search::service::{self as search, Explain, SearchInput};
@@ -215,7 +216,7 @@ pub async fn contact(
         consent: posted.consent.is_some(),
         website: posted.website,
     };
-    match super::leads::capture(&state, &req, None, lead).await {
+    match crate::leads::capture::capture(&state, None, lead, client_address_hash(&req)).await {
         Ok(_) => Ok(HttpResponse::SeeOther()
             .insert_header((
                 header::LOCATION,
@@ -487,9 +488,9 @@ async fn requests_document(
     page_state: RequestsState,
 ) -> ApiResult<HttpResponse> {
     let (open, _) =
-        super::integration_requests::ranked(state, RequestStatus::Open, 0, REQUESTS_SHOWN).await?;
+        crate::integration_requests::ranked(state, RequestStatus::Open, 0, REQUESTS_SHOWN).await?;
     let (shipped, _) =
-        super::integration_requests::ranked(state, RequestStatus::Shipped, 0, SHIPPED_SHOWN)
+        crate::integration_requests::ranked(state, RequestStatus::Shipped, 0, SHIPPED_SHOWN)
             .await?;
     let head = Head {
         title: "Ask for an integration · Mercato".into(),
@@ -558,7 +559,7 @@ pub async fn ask(
         email: posted.email,
         ..Default::default()
     };
-    match super::integration_requests::ask(&state, &req, None, request).await {
+    match crate::integration_requests::ask(&state, None, request, client_address_hash(&req)).await {
         Ok(_) => Ok(see_other("/requests?asked=1")),
         Err(ApiError::Validation(errors)) => {
             page_state.ask_errors = errors
@@ -601,7 +602,9 @@ pub async fn vote(
         vote_error: Some((id, message)),
         ..Default::default()
     };
-    match super::integration_requests::vote_for(&state, &req, None, id, ballot).await {
+    match crate::integration_requests::vote_for(&state, None, id, ballot, client_address_hash(&req))
+        .await
+    {
         Ok(_) => Ok(see_other("/requests?voted=1")),
         Err(ApiError::NotFound(_)) => Ok(pages::not_found(&req, &state)),
         Err(ApiError::Validation(errors)) => {

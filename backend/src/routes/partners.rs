@@ -394,7 +394,7 @@ pub async fn set_tier(
     user.require_admin()?;
     let slug = path_slug(&path, "partner")?;
     let partner = store::partners::by_slug(&state.db.read, slug.as_str()).await?;
-    let from = partner.tier.clone();
+    let from = partner.tier;
     let mut row = partner.into_active_model();
     row.tier = Set(req.tier);
     row.updated_at = Set(state.settings.clock.now());

@@ -22,7 +22,7 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, IntoActiveModel, Set};
 
 use crate::analytics::days;
 use crate::entities::{listings, partner_members, partners, users, workspaces};
-use crate::leads::{pipeline, route, rules};
+use crate::leads::{assignment, pipeline, rules};
 use crate::store::installs::{self, Change, DailyCounts, Utm};
 use crate::store::integration_requests::{self as requests, Voter};
 use crate::store::{self, deals};
@@ -1069,19 +1069,19 @@ impl Seeder<'_> {
                 Path::Routed => {}
                 Path::Breached => {
                     let due = lead.sla_due_at.unwrap_or(submitted + Duration::hours(24));
-                    let why = route::Move {
+                    let why = assignment::Move {
                         first: false,
                         actor: None,
                         note: "not accepted within the SLA",
                         at: due,
                     };
-                    route::reroute(db, lead, RouteOutcome::Breached, &routing, why).await?;
+                    assignment::reassign(db, lead, RouteOutcome::Breached, &routing, why).await?;
                 }
                 Path::Accepted | Path::Qualified | Path::Won(_) | Path::Lost(..) => {
-                    let lead = pipeline::accept(db, lead, actor, accepted_at).await?;
+                    let lead = pipeline::write_acceptance(db, lead, actor, accepted_at).await?;
                     let lead = match path {
                         Path::Qualified | Path::Won(_) | Path::Lost(_, true) => {
-                            pipeline::advance(
+                            pipeline::write_advance(
                                 db,
                                 lead,
                                 pipeline::Outcome::Qualified,
@@ -1100,7 +1100,7 @@ impl Seeder<'_> {
                         _ => None,
                     };
                     if let Some(outcome) = outcome {
-                        pipeline::advance(db, lead, outcome, actor, closed_at).await?;
+                        pipeline::write_advance(db, lead, outcome, actor, closed_at).await?;
                     }
                 }
             }

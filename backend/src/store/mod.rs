@@ -41,6 +41,25 @@ pub fn sql(backend: sea_orm::DatabaseBackend, template: &str) -> String {
     out
 }
 
+/// The rows of a raw query (`?` placeholders, see [`sql`]) as tuples, for reads sea-orm's
+/// query builder does not express (aggregates over roll-ups, grouped counts).
+pub async fn rows<T: sea_orm::TryGetableMany>(
+    db: &impl sea_orm::ConnectionTrait,
+    template: &str,
+    values: Vec<sea_orm::Value>,
+) -> crate::error::ApiResult<Vec<T>> {
+    let backend = db.get_database_backend();
+    let stmt = sea_orm::Statement::from_sql_and_values(backend, sql(backend, template), values);
+    db.query_all(stmt)
+        .await?
+        .iter()
+        .map(|r| {
+            T::try_get_many_by_index(r)
+                .map_err(|e| crate::error::ApiError::Unexpected(anyhow::anyhow!("{e:?}")))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use sea_orm::DatabaseBackend;

@@ -1,3 +1,6 @@
+//! Workspace rows shared by the workspace use cases and the demo seed: who may see one (and
+//! as what), and the one writer of a new workspace with its first owner.
+
 use mercato_shared::api::workspaces::{WorkspaceRole, WorkspaceStatus};
 use sea_orm::{ConnectionTrait, EntityTrait};
 
@@ -35,15 +38,12 @@ impl WorkspaceAccess {
     }
 }
 
-/// Loads a workspace the caller may see (members and staff); others get a 404.
+/// Loads workspace `id` if the caller may see it (members and staff); others get a 404.
 pub async fn visible(
     db: &impl ConnectionTrait,
     user: &CurrentUser,
-    raw_id: &str,
+    id: i64,
 ) -> ApiResult<(workspaces::Model, WorkspaceAccess)> {
-    let id: i64 = raw_id
-        .parse()
-        .map_err(|_| ApiError::NotFound("workspace"))?;
     let workspace = workspaces::Entity::find_by_id(id)
         .one(db)
         .await?

@@ -5,17 +5,25 @@
 mod accounts;
 mod audit;
 mod categories;
+mod deals;
+mod integration_requests;
+mod leads;
 mod listings;
 mod partners;
 mod sso;
 mod verification;
 mod webhooks;
+mod workspaces;
 
 pub use accounts::*;
 pub use audit::*;
 pub use categories::*;
+pub use deals::*;
+pub use integration_requests::*;
+pub use leads::*;
 pub use listings::*;
 pub use partners::*;
 pub use sso::*;
 pub use verification::*;
 pub use webhooks::*;
+pub use workspaces::*;

@@ -391,21 +391,42 @@ async fn lead_of(app: &TestApp, admin: &Session, id: &Value) -> Value {
     detail(app, admin, id).await
 }
 
+/// Two services partners for CRM help, `first-co` (premier) before `second-co` (select), with
+/// a day to accept a lead.
+async fn first_then_second_within_a_day(app: &TestApp, admin: &Session) -> (Session, Session) {
+    app.create_category(admin, "crm").await;
+    let first = services_partner(app, admin, "first-co", "premier", false).await;
+    let second = services_partner(app, admin, "second-co", "select", false).await;
+    set_rules(
+        app,
+        admin,
+        &json!({"sla_hours": 24, "implementation_help": [
+        {"partner": "first-co"}, {"partner": "second-co"}]}),
+    )
+    .await;
+    (first, second)
+}
+
+/// The lead's detail once the SLA sweeper (woken by the clock) has moved it to `partner`.
+async fn held_by(app: &TestApp, admin: &Session, id: &Value, partner: &str) -> Value {
+    let mut moved = Value::Null;
+    for _ in 0..100 {
+        moved = lead_of(app, admin, id).await;
+        if moved["lead"]["partner"] == partner {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(moved["lead"]["partner"], partner, "{moved}");
+    moved
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unaccepted_lead_moves_on_when_the_sla_passes_and_a_declined_one_at_once() {
     let clock = mercato::clock::Clock::manual(chrono::Utc::now());
     let app = TestApp::spawn_with(|s| s.clock = clock.clone()).await;
     let admin = app.admin().await;
-    app.create_category(&admin, "crm").await;
-    services_partner(&app, &admin, "first-co", "premier", false).await;
-    let second = services_partner(&app, &admin, "second-co", "select", false).await;
-    set_rules(
-        &app,
-        &admin,
-        &json!({"sla_hours": 24, "implementation_help": [
-        {"partner": "first-co"}, {"partner": "second-co"}]}),
-    )
-    .await;
+    let (_, second) = first_then_second_within_a_day(&app, &admin).await;
     let mut body = lead("implementation_help", "e@five.example", None);
     body["category"] = json!("crm");
     let receipt = submit(&app, &body).await;
@@ -421,15 +442,7 @@ async fn an_unaccepted_lead_moves_on_when_the_sla_passes_and_a_declined_one_at_o
 
     // Past it, the lead goes to the next partner and the miss is on record.
     clock.advance(chrono::Duration::hours(2));
-    let mut moved = Value::Null;
-    for _ in 0..100 {
-        moved = lead_of(&app, &admin, &receipt["id"]).await;
-        if moved["lead"]["partner"] == "second-co" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert_eq!(moved["lead"]["partner"], "second-co", "{moved}");
+    let moved = held_by(&app, &admin, &receipt["id"], "second-co").await;
     assert_eq!(moved["routes"][0]["outcome"], "breached");
     assert_eq!(moved["routes"][1]["outcome"], "open");
     let breach = moved["events"].as_array().unwrap().last().unwrap().clone();
@@ -474,6 +487,86 @@ async fn an_unaccepted_lead_moves_on_when_the_sla_passes_and_a_declined_one_at_o
         "{d}"
     );
     assert_eq!(candidates[1]["sla_adherence"], 1.0);
+}
+
+/// A partner acting on a lead the SLA sweeper has just re-routed to another partner (its
+/// request read the lead before the sweep, and writes after it) must not take it back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lead_the_sla_moved_on_is_no_longer_the_first_partners_to_accept() {
+    use sea_orm::{EntityTrait, TransactionTrait};
+
+    let clock = mercato::clock::Clock::manual(chrono::Utc::now());
+    let app = TestApp::spawn_with(|s| s.clock = clock.clone()).await;
+    let admin = app.admin().await;
+    let (first, second) = first_then_second_within_a_day(&app, &admin).await;
+    let mut body = lead("implementation_help", "m@moved.example", None);
+    body["category"] = json!("crm");
+    let receipt = submit(&app, &body).await;
+    assert_eq!(receipt["partner_name"], "first-co Inc");
+    let id = receipt["id"].as_i64().unwrap();
+
+    // The first partner's accept reads the lead while it is still theirs...
+    let read_before_the_sweep = mercato::entities::leads::Entity::find_by_id(id)
+        .one(&app.state.db.write)
+        .await
+        .unwrap()
+        .unwrap();
+    // ...the SLA passes and the sweeper hands the lead to the second partner...
+    clock.advance(chrono::Duration::hours(25));
+    held_by(&app, &admin, &receipt["id"], "second-co").await;
+    // ...and the accept writes after the sweep: refused, the lead moved.
+    let txn = app.state.db.write.begin().await.unwrap();
+    let late = mercato::leads::pipeline::write_acceptance(
+        &txn,
+        read_before_the_sweep,
+        Some(first.user_id),
+        clock.now(),
+    )
+    .await;
+    txn.commit().await.unwrap();
+    assert!(
+        matches!(
+            late,
+            Err(mercato::error::ApiError::Conflict {
+                code: mercato_shared::ErrorCode::LeadMoved,
+                ..
+            })
+        ),
+        "{late:?}"
+    );
+
+    // Through the API the first partner hears that it moved (not where), whatever it tries.
+    let step = |path: &str| format!("/api/v1/leads/{id}/{path}");
+    for (path, body) in [
+        ("accept", json!({})),
+        ("decline", json!({"reason": "Too late"})),
+        ("status", json!({"status": "qualified"})),
+    ] {
+        let problem = expect_problem(
+            app.post(&step(path), Some(&first.token), &body).await,
+            StatusCode::CONFLICT,
+            "lead_moved",
+        )
+        .await;
+        assert!(!problem.to_string().contains("second-co"), "{problem}");
+    }
+    let after = lead_of(&app, &admin, &receipt["id"]).await;
+    assert_eq!(
+        (
+            after["lead"]["partner"].clone(),
+            after["lead"]["status"].clone(),
+            after["routes"][1]["outcome"].clone()
+        ),
+        (json!("second-co"), json!("routed"), json!("open")),
+        "{after}"
+    );
+    let accepted = expect_json(
+        app.post(&step("accept"), Some(&second.token), &json!({}))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(accepted["partner"], "second-co");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

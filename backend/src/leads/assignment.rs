@@ -1,4 +1,6 @@
-//! Routing a lead: deciding the partner from the rules and recording the decision.
+//! Assigning a lead to a partner: deciding which one from the rules (candidates ordered by
+//! [`super::ranking`]), assigning it, re-assigning it when its partner declines or lets the
+//! SLA pass, and the lead's event log (with the webhooks it sends).
 
 use chrono::{DateTime, Duration, Utc};
 use mercato_shared::api::leads::{LeadKind, LeadStatus, RouteOutcome, RoutingRules};
@@ -10,7 +12,7 @@ use sea_orm::{
 };
 use serde_json::{json, Value};
 
-use super::routing::{order, Candidate};
+use super::ranking::{order, Candidate};
 use crate::domain::partner::is_current;
 use crate::entities::json::{Certifications, Motions};
 use crate::entities::{lead_events, lead_routes, leads, listings, partners};
@@ -79,7 +81,7 @@ pub async fn decide(
                     || lead
                         .region
                         .as_ref()
-                        .is_some_and(|r| rule.regions.contains(&r));
+                        .is_some_and(|r| rule.regions.contains(r));
                 if category_ok && region_ok && seen.insert(rule.partner.as_str()) {
                     slugs.push(&rule.partner);
                 }
@@ -183,8 +185,8 @@ pub struct Move<'a> {
     pub at: DateTime<Utc>,
 }
 
-/// Routes `lead` to `partner` (or marks it unroutable) and records the decision.
-pub async fn apply(
+/// Assigns `lead` to `partner` (or marks it unroutable) and records the decision.
+pub async fn assign(
     db: &impl ConnectionTrait,
     lead: leads::Model,
     partner: Option<&partners::Model>,
@@ -267,9 +269,8 @@ pub async fn record(
     if let Some(partner_id) = lead.partner_id {
         let to = webhooks::subscribers(db, partner_id, event).await?;
         if !to.is_empty() {
-            let (listing, partner) = super::slugs_of(db, lead).await?;
             let data = json!({
-                "lead": super::view(lead, listing.as_deref(), partner.as_deref()),
+                "lead": super::shown(db, lead).await?,
                 "from_status": from,
                 "note": (!why.note.is_empty()).then_some(why.note),
             });
@@ -352,9 +353,20 @@ pub async fn count(db: &impl ConnectionTrait, partner_id: i64, change: Counts) -
     Ok(())
 }
 
-/// Takes a lead from its partner (it declined, or let the SLA pass) and routes it to the next
+/// The partners the lead was ever assigned to, in no particular order.
+pub async fn partners_that_had(db: &impl ConnectionTrait, lead_id: i64) -> ApiResult<Vec<i64>> {
+    Ok(lead_routes::Entity::find()
+        .select_only()
+        .column(lead_routes::Column::PartnerId)
+        .filter(lead_routes::Column::LeadId.eq(lead_id))
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// Takes a lead from its partner (it declined, or let the SLA pass) and assigns it to the next
 /// eligible partner — never to one that already had it.
-pub async fn reroute(
+pub async fn reassign(
     db: &impl ConnectionTrait,
     lead: leads::Model,
     outcome: RouteOutcome,
@@ -372,13 +384,7 @@ pub async fn reroute(
         });
         to.queue(db, data, why.at).await?;
     }
-    let had: Vec<i64> = lead_routes::Entity::find()
-        .select_only()
-        .column(lead_routes::Column::PartnerId)
-        .filter(lead_routes::Column::LeadId.eq(lead.id))
-        .into_tuple()
-        .all(db)
-        .await?;
+    let had = partners_that_had(db, lead.id).await?;
     let (partner, reason) = decide(db, &lead, rules, &had, why.at).await?;
-    apply(db, lead, partner.as_ref(), reason, rules, why).await
+    assign(db, lead, partner.as_ref(), reason, rules, why).await
 }

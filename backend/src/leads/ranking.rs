@@ -1,4 +1,5 @@
-//! The order of candidate partners for a lead: a pure function, so the rules read in one place.
+//! The order of candidate partners for a lead (implementation help): a pure function, so the
+//! rules read in one place. The assignment gathers the candidates and assigns the first.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
