@@ -16,6 +16,7 @@ pub mod hashing;
 pub mod http;
 pub mod import;
 pub mod leads;
+pub mod listings;
 pub mod markdown;
 pub mod openapi;
 pub mod outbound;

@@ -504,7 +504,7 @@ pub async fn listings(
         limit: pagination::limit(q.limit)?,
         ..Default::default()
     };
-    super::listings::page(&state, &filter)
+    crate::listings::catalog::page(&state, &filter)
         .await
         .map(|page| respond::ok(&page))
 }

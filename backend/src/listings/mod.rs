@@ -1,0 +1,90 @@
+//! Listings, the use cases behind their routes: partners' members draft and edit them
+//! (`editing`), marketplace admins review them (`moderation`), everyone reads the published
+//! ones (`catalog`), customers review them (`reviews`), and categories group them
+//! (`categories`).
+
+pub mod catalog;
+pub mod editing;
+pub mod moderation;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use mercato_shared::api::listings::ManagedListing;
+use mercato_shared::validate::Slug;
+use sea_orm::ConnectionTrait;
+
+use crate::auth::CurrentUser;
+use crate::domain::access::{Need, PartnerAccess};
+use crate::entities::{listings, partners};
+use crate::error::{ApiError, ApiResult};
+use crate::store::{self, status_log};
+use crate::views;
+
+/// A listing for its partner's side, under `domain::access`'s policy: a listing the caller
+/// cannot see (not public, and the caller neither a member of its partner nor a marketplace
+/// admin) is 404; one the caller can see but may not do `need` with is 403.
+pub async fn listing_for(
+    db: &impl ConnectionTrait,
+    user: &CurrentUser,
+    slug: &Slug,
+    need: Need,
+) -> ApiResult<(listings::Model, partners::Model)> {
+    let (listing, partner) = store::listings::by_slug(db, slug.as_str()).await?;
+    let access = PartnerAccess::of(db, Some(user), partner.id).await?;
+    if !access.can_view_private() && !store::visibility::is_public_listing(&listing, &partner) {
+        return Err(ApiError::NotFound("listing"));
+    }
+    access.require(need)?;
+    Ok((listing, partner))
+}
+
+/// A listing as its partner and the reviewers see it: status, categories, pending revision.
+pub async fn managed_view(
+    db: &impl ConnectionTrait,
+    listing: &listings::Model,
+    partner: &partners::Model,
+    today: NaiveDate,
+) -> ApiResult<ManagedListing> {
+    let categories = store::listings::category_slugs(db, listing.id).await?;
+    let pending = store::listings::pending_revision(db, listing.id).await?;
+    Ok(views::managed_listing(
+        listing,
+        partner,
+        categories,
+        pending.as_ref(),
+        today,
+    ))
+}
+
+/// Records, in the status log, a status change a person made.
+async fn log_status(
+    db: &impl ConnectionTrait,
+    at: DateTime<Utc>,
+    subject: status_log::Subject,
+    from: Option<&str>,
+    to: &str,
+    actor: &CurrentUser,
+    note: Option<&str>,
+) -> ApiResult<()> {
+    status_log::record(
+        db,
+        at,
+        status_log::Change {
+            subject,
+            from,
+            to,
+            actor_id: Some(actor.id),
+            note,
+        },
+    )
+    .await
+}
+
+/// What a lookup by name found, `None` where nothing has that name (where an unknown name is
+/// an answer rather than an error).
+fn found<T>(lookup: ApiResult<T>) -> ApiResult<Option<T>> {
+    match lookup {
+        Ok(row) => Ok(Some(row)),
+        Err(ApiError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
