@@ -90,13 +90,10 @@ pub async fn create(
         ..Default::default()
     };
     content.apply_to(&mut row);
-    let listing = row.insert(&txn).await.map_err(|e| {
-        if store::is_unique_violation(&e) {
-            slug_taken()
-        } else {
-            e.into()
-        }
-    })?;
+    let listing = row
+        .insert(&txn)
+        .await
+        .map_err(store::taken_as(slug_taken))?;
     store::listings::set_categories(&txn, listing.id, &category_ids).await?;
     let subject = status_log::Subject::Listing {
         partner_id: partner.id,

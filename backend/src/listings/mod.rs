@@ -6,6 +6,7 @@
 pub mod catalog;
 pub mod editing;
 pub mod moderation;
+pub mod reviews;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use mercato_shared::api::listings::ManagedListing;

@@ -119,7 +119,7 @@ async fn listing_document(
     PublicListing { id, listing }: PublicListing,
     form: ContactForm,
 ) -> ApiResult<HttpResponse> {
-    let (reviews, _) = super::reviews::newest(
+    let (reviews, _) = crate::listings::reviews::newest(
         &state.db.read,
         id,
         &listing.slug,

@@ -7,6 +7,7 @@ mod audit;
 mod categories;
 mod listings;
 mod partners;
+mod reviews;
 mod verification;
 
 pub use accounts::*;
@@ -14,4 +15,5 @@ pub use audit::*;
 pub use categories::*;
 pub use listings::*;
 pub use partners::*;
+pub use reviews::*;
 pub use verification::*;
