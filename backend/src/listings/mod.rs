@@ -4,6 +4,7 @@
 //! (`categories`).
 
 pub mod catalog;
+pub mod categories;
 pub mod editing;
 pub mod moderation;
 pub mod reviews;

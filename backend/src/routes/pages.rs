@@ -43,7 +43,7 @@ pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<Htt
         ..Default::default()
     };
     let popular = crate::listings::catalog::page(&state, &filter).await?.items;
-    let categories = super::categories::all(&state).await?;
+    let categories = crate::listings::categories::all(&state).await?;
     let picks = super::search::SearchParams {
         q: String::new(),
         category: None,
@@ -373,7 +373,7 @@ pub async fn category(
     else {
         return Ok(pages::not_found(&req, &state));
     };
-    let count = super::categories::public_counts(&state.db.read)
+    let count = crate::listings::categories::public_counts(&state.db.read)
         .await?
         .get(&category.id)
         .copied()
