@@ -22,6 +22,7 @@ pub mod openapi;
 pub mod outbound;
 pub mod pages;
 pub mod pagination;
+pub mod partners;
 pub mod rate_limit;
 pub mod routes;
 pub mod search;
