@@ -79,7 +79,7 @@ pub async fn decide(
                     || lead
                         .region
                         .as_ref()
-                        .is_some_and(|r| rule.regions.contains(&r));
+                        .is_some_and(|r| rule.regions.contains(r));
                 if category_ok && region_ok && seen.insert(rule.partner.as_str()) {
                     slugs.push(&rule.partner);
                 }

@@ -537,7 +537,7 @@ pub async fn redeliver(
     let now = state.settings.clock.now();
     let copy = deliveries::ActiveModel {
         endpoint_id: Set(endpoint.id),
-        event_type: Set(original.event_type.clone()),
+        event_type: Set(original.event_type),
         event_id: Set(original.event_id.clone()),
         payload: Set(original.payload.clone()),
         status: Set(DeliveryStatus::Pending),

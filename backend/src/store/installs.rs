@@ -125,7 +125,7 @@ async fn record_event(
         listing_id: Set(install.listing_id),
         kind: Set(kind),
         actor_id: Set(actor),
-        source: Set(install.source.clone()),
+        source: Set(install.source),
         created_at: Set(at),
         ..Default::default()
     }

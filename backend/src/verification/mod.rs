@@ -61,7 +61,7 @@ pub async fn record(
     let interval = chrono::Duration::from_std(recheck_every).unwrap_or(chrono::Duration::days(1));
     let was_verified = is_verified(partner, &row);
     let domain = row.domain.clone();
-    let method = row.method.clone();
+    let method = row.method;
     let failures = row.consecutive_failures;
     let mut active = row.into_active_model();
     active.last_checked_at = Set(Some(at));
