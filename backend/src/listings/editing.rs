@@ -15,7 +15,7 @@ use sea_orm::{
     Set, TransactionTrait,
 };
 
-use super::{found, listing_for, log_status, managed_view};
+use super::{found, listing_for, managed_view, Mover};
 use crate::auth::CurrentUser;
 use crate::domain::access::{Need, PartnerAccess};
 use crate::domain::listing::{apply_patch, content_of_create, content_of_row, ValidListingContent};
@@ -99,8 +99,13 @@ pub async fn create(
         partner_id: partner.id,
         listing_id: listing.id,
     };
+    let mover = Mover {
+        by: user,
+        at: now,
+        note: None,
+    };
     let draft = ListingStatus::Draft.as_str();
-    log_status(&txn, now, subject, None, draft, user, None).await?;
+    mover.log(&txn, subject, None, draft).await?;
     txn.commit().await?;
     tracing::info!(listing = %listing.slug, partner = %partner.slug, user_id = user.id, "listing drafted");
     Ok(views::managed_listing(
@@ -238,8 +243,13 @@ async fn edit_revision(
                 listing_id: listing.id,
                 number,
             };
+            let mover = Mover {
+                by: user,
+                at: now,
+                note: None,
+            };
             let draft = RevisionState::Draft.as_str();
-            log_status(txn, now, subject, None, draft, user, None).await?;
+            mover.log(txn, subject, None, draft).await?;
         }
     }
     Ok(())

@@ -57,28 +57,32 @@ pub async fn managed_view(
     ))
 }
 
-/// Records, in the status log, a status change a person made.
-async fn log_status(
-    db: &impl ConnectionTrait,
+/// Who moves a listing or revision to another status, when, and why: what the status log
+/// keeps of a move besides its subject and statuses.
+struct Mover<'a> {
+    by: &'a CurrentUser,
     at: DateTime<Utc>,
-    subject: status_log::Subject,
-    from: Option<&str>,
-    to: &str,
-    actor: &CurrentUser,
-    note: Option<&str>,
-) -> ApiResult<()> {
-    status_log::record(
-        db,
-        at,
-        status_log::Change {
+    note: Option<&'a str>,
+}
+
+impl Mover<'_> {
+    /// Records the move of `subject` from `from` (none for what was just created) to `to`.
+    async fn log(
+        &self,
+        db: &impl ConnectionTrait,
+        subject: status_log::Subject,
+        from: Option<&str>,
+        to: &str,
+    ) -> ApiResult<()> {
+        let change = status_log::Change {
             subject,
             from,
             to,
-            actor_id: Some(actor.id),
-            note,
-        },
-    )
-    .await
+            actor_id: Some(self.by.id),
+            note: self.note,
+        };
+        status_log::record(db, self.at, change).await
+    }
 }
 
 /// What a lookup by name found, `None` where nothing has that name (where an unknown name is

@@ -2,7 +2,6 @@
 //! changes or delist (the state machines are `domain::review`). Every decision is recorded in
 //! the status log; admins' decisions are audited too, and change public data.
 
-use chrono::{DateTime, Utc};
 use mercato_shared::api::audit::AuditAction;
 use mercato_shared::api::listings::{
     ListingStatus, ManagedListing, ReviewQueueItem, RevisionState, SetBadgesRequest,
@@ -13,7 +12,7 @@ use sea_orm::{
     QueryOrder, Set, TransactionTrait,
 };
 
-use super::{listing_for, log_status, managed_view};
+use super::{listing_for, managed_view, Mover};
 use crate::auth::CurrentUser;
 use crate::domain::access::Need;
 use crate::domain::listing::{content_of_row, write_content};
@@ -37,10 +36,15 @@ pub async fn submit(
 ) -> ApiResult<ManagedListing> {
     let txn = state.db.write.begin().await?;
     let (listing, partner) = listing_for(&txn, user, slug, Need::MemberWork).await?;
+    let mover = Mover {
+        by: user,
+        at: state.settings.clock.now(),
+        note: None,
+    };
     let listing = match next_listing_status(listing.status, ReviewAction::Submit) {
-        Some(to) => submit_listing(state, &txn, user, listing, &partner, to).await?,
+        Some(to) => submit_listing(&txn, &mover, listing, &partner, to).await?,
         None => {
-            submit_revision(state, &txn, user, &listing, &partner).await?;
+            submit_revision(&txn, &mover, &listing, &partner).await?;
             listing
         }
     };
@@ -52,9 +56,8 @@ pub async fn submit(
 /// Sends the listing itself to review (it has never been published, or was sent back or
 /// delisted).
 async fn submit_listing(
-    state: &AppState,
     txn: &DatabaseTransaction,
-    user: &CurrentUser,
+    mover: &Mover<'_>,
     listing: listings::Model,
     partner: &partners::Model,
     to: ListingStatus,
@@ -65,35 +68,26 @@ async fn submit_listing(
         store::listings::category_slugs(txn, listing.id).await?,
     );
     check_ready_for_review(&content).map_err(ApiError::Validation)?;
-    let now = state.settings.clock.now();
     let subject = status_log::Subject::Listing {
         partner_id: partner.id,
         listing_id: listing.id,
     };
     let mut row = listing.into_active_model();
     row.status = Set(to);
-    row.submitted_at = Set(Some(now));
-    row.updated_at = Set(now);
+    row.submitted_at = Set(Some(mover.at));
+    row.updated_at = Set(mover.at);
     let updated = row.update(txn).await?;
-    log_status(
-        txn,
-        now,
-        subject,
-        Some(from.as_str()),
-        to.as_str(),
-        user,
-        None,
-    )
-    .await?;
+    mover
+        .log(txn, subject, Some(from.as_str()), to.as_str())
+        .await?;
     tracing::info!(listing = %updated.slug, "listing submitted for review");
     Ok(updated)
 }
 
 /// Sends a published listing's pending revision to review.
 async fn submit_revision(
-    state: &AppState,
     txn: &DatabaseTransaction,
-    user: &CurrentUser,
+    mover: &Mover<'_>,
     listing: &listings::Model,
     partner: &partners::Model,
 ) -> ApiResult<()> {
@@ -120,28 +114,20 @@ async fn submit_revision(
         }
     })?;
     check_ready_for_review(&pending.content.0).map_err(ApiError::Validation)?;
-    let now = state.settings.clock.now();
     let number = pending.number;
     let mut row = pending.into_active_model();
     row.state = Set(to);
-    row.submitted_at = Set(Some(now));
-    row.updated_at = Set(now);
+    row.submitted_at = Set(Some(mover.at));
+    row.updated_at = Set(mover.at);
     row.update(txn).await?;
     let subject = status_log::Subject::Revision {
         partner_id: partner.id,
         listing_id: listing.id,
         number,
     };
-    log_status(
-        txn,
-        now,
-        subject,
-        Some(from.as_str()),
-        to.as_str(),
-        user,
-        None,
-    )
-    .await?;
+    mover
+        .log(txn, subject, Some(from.as_str()), to.as_str())
+        .await?;
     tracing::info!(listing = %listing.slug, revision = number, "revision submitted for review");
     Ok(())
 }
@@ -159,14 +145,14 @@ pub async fn decide(
     let note = review::decision_note(note, action).map_err(|e| ApiError::Validation(vec![e]))?;
     let txn = state.db.write.begin().await?;
     let (listing, partner) = store::listings::by_slug(&txn, slug.as_str()).await?;
-    let decision = Decision {
-        admin,
-        action,
+    let mover = Mover {
+        by: admin,
+        at: state.settings.clock.now(),
         note: note.as_deref(),
     };
     let (updated, what) = match next_listing_status(listing.status, action) {
-        Some(to) => decide_listing(state, &txn, &decision, listing, &partner, to).await?,
-        None => decide_revision(state, &txn, &decision, listing, &partner).await?,
+        Some(to) => decide_listing(&txn, &mover, listing, &partner, to).await?,
+        None => decide_revision(&txn, &mover, action, listing, &partner).await?,
     };
     let audited = match action {
         ReviewAction::Approve => Some(AuditAction::ListingApproved),
@@ -177,7 +163,7 @@ pub async fn decide(
     if let Some(audited) = audited {
         audit::record(
             &txn,
-            state.settings.clock.now(),
+            mover.at,
             admin.into(),
             audited,
             Subject::Listing(&updated.slug),
@@ -193,38 +179,15 @@ pub async fn decide(
     Ok(view)
 }
 
-/// Who decided what, and why.
-struct Decision<'a> {
-    admin: &'a CurrentUser,
-    action: ReviewAction,
-    note: Option<&'a str>,
-}
-
-impl Decision<'_> {
-    /// Records the decision's move in the status log.
-    async fn log(
-        &self,
-        txn: &DatabaseTransaction,
-        at: DateTime<Utc>,
-        subject: status_log::Subject,
-        from: &str,
-        to: &str,
-    ) -> ApiResult<()> {
-        log_status(txn, at, subject, Some(from), to, self.admin, self.note).await
-    }
-}
-
 /// Moves the listing itself; answers the updated row and what the audit log keeps of it.
 async fn decide_listing(
-    state: &AppState,
     txn: &DatabaseTransaction,
-    decision: &Decision<'_>,
+    mover: &Mover<'_>,
     listing: listings::Model,
     partner: &partners::Model,
     to: ListingStatus,
 ) -> ApiResult<(listings::Model, serde_json::Value)> {
     let from = listing.status;
-    let now = state.settings.clock.now();
     let subject = status_log::Subject::Listing {
         partner_id: partner.id,
         listing_id: listing.id,
@@ -232,29 +195,29 @@ async fn decide_listing(
     let first_publication = to == ListingStatus::Published && listing.published_at.is_none();
     let mut row = listing.into_active_model();
     row.status = Set(to);
-    row.updated_at = Set(now);
-    row.review_note = Set(decision.note.map(str::to_string));
+    row.updated_at = Set(mover.at);
+    row.review_note = Set(mover.note.map(str::to_string));
     if first_publication {
-        row.published_at = Set(Some(now));
+        row.published_at = Set(Some(mover.at));
     }
     let updated = row.update(txn).await?;
-    decision
-        .log(txn, now, subject, from.as_str(), to.as_str())
+    mover
+        .log(txn, subject, Some(from.as_str()), to.as_str())
         .await?;
-    let what = serde_json::json!({ "from": from, "to": to, "note": decision.note });
+    let what = serde_json::json!({ "from": from, "to": to, "note": mover.note });
     Ok((updated, what))
 }
 
 /// Moves the published listing's revision in review; an approved revision's content goes
 /// live. Answers the listing row and what the audit log keeps of the decision.
 async fn decide_revision(
-    state: &AppState,
     txn: &DatabaseTransaction,
-    decision: &Decision<'_>,
+    mover: &Mover<'_>,
+    action: ReviewAction,
     listing: listings::Model,
     partner: &partners::Model,
 ) -> ApiResult<(listings::Model, serde_json::Value)> {
-    let (status, action) = (listing.status, decision.action);
+    let status = listing.status;
     let pending = match (
         status,
         store::listings::pending_revision(txn, listing.id).await?,
@@ -274,21 +237,20 @@ async fn decide_revision(
         action: action.verb(),
         status: from.as_str().into(),
     })?;
-    let now = state.settings.clock.now();
     let number = pending.number;
     let content = pending.content.0.clone();
     let mut rev = pending.into_active_model();
     rev.state = Set(to);
-    rev.review_note = Set(decision.note.map(str::to_string));
-    rev.updated_at = Set(now);
+    rev.review_note = Set(mover.note.map(str::to_string));
+    rev.updated_at = Set(mover.at);
     rev.update(txn).await?;
     let subject = status_log::Subject::Revision {
         partner_id: partner.id,
         listing_id: listing.id,
         number,
     };
-    decision
-        .log(txn, now, subject, from.as_str(), to.as_str())
+    mover
+        .log(txn, subject, Some(from.as_str()), to.as_str())
         .await?;
     let updated = if to == RevisionState::Approved {
         // The revision goes live. Its content was validated when it was saved; the
@@ -297,7 +259,7 @@ async fn decide_revision(
         let listing_id = listing.id;
         let mut row = listing.into_active_model();
         write_content(&mut row, &content);
-        row.updated_at = Set(now);
+        row.updated_at = Set(mover.at);
         let updated = row.update(txn).await?;
         store::listings::set_categories(txn, listing_id, &category_ids).await?;
         updated
@@ -308,7 +270,7 @@ async fn decide_revision(
         "revision": number,
         "from": from,
         "to": to,
-        "note": decision.note,
+        "note": mover.note,
     });
     Ok((updated, what))
 }
