@@ -38,6 +38,21 @@ pub fn limit(requested: Option<u32>) -> Result<u64, ApiError> {
     }
 }
 
+/// The cursor of the next page, for rows read with one more than `limit` (the keyset queries'
+/// way of telling whether there is a next page): the extra row is dropped and the cursor is the
+/// key of the page's last row; `None` on the last page.
+pub fn next_cursor<T, K: Serialize>(
+    rows: &mut Vec<T>,
+    limit: u64,
+    key: impl Fn(&T) -> K,
+) -> Option<String> {
+    if rows.len() as u64 <= limit {
+        return None;
+    }
+    rows.truncate(limit as usize);
+    rows.last().map(|last| encode(&key(last)))
+}
+
 /// A 400 naming the query parameter at fault.
 pub fn invalid(field: &str, code: &str, message: &str) -> ApiError {
     ApiError::InvalidQuery(vec![mercato_shared::FieldError {

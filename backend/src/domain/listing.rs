@@ -107,21 +107,27 @@ impl ValidListingContent {
 
     /// Writes the content into a listing row.
     pub fn apply_to(&self, row: &mut listings::ActiveModel) {
-        use sea_orm::Set;
-        let c = &self.0;
-        row.name = Set(c.name.clone());
-        row.tagline = Set(c.tagline.clone());
-        row.description = Set(c.description.clone());
-        row.use_cases = Set(StringList(c.use_cases.clone()));
-        row.screenshots = Set(Screenshots(c.screenshots.clone()));
-        row.video_url = Set(c.video_url.clone());
-        row.install_url = Set(c.install_url.clone());
-        row.pricing_model = Set(c.pricing.model);
-        row.pricing_details = Set(c.pricing.details.clone());
-        row.support_url = Set(c.support_url.clone());
-        row.documentation_url = Set(c.documentation_url.clone());
-        row.privacy_policy_url = Set(c.privacy_policy_url.clone());
+        write_content(row, &self.0);
     }
+}
+
+/// Writes content into a listing row (categories live in their join table). Content reaches a
+/// row only validated: through [`ValidListingContent::apply_to`], or as an approved revision,
+/// validated when it was saved.
+pub fn write_content(row: &mut listings::ActiveModel, c: &ListingContent) {
+    use sea_orm::Set;
+    row.name = Set(c.name.clone());
+    row.tagline = Set(c.tagline.clone());
+    row.description = Set(c.description.clone());
+    row.use_cases = Set(StringList(c.use_cases.clone()));
+    row.screenshots = Set(Screenshots(c.screenshots.clone()));
+    row.video_url = Set(c.video_url.clone());
+    row.install_url = Set(c.install_url.clone());
+    row.pricing_model = Set(c.pricing.model);
+    row.pricing_details = Set(c.pricing.details.clone());
+    row.support_url = Set(c.support_url.clone());
+    row.documentation_url = Set(c.documentation_url.clone());
+    row.privacy_policy_url = Set(c.privacy_policy_url.clone());
 }
 
 /// Validates each item of a list (dropping exact duplicates, case-insensitively).

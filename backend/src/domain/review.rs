@@ -8,7 +8,10 @@
 //!                              └─request_changes→ changes_requested ─submit→ in_review
 //! ```
 
-use mercato_shared::api::listings::{ListingStatus, RevisionState};
+use mercato_shared::api::listings::{limits, ListingContent, ListingStatus, RevisionState};
+use mercato_shared::api::search::{AWARDED_BADGES, BADGES};
+use mercato_shared::validate::{self, Invalid, Slug, Validator};
+use mercato_shared::FieldError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReviewAction {
@@ -69,6 +72,88 @@ pub fn revision_is_editable(state: RevisionState) -> bool {
         state,
         RevisionState::Draft | RevisionState::ChangesRequested
     )
+}
+
+/// What content needs before it can go to review (drafts may be incomplete).
+pub fn check_ready_for_review(content: &ListingContent) -> Result<(), Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut need = |field: &str, message: &str| {
+        errors.push(FieldError {
+            field: field.into(),
+            code: "required_for_review".into(),
+            message: message.into(),
+        })
+    };
+    if content.description.trim().is_empty() {
+        need(
+            "description",
+            "describe the integration before submitting it",
+        );
+    }
+    if content.categories.is_empty() {
+        need("categories", "choose at least one category");
+    }
+    if content.install_url.is_none() {
+        need(
+            "install_url",
+            "give the URL where customers install the integration",
+        );
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+/// The reviewer's note on a decision: blank is none, which only a request for changes may not
+/// be (the partner must learn what to change).
+pub fn decision_note(
+    note: Option<String>,
+    action: ReviewAction,
+) -> Result<Option<String>, FieldError> {
+    match note.filter(|n| !n.trim().is_empty()) {
+        None if action == ReviewAction::RequestChanges => Err(FieldError {
+            field: "note".into(),
+            code: "required".into(),
+            message: "say what needs to change".into(),
+        }),
+        None => Ok(None),
+        Some(n) => validate::text(&n, 1, 4000)
+            .map(Some)
+            .map_err(|e| FieldError {
+                field: "note".into(),
+                code: e.code.into(),
+                message: e.message,
+            }),
+    }
+}
+
+/// The badges an admin awards, without duplicates. Badges derived from the partner (its
+/// certifications, its verified domain) cannot be awarded by hand.
+pub fn awarded_badges(requested: &[String]) -> Result<Vec<String>, Vec<FieldError>> {
+    let mut v = Validator::new();
+    v.check("badges", validate::max_items(requested, limits::BADGES_MAX));
+    let awardable = |s: Slug| {
+        let s_str = s.as_str();
+        if BADGES.contains(&s_str) && !AWARDED_BADGES.contains(&s_str) {
+            Err(Invalid::new(
+                "derived_badge",
+                format!("`{s_str}` comes from the partner and cannot be awarded"),
+            ))
+        } else {
+            Ok(s)
+        }
+    };
+    let mut badges: Vec<String> = Vec::new();
+    for (i, b) in requested.iter().enumerate() {
+        if let Some(slug) = v.check(format!("badges[{i}]"), Slug::parse(b).and_then(awardable)) {
+            if !badges.iter().any(|have| have == slug.as_str()) {
+                badges.push(slug.into_inner());
+            }
+        }
+    }
+    v.finish(|| Some(badges))
 }
 
 #[cfg(test)]

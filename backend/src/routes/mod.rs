@@ -17,9 +17,9 @@ pub mod leads;
 pub mod listings;
 pub mod members;
 pub mod metrics;
+pub mod moderation;
 pub mod pages;
 pub mod partners;
-pub mod review;
 pub mod reviews;
 pub mod search;
 pub mod sso;
@@ -132,14 +132,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(resource("/markdown/preview").route(post().to(listings::preview_markdown)))
                 .service(resource("/listings/{slug}/manage").route(get().to(listings::manage)))
                 .service(resource("/listings/{slug}/history").route(get().to(listings::history)))
-                .service(resource("/listings/{slug}/submit").route(post().to(review::submit)))
-                .service(resource("/listings/{slug}/approve").route(post().to(review::approve)))
+                .service(resource("/listings/{slug}/submit").route(post().to(moderation::submit)))
+                .service(resource("/listings/{slug}/approve").route(post().to(moderation::approve)))
                 .service(
                     resource("/listings/{slug}/request-changes")
-                        .route(post().to(review::request_changes)),
+                        .route(post().to(moderation::request_changes)),
                 )
-                .service(resource("/listings/{slug}/delist").route(post().to(review::delist)))
-                .service(resource("/listings/{slug}/badges").route(put().to(review::set_badges)))
+                .service(resource("/listings/{slug}/delist").route(post().to(moderation::delist)))
+                .service(
+                    resource("/listings/{slug}/badges").route(put().to(moderation::set_badges)),
+                )
                 // workspaces and installs
                 .service(
                     resource("/workspaces")
@@ -287,7 +289,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .route(delete().to(categories::delete)),
                 )
                 // marketplace administration
-                .service(resource("/admin/review-queue").route(get().to(review::queue)))
+                .service(resource("/admin/review-queue").route(get().to(moderation::queue)))
                 .service(resource("/admin/users").route(get().to(admin::list_users)))
                 .service(resource("/admin/search/status").route(get().to(search::status)))
                 .service(resource("/admin/usage/status").route(get().to(usage::status)))

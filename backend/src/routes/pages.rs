@@ -37,8 +37,8 @@ pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<Htt
         limit: u64::from(mercato_frontend::pages::home::POPULAR_LIMIT),
         ..Default::default()
     };
-    let popular = super::listings::page(&state, &filter).await?.items;
-    let categories = super::categories::all(&state).await?;
+    let popular = crate::listings::catalog::page(&state, &filter).await?.items;
+    let categories = crate::listings::categories::all(&state).await?;
     let picks = SearchInput {
         badge: Some(FEATURED_BADGE.into()),
         limit: Some(FEATURED_SHOWN),
@@ -51,7 +51,8 @@ pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<Htt
         .map(|h| h.slug)
         .collect();
     let featured =
-        super::listings::summaries(&state, public_rows(&state, &order, |_| true).await?).await?;
+        crate::listings::catalog::summaries(&state, public_rows(&state, &order, |_| true).await?)
+            .await?;
     let origin = pages::origin(&req, &state);
     let json_ld = serde_json::json!({
         "@context": "https://schema.org",
@@ -108,7 +109,7 @@ async fn listing_document(
     PublicListing { id, listing }: PublicListing,
     form: ContactForm,
 ) -> ApiResult<HttpResponse> {
-    let (reviews, _) = super::reviews::newest(
+    let (reviews, _) = crate::listings::reviews::newest(
         &state.db.read,
         id,
         &listing.slug,
@@ -276,7 +277,7 @@ async fn listings_page(
     }
     filter.public_only = true;
     filter.limit = PAGE_SIZE;
-    let page = super::listings::page(state, &filter).await?;
+    let page = crate::listings::catalog::page(state, &filter).await?;
     let next = page.next_cursor.map(|c| format!("{base_path}?cursor={c}"));
     let canonical = match &query.cursor {
         Some(c) => format!("{}{base_path}?cursor={c}", pages::origin(req, state)),
@@ -366,7 +367,7 @@ pub async fn category(
     else {
         return Ok(pages::not_found(&req, &state));
     };
-    let count = super::categories::public_counts(&state.db.read)
+    let count = crate::listings::categories::public_counts(&state.db.read)
         .await?
         .get(&category.id)
         .copied()
@@ -700,7 +701,7 @@ pub async fn use_case(
     let Some(phrase) = rows.first().and_then(|(l, _)| named(l)) else {
         return Ok(pages::not_found(&req, &state));
     };
-    let listings = super::listings::summaries(&state, rows).await?;
+    let listings = crate::listings::catalog::summaries(&state, rows).await?;
     let origin = pages::origin(&req, &state);
     let canonical = format!("{origin}/use-cases/{}", slug.as_str());
     let title_phrase = mercato_frontend::pages::use_case::sentence_case(&phrase);

@@ -23,6 +23,21 @@ pub fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
     )
 }
 
+/// For `map_err` on an insert: a unique-constraint violation becomes `conflict` (the name was
+/// taken by a concurrent request between our check and our insert); other errors stay what
+/// they are.
+pub fn taken_as(
+    conflict: impl FnOnce() -> crate::error::ApiError,
+) -> impl FnOnce(sea_orm::DbErr) -> crate::error::ApiError {
+    move |e| {
+        if is_unique_violation(&e) {
+            conflict()
+        } else {
+            e.into()
+        }
+    }
+}
+
 /// Numbered placeholders (`$1`, `$2`, …) for PostgreSQL; SQLite takes the `?` as written.
 pub fn sql(backend: sea_orm::DatabaseBackend, template: &str) -> String {
     if backend != sea_orm::DatabaseBackend::Postgres {

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 use mercato_shared::api::listings::{
-    CategoryRef, Listing, ListingStatus, ListingSummary, ManagedListing, Revision,
+    CategoryRef, Listing, ListingStatus, ListingSummary, ManagedListing, ReviewQueueItem, Revision,
 };
 
 use super::partners::partner_ref;
@@ -110,5 +110,43 @@ pub fn managed_listing(
         published_at: l.published_at,
         created_at: l.created_at,
         updated_at: l.updated_at,
+    }
+}
+
+/// A listing waiting for review: new (never published), or resubmitted after its publication.
+pub fn queued_listing(
+    l: &listings::Model,
+    p: &partners::Model,
+    today: NaiveDate,
+) -> ReviewQueueItem {
+    ReviewQueueItem {
+        listing_slug: l.slug.clone(),
+        listing_name: l.name.clone(),
+        partner: partner_ref(p, today),
+        kind: if l.published_at.is_some() {
+            "resubmission"
+        } else {
+            "new_listing"
+        }
+        .into(),
+        revision_number: None,
+        submitted_at: l.submitted_at.unwrap_or(l.updated_at),
+    }
+}
+
+/// A published listing's revision waiting for review, under the name it would take.
+pub fn queued_revision(
+    r: &listing_revisions::Model,
+    l: &listings::Model,
+    p: &partners::Model,
+    today: NaiveDate,
+) -> ReviewQueueItem {
+    ReviewQueueItem {
+        listing_slug: l.slug.clone(),
+        listing_name: r.content.0.name.clone(),
+        partner: partner_ref(p, today),
+        kind: "revision".into(),
+        revision_number: Some(r.number),
+        submitted_at: r.submitted_at.unwrap_or(r.updated_at),
     }
 }
