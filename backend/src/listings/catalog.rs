@@ -87,17 +87,21 @@ pub async fn summaries(
         .collect())
 }
 
+/// A published listing as the public sees it, with its row id (its page lists its reviews).
+pub struct Published {
+    pub id: i64,
+    pub listing: Listing,
+}
+
 /// A published listing of an active partner (the hot public read: one query).
-pub async fn published(state: &AppState, slug: &Slug) -> ApiResult<Listing> {
+pub async fn published(state: &AppState, slug: &Slug) -> ApiResult<Published> {
     let (listing, partner, categories) =
         store::listings::with_partner_and_categories(&state.db.read, slug.as_str())
             .await?
             .filter(|(l, p, _)| store::visibility::is_public_listing(l, p))
             .ok_or(ApiError::NotFound("listing"))?;
-    Ok(views::listing(
-        &listing,
-        &partner,
-        categories,
-        state.settings.clock.today(),
-    ))
+    Ok(Published {
+        id: listing.id,
+        listing: views::listing(&listing, &partner, categories, state.settings.clock.today()),
+    })
 }

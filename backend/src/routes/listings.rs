@@ -100,7 +100,8 @@ pub async fn get(
         }
     }
     let generation = state.public_cache.generation();
-    let (body, etag) = respond::serialize_with_etag(&catalog::published(&state, &slug).await?)?;
+    let (body, etag) =
+        respond::serialize_with_etag(&catalog::published(&state, &slug).await?.listing)?;
     if anonymous {
         state
             .public_cache

@@ -1,5 +1,7 @@
-//! HTTP routes: one module per resource. Handlers stay thin: extract and parse, check access,
-//! call `domain`/`store`, build the response through `views`.
+//! HTTP routes: one module per resource. A handler parses the request (path, query, body, the
+//! caller), checks access, calls one use case of a capability module (`listings`, `leads`,
+//! `partners`, …) and maps its answer to a response. Route modules never import each other;
+//! `pages/` holds the server-rendered pages.
 
 pub mod admin;
 pub mod analytics;

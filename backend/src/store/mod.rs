@@ -9,6 +9,7 @@ pub mod integration_requests;
 pub mod listings;
 pub mod outbox;
 pub mod partners;
+pub mod sitemap;
 pub mod status_log;
 pub mod users;
 pub mod visibility;

@@ -526,6 +526,47 @@ async fn the_contact_form_works_without_javascript_and_reaches_the_partner() {
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
 
+/// Over the hourly limit of leads from one address, the contact form comes back with the
+/// reason (and 429), not a bare problem document a browser would show as text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sender_over_the_hourly_limit_gets_the_form_back_with_the_reason() {
+    let app = TestApp::spawn_with(|s| s.leads_per_address_per_hour = 1).await;
+    let admin = app.admin().await;
+    app.create_category(&admin, "crm").await;
+    let owner = app.active_partner("acme").await;
+    app.published_listing(&owner, "acme", "acme-sync", "crm")
+        .await;
+    let form = |email: &'static str| {
+        [
+            ("kind", "intro"),
+            ("contact_name", "Casey Jones"),
+            ("email", email),
+            ("company_name", "Customer Co"),
+            ("company_domain", "customer.example"),
+            ("message", "We would like an introduction."),
+            ("consent", "yes"),
+        ]
+    };
+    let path = "/integrations/acme-sync/contact";
+    let res = post_form(&app, path, &form("one@customer.example")).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = post_form(&app, path, &form("two@customer.example")).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("Too many requests came from here in the last hour"),
+        "{html}"
+    );
+    assert!(
+        html.contains("value=\"two@customer.example\""),
+        "values are kept"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_use_case_page_lists_the_integrations_that_name_it() {
     let (app, owner) = marketplace().await;
