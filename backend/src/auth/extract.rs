@@ -138,17 +138,16 @@ impl FromRequest for MaybeUser {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = bearer(req);
-        let state = state_of(req);
-        let ip = crate::http::extract::client_ip(req);
-        let verified = req.extensions().get::<VerifiedAccess>().copied();
-        Box::pin(async move {
-            match token? {
-                None => Ok(MaybeUser(None)),
-                Some(token) => Ok(MaybeUser(Some(resolve(state?, token, verified, ip).await?))),
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        match bearer(req) {
+            Ok(None) => Box::pin(async { Ok(MaybeUser(None)) }),
+            // A token was sent: it must be a valid one, as for `CurrentUser`.
+            Ok(Some(_)) => {
+                let user = CurrentUser::from_request(req, payload);
+                Box::pin(async move { Ok(MaybeUser(Some(user.await?))) })
             }
-        })
+            Err(e) => Box::pin(async move { Err(e) }),
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 
 use mercato_shared::api::audit::AuditAction;
 use mercato_shared::api::partners::{AddMemberRequest, Member, PartnerRole, UpdateMemberRequest};
-use mercato_shared::validate::{Email, Slug};
+use mercato_shared::validate::Slug;
 use mercato_shared::ErrorCode;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
@@ -85,17 +85,7 @@ pub async fn add(
 ) -> ApiResult<Member> {
     let (partner, access) = partner_and_access(state, user, slug).await?;
     access.require(Need::Administration)?;
-    let email =
-        Email::parse(&req.email).map_err(|e| ApiError::field("email", e.code, e.message))?;
-    let member = store::users::by_email(&state.db.read, email.as_str())
-        .await?
-        .ok_or_else(|| {
-            ApiError::field(
-                "email",
-                "unknown_account",
-                "no account uses this email; ask them to sign up first",
-            )
-        })?;
+    let member = store::users::member_to_add(&state.db.read, &req.email).await?;
     let now = state.settings.clock.now();
     let txn = state.db.write.begin().await?;
     partner_members::ActiveModel {

@@ -46,3 +46,21 @@ pub async fn memberships(
         .filter_map(|(m, p)| p.map(|p| (p, m.role)))
         .collect())
 }
+
+/// The account of an email address typed to add a member (a partner's or a workspace's): a
+/// field error on `email` when it is not an address or names no account.
+pub async fn member_to_add(
+    db: &impl ConnectionTrait,
+    email: &str,
+) -> crate::error::ApiResult<users::Model> {
+    use crate::error::ApiError;
+    let email = mercato_shared::validate::Email::parse(email)
+        .map_err(|e| ApiError::field("email", e.code, e.message))?;
+    by_email(db, email.as_str()).await?.ok_or_else(|| {
+        ApiError::field(
+            "email",
+            "unknown_account",
+            "no account uses this email; ask them to sign up first",
+        )
+    })
+}

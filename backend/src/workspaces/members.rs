@@ -2,7 +2,6 @@
 //! may leave); a workspace keeps at least one owner.
 
 use mercato_shared::api::workspaces::{AddWorkspaceMember, WorkspaceMember, WorkspaceRole};
-use mercato_shared::validate::Email;
 use mercato_shared::ErrorCode;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
@@ -44,17 +43,7 @@ pub async fn add(
 ) -> ApiResult<WorkspaceMember> {
     let (w, access) = visible(&state.db.read, user, id).await?;
     access.require_owner()?;
-    let email =
-        Email::parse(&req.email).map_err(|e| ApiError::field("email", e.code, e.message))?;
-    let account = store::users::by_email(&state.db.read, email.as_str())
-        .await?
-        .ok_or_else(|| {
-            ApiError::field(
-                "email",
-                "unknown_account",
-                "no account uses this email; ask them to sign up first",
-            )
-        })?;
+    let account = store::users::member_to_add(&state.db.read, &req.email).await?;
     let inserted = workspace_members::ActiveModel {
         workspace_id: Set(w.id),
         user_id: Set(account.id),

@@ -78,25 +78,19 @@ impl TantivyIndex {
                 name
             }
         };
-        let (reader, writer) = open_dir(&root.join(&name), 1)?;
-        let (_, fields) = schema();
-        Ok(TantivyIndex {
-            root: root.to_path_buf(),
-            fields,
-            open: RwLock::new(Arc::new(Open {
-                dir_name: name,
-                reader,
-                writer: Mutex::new(writer),
-            })),
-        })
+        Self::on_dir(root, name, 1)
     }
 
     /// A new, empty index beside the live one, for a rebuild; [`promote`](Self::promote) makes
     /// it live.
     pub fn create_fresh(root: &Path) -> anyhow::Result<TantivyIndex> {
         std::fs::create_dir_all(root)?;
-        let name = new_dir_name();
-        let (reader, writer) = open_dir(&root.join(&name), 2)?;
+        Self::on_dir(root, new_dir_name(), 2)
+    }
+
+    /// The index in directory `name` under `root`, written with `writer_threads`.
+    fn on_dir(root: &Path, name: String, writer_threads: usize) -> anyhow::Result<TantivyIndex> {
+        let (reader, writer) = open_dir(&root.join(&name), writer_threads)?;
         let (_, fields) = schema();
         Ok(TantivyIndex {
             root: root.to_path_buf(),
