@@ -699,4 +699,25 @@ mod tests {
         .unwrap_err();
         assert!(err.to_string().contains("MERCATO_TRUSTED_PROXIES"));
     }
+
+    #[test]
+    fn secrets_stay_out_of_debug_output() {
+        let s = Settings::load_from(
+            &Overrides::default(),
+            env(&[
+                ("MEILISEARCH_API_KEY", "meili-master-key-do-not-print"),
+                ("MERCATO_JWT_SECRET", "jwt-secret-do-not-print-0123456789"),
+                ("MERCATO_METRICS_TOKEN", "metrics-token-do-not-print"),
+            ]),
+        )
+        .unwrap();
+        let printed = format!("{s:?}");
+        for secret in [
+            "meili-master-key-do-not-print",
+            "jwt-secret-do-not-print",
+            "metrics-token-do-not-print",
+        ] {
+            assert!(!printed.contains(secret), "{secret} in {printed}");
+        }
+    }
 }
