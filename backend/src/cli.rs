@@ -194,15 +194,31 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Command::RotateInstallKey => {
-            let kid = crate::auth::install_tokens::InstallKeys::rotate(&settings.data_dir)?;
-            println!("new install-token key {kid}; restart the servers to sign with it");
+            let db = Db::connect(&settings).await?;
+            db.migrate().await?;
+            let sealer = crate::webhooks::secrets::SecretBox::load(&settings)?;
+            crate::cluster::agree(
+                &db,
+                crate::cluster::SharedKey::Webhook,
+                &sealer.fingerprint,
+                settings.clock.now(),
+            )
+            .await?;
+            let kid = crate::auth::install_tokens::InstallKeys::rotate(&db, &sealer).await?;
+            println!(
+                "new install-token key {kid}: every server signs with it within {} s",
+                crate::auth::install_tokens::REFRESH_EVERY.as_secs()
+            );
             Ok(())
         }
         Command::RetireInstallKeys { older_than_days } => {
+            let db = Db::connect(&settings).await?;
+            db.migrate().await?;
             let removed = crate::auth::install_tokens::InstallKeys::retire(
-                &settings.data_dir,
+                &db,
                 std::time::Duration::from_secs(older_than_days * 86_400),
-            )?;
+            )
+            .await?;
             println!("retired {} key(s): {}", removed.len(), removed.join(", "));
             Ok(())
         }

@@ -1,5 +1,6 @@
 //! Digests of secrets and identifiers that are looked up, never reversed.
 
+use ring::hmac;
 use sha2::{Digest, Sha256};
 
 /// The lowercase hex SHA-256 of `text`. For high-entropy random secrets (refresh tokens, API
@@ -8,6 +9,16 @@ use sha2::{Digest, Sha256};
 pub fn sha256_hex(text: &str) -> String {
     let digest = Sha256::digest(text.as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A fingerprint of a secret key: hex HMAC-SHA256 of a fixed label under it. Two nodes compare
+/// fingerprints to learn whether they hold the same key without either revealing it.
+pub fn key_fingerprint(key: &[u8]) -> String {
+    let tag = hmac::sign(
+        &hmac::Key::new(hmac::HMAC_SHA256, key),
+        b"mercato key check v1",
+    );
+    tag.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use anyhow::Context;
 
 use crate::auth::tokens::TokenKeys;
 use crate::cache::PublicCache;
+use crate::cluster::{self, SharedKey};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::state::AppState;
@@ -35,9 +36,20 @@ impl Application {
         let public_cache =
             PublicCache::new(settings.public_cache_capacity, settings.public_cache_ttl);
         let search = crate::search::open(&settings).await?;
-        let install_keys = crate::auth::install_tokens::InstallKeys::load(&settings.data_dir)?;
         std::fs::create_dir_all(&settings.data_dir)?;
         let webhook_secrets = Arc::new(crate::webhooks::secrets::SecretBox::load(&settings)?);
+        // Nodes sharing the database must hold the same keys: refuse to start otherwise.
+        let now = settings.clock.now();
+        cluster::agree(&db, SharedKey::Jwt, &tokens.fingerprint, now).await?;
+        cluster::agree(&db, SharedKey::Webhook, &webhook_secrets.fingerprint, now).await?;
+        let install_keys = Arc::new(
+            crate::auth::install_tokens::InstallKeys::load(
+                &db,
+                webhook_secrets.clone(),
+                &settings.data_dir,
+            )
+            .await?,
+        );
         let domain_checker = Arc::new(crate::verification::Checker::new(&settings));
         let usage_folder = crate::usage::UsageFolder::new(db.clone());
         usage_folder.start();
@@ -49,7 +61,7 @@ impl Application {
             settings: Arc::new(settings),
             db,
             tokens: Arc::new(tokens),
-            install_keys: Arc::new(install_keys),
+            install_keys,
             public_cache: Arc::new(public_cache),
             search,
             search_notify: Arc::new(tokio::sync::Notify::new()),
@@ -76,6 +88,7 @@ impl Application {
             None => None,
         };
         tokio::spawn(sync_public_cache(state.clone()));
+        tokio::spawn(state.install_keys.clone().follow(state.db.clone()));
         tokio::spawn(crate::leads::sla::run(
             state.db.clone(),
             state.settings.clock.clone(),

@@ -19,6 +19,8 @@ mod m20261130_000011_domain_verification;
 mod m20261130_000012_sso;
 mod m20261201_000013_outbox_retention;
 mod m20261201_000014_search_lease_token;
+mod m20261205_000015_shared_keys;
+mod m20261205_000016_rate_buckets;
 
 pub struct Migrator;
 
@@ -40,6 +42,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000012_sso::Migration),
             Box::new(m20261201_000013_outbox_retention::Migration),
             Box::new(m20261201_000014_search_lease_token::Migration),
+            Box::new(m20261205_000015_shared_keys::Migration),
+            Box::new(m20261205_000016_rate_buckets::Migration),
         ]
     }
 }

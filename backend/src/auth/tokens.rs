@@ -25,6 +25,8 @@ pub struct AccessClaims {
 }
 
 pub struct TokenKeys {
+    /// Says which secret this is, without revealing it (`hashing::key_fingerprint`).
+    pub fingerprint: String,
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
@@ -53,6 +55,7 @@ impl TokenKeys {
         validation.set_required_spec_claims(&["exp", "sub", "iss", "aud"]);
         validation.leeway = 5;
         Ok(TokenKeys {
+            fingerprint: crate::hashing::key_fingerprint(&secret),
             encoding: EncodingKey::from_secret(&secret),
             decoding: DecodingKey::from_secret(&secret),
             validation,

@@ -18,6 +18,8 @@ const PREFIX: &str = "v1.";
 
 pub struct SecretBox {
     key: LessSafeKey,
+    /// Says which key this is, without revealing it (`hashing::key_fingerprint`).
+    pub fingerprint: String,
 }
 
 impl SecretBox {
@@ -39,9 +41,11 @@ impl SecretBox {
     }
 
     pub fn from_key(key: &[u8]) -> SecretBox {
+        let fingerprint = crate::hashing::key_fingerprint(key);
         let key = UnboundKey::new(&AES_256_GCM, key).expect("a 32-byte AES-256 key");
         SecretBox {
             key: LessSafeKey::new(key),
+            fingerprint,
         }
     }
 

@@ -233,6 +233,59 @@ impl TestApp {
         }
     }
 
+    /// Another node on this app's database: its own data directory, the same JWT secret and
+    /// webhook key (as every node of a cluster must have), then `configure`.
+    pub async fn spawn_beside(&self, configure: impl FnOnce(&mut Settings)) -> TestApp {
+        self.try_spawn_beside(configure)
+            .await
+            .expect("the second node starts")
+    }
+
+    /// Like [`spawn_beside`](Self::spawn_beside), answering why a node is refused.
+    pub async fn try_spawn_beside(
+        &self,
+        configure: impl FnOnce(&mut Settings),
+    ) -> anyhow::Result<TestApp> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut settings = self.settings.clone();
+        settings.data_dir = dir.path().to_path_buf();
+        settings.web_dir = dir.path().join("web");
+        settings.database_url = Some(match &self.settings.database_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}",
+                self.settings.data_dir.join("mercato.db").display()
+            ),
+        });
+        if settings.webhook_key.is_none() {
+            let key = std::fs::read_to_string(self.settings.data_dir.join("secrets/webhook.key"))
+                .expect("the first node's webhook key");
+            settings.webhook_key = Some(key.trim().to_string().into());
+        }
+        configure(&mut settings);
+        let app = Application::build(settings.clone()).await?;
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let metrics_address = app
+            .metrics_port()
+            .map(|port| format!("http://127.0.0.1:{port}"));
+        let state = app.state().clone();
+        tokio::spawn(app.run_until_stopped());
+        Ok(TestApp {
+            address,
+            metrics_address,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            settings,
+            state,
+            search_admin: tokio::sync::OnceCell::new(),
+            _dir: dir,
+            _pg: None,
+            _meili: None,
+        })
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

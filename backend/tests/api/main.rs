@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod backup;
 mod categories;
+mod cluster;
 mod deals;
 mod demo;
 mod domain_verification;
