@@ -54,9 +54,13 @@ impl Application {
         let usage_folder = crate::usage::UsageFolder::new(db.clone());
         usage_folder.start();
         let sso = Arc::new(crate::sso::Providers::new(&settings.sso_providers)?);
-        let rate_limiter = Arc::new(crate::rate_limit::RateLimiter::new(
-            crate::rate_limit::Limits::of(&settings),
-        ));
+        // On PostgreSQL the nodes share the buckets, so the limits hold for the cluster.
+        let limits = crate::rate_limit::Limits::of(&settings);
+        let rate_limiter = Arc::new(if db.is_postgres() {
+            crate::rate_limit::RateLimiter::shared(limits, db.write.clone())
+        } else {
+            crate::rate_limit::RateLimiter::new(limits)
+        });
         let state = AppState {
             settings: Arc::new(settings),
             db,
@@ -218,6 +222,11 @@ async fn sync_public_cache(state: AppState) {
             next_prune = Instant::now() + Duration::from_secs(3600);
             if let Err(e) = outbox::prune(&state.db.write, state.settings.clock.now()).await {
                 tracing::warn!(error = %e, "pruning the outbox failed");
+            }
+            if state.db.is_postgres() {
+                if let Err(e) = crate::rate_limit::prune_shared(&state.db.write).await {
+                    tracing::warn!(error = %e, "pruning idle rate-limit buckets failed");
+                }
             }
             let forget = state.settings.clock.now() - crate::usage::IDEMPOTENCY_KEEP;
             if let Err(e) = crate::usage::prune_idempotency_keys(&state.db.write, forget).await {

@@ -13,6 +13,7 @@ enum RateBuckets {
     Caller,
     Tokens,
     RefilledAt,
+    LastGrant,
 }
 
 #[async_trait::async_trait]
@@ -25,6 +26,8 @@ impl MigrationTrait for Migration {
                     .col(string_len(RateBuckets::Caller, 80).primary_key())
                     .col(double(RateBuckets::Tokens))
                     .col(timestamp_with_time_zone(RateBuckets::RefilledAt))
+                    // What the last lease took (the statement that takes it returns it).
+                    .col(double(RateBuckets::LastGrant))
                     .to_owned(),
             )
             .await?;

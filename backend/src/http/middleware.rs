@@ -239,7 +239,7 @@ pub async fn rate_limit(
     if let Some(state) = state.filter(|_| !exempt(req.path())) {
         let now = Instant::now();
         for caller in callers(&req, &state) {
-            if let Err(retry_after_secs) = state.rate_limiter.take(&caller, now) {
+            if let Err(retry_after_secs) = state.rate_limiter.take(&caller, now).await {
                 tracing::info!(caller = caller.noun(), retry_after_secs, "rate limited");
                 let response = ApiError::RateLimited {
                     detail: format!(

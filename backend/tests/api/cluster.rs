@@ -102,3 +102,36 @@ async fn every_node_publishes_and_signs_with_the_same_keys_and_follows_a_rotatio
     let left = until_both(&a, &b, |k| k.len() == 1).await;
     assert_eq!(left, vec![new_kid]);
 }
+
+/// The per-address limit holds for the cluster: two nodes on one PostgreSQL let one client
+/// through no more than 110 % of its allowance between them (they lease slices of one bucket).
+/// On SQLite — one node by design — the one node holds it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rate_limits_hold_for_the_cluster_as_a_whole() {
+    let allowance = 40;
+    let a = TestApp::spawn_with(|s| s.rate_limit_per_address = allowance).await;
+    let nodes = if a.state.db.is_postgres() {
+        let b = a.spawn_beside(|_| {}).await;
+        vec![a, b]
+    } else {
+        vec![a]
+    };
+    let mut passed = 0;
+    let mut limited = 0;
+    for i in 0..(allowance as usize * 5) {
+        let node = &nodes[i % nodes.len()];
+        match node.get("/api/v1/categories", None).await.status() {
+            StatusCode::OK => passed += 1,
+            StatusCode::TOO_MANY_REQUESTS => limited += 1,
+            other => panic!("unexpected {other}"),
+        }
+    }
+    let most = allowance as usize * 11 / 10;
+    assert!(
+        passed <= most,
+        "{passed} passed on {} node(s), at most {most} may",
+        nodes.len()
+    );
+    assert!(passed >= allowance as usize * 9 / 10, "{passed} passed");
+    assert!(limited > 0);
+}
