@@ -191,13 +191,19 @@ impl RateLimiter {
                 };
                 match granted {
                     Granted::Tokens(n) => {
-                        leases.of(caller).insert(
-                            caller.clone(),
-                            Lease {
-                                tokens: n - 1.0,
-                                until: now + LEASE_LIFE,
-                            },
-                        );
+                        let mut held = leases.of(caller);
+                        let lease = held.entry(caller.clone()).or_insert(Lease {
+                            tokens: 0.0,
+                            until: now,
+                        });
+                        // Requests that found the slice spent at the same moment each leased
+                        // one: keep what is left of all of them (replacing would drop tokens
+                        // the shared bucket has already given out).
+                        let left = if now < lease.until { lease.tokens } else { 0.0 };
+                        *lease = Lease {
+                            tokens: left + n - 1.0,
+                            until: now + LEASE_LIFE,
+                        };
                         Ok(())
                     }
                     Granted::Wait(secs) => Err(secs),

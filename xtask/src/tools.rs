@@ -64,6 +64,28 @@ pub fn ensure_chromium() -> Result<PathBuf> {
     Ok(chromium)
 }
 
+/// Debian's nginx, the load balancer of `cargo xtask cluster` and the cluster tests,
+/// installed with apt-get when missing (as root). The package's own service is not started.
+pub fn ensure_nginx() -> Result<PathBuf> {
+    let nginx = PathBuf::from("/usr/sbin/nginx");
+    if nginx.is_file() {
+        return Ok(nginx);
+    }
+    if !is_root() || which("apt-get").is_none() {
+        bail!("nginx is not installed; install it (Debian: `apt-get install nginx-light`)");
+    }
+    println!("nginx is missing; installing Debian's package.");
+    apt_install("nginx-light")?;
+    if !nginx.is_file() {
+        bail!("apt-get installed nginx-light but /usr/sbin/nginx is still missing");
+    }
+    // The package starts its default server on port 80 where it can; the tests need none.
+    let _ = std::process::Command::new("nginx")
+        .args(["-s", "stop"])
+        .output();
+    Ok(nginx)
+}
+
 /// Installs a Debian package with apt-get, running `apt-get update` first only when the plain
 /// install fails (the package lists may be stale).
 pub fn apt_install(package: &str) -> Result<()> {

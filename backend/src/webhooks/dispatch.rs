@@ -41,6 +41,19 @@ const DISABLE_AFTER: chrono::Duration = chrono::Duration::hours(24);
 const DISABLE_AFTER_FAILURES: i32 = 10;
 /// How long a claim holds a delivery (well past the request timeout).
 const LEASE: chrono::Duration = chrono::Duration::minutes(2);
+
+/// The claim's length: [`LEASE`], or for the tests that kill a node mid-dispatch (and must see
+/// its deliveries taken over without waiting two minutes) `MERCATO_TEST_WEBHOOK_LEASE_SECS`.
+fn lease_length() -> chrono::Duration {
+    static LEASE_SECS: std::sync::OnceLock<Option<i64>> = std::sync::OnceLock::new();
+    LEASE_SECS
+        .get_or_init(|| {
+            std::env::var("MERCATO_TEST_WEBHOOK_LEASE_SECS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+        })
+        .map_or(LEASE, chrono::Duration::seconds)
+}
 const BATCH: i64 = 200;
 const CONCURRENCY: usize = 64;
 const POLL: Duration = Duration::from_millis(500);
@@ -228,7 +241,7 @@ async fn claim(db: &Db, lease: &str, now: DateTime<Utc>) -> ApiResult<Vec<delive
             crate::store::sql(backend, &template),
             [
                 lease.into(),
-                (now + LEASE).into(),
+                (now + lease_length()).into(),
                 now.into(),
                 now.into(),
                 BATCH.into(),
