@@ -320,6 +320,11 @@ settings! {
     outbound_allow_private: bool = false,
         env ["MERCATO_WEBHOOKS_ALLOW_PRIVATE", "MERCATO_OUTBOUND_ALLOW_PRIVATE"],
         file [webhooks_allow_private, outbound_allow_private];
+    /// Whole months of usage roll-ups and install events kept before the current month (0:
+    /// all). At least 14 when set (usage is accepted up to 400 days late). On PostgreSQL a
+    /// month past it is dropped as a whole partition.
+    event_retention_months: u32 = 0,
+        env ["MERCATO_EVENT_RETENTION_MONTHS"], file [event_retention_months];
     /// How often a verified partner domain is checked again.
     domain_recheck_interval: Duration = Duration::from_secs(24 * 3600),
         env ["MERCATO_DOMAIN_RECHECK_SECS"], file [domain_recheck_secs];
@@ -535,6 +540,9 @@ impl Settings {
         if self.domain_recheck_interval < Duration::from_secs(60) {
             bail!("domain verification rechecks must be at least 60 seconds apart");
         }
+        if self.event_retention_months != 0 && self.event_retention_months < 14 {
+            bail!("MERCATO_EVENT_RETENTION_MONTHS must be 0 (keep all) or at least 14: usage is accepted up to 400 days late");
+        }
         if self.db_pool_size == 0 {
             bail!("the database pool needs at least one connection");
         }
@@ -619,6 +627,20 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("shorter"));
+    }
+
+    #[test]
+    fn a_retention_shorter_than_the_late_usage_window_is_refused() {
+        let load = |months: &str| {
+            Settings::load_from(
+                &Overrides::default(),
+                env(&[("MERCATO_EVENT_RETENTION_MONTHS", months)]),
+            )
+        };
+        let err = load("6").unwrap_err().to_string();
+        assert!(err.contains("MERCATO_EVENT_RETENTION_MONTHS"), "{err}");
+        assert_eq!(load("14").unwrap().event_retention_months, 14);
+        assert_eq!(load("0").unwrap().event_retention_months, 0);
     }
 
     #[test]

@@ -98,6 +98,11 @@ impl Application {
             state.settings.clock.clone(),
         ));
         tokio::spawn(crate::verification::schedule::run(state.clone()));
+        tokio::spawn(crate::store::partitions::run(
+            state.db.clone(),
+            state.settings.clock.clone(),
+            state.settings.event_retention_months,
+        ));
         for _ in 0..state.settings.webhook_workers {
             let dispatcher = crate::webhooks::dispatch::Dispatcher::new(
                 state.db.clone(),

@@ -21,6 +21,7 @@ mod m20261201_000013_outbox_retention;
 mod m20261201_000014_search_lease_token;
 mod m20261205_000015_shared_keys;
 mod m20261205_000016_rate_buckets;
+mod m20261205_000017_event_partitions;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000014_search_lease_token::Migration),
             Box::new(m20261205_000015_shared_keys::Migration),
             Box::new(m20261205_000016_rate_buckets::Migration),
+            Box::new(m20261205_000017_event_partitions::Migration),
         ]
     }
 }

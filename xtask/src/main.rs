@@ -4,6 +4,7 @@
 //! - `build-web [--dev] [--only NAME]`: builds the web app into `frontend/dist/`.
 //! - `run [--dev] [--addr ADDR]`: builds everything, seeds demo data, serves it.
 //! - `test [--no-api] [--no-e2e] [--dev]`: the whole suite.
+//! - `cluster [--dev] [--addr ADDR] [--nodes N]`: PostgreSQL, N nodes and nginx in front.
 //! - `bench`: import time and read throughput against the release build.
 //! - `fuzz`: schemathesis over the OpenAPI document against the debug server.
 
@@ -14,6 +15,7 @@ mod bench_usage;
 mod bench_webhooks;
 mod build_web;
 mod cli;
+mod cluster;
 mod e2e;
 mod fuzz;
 mod lighthouse;
@@ -36,8 +38,14 @@ Commands:
   run [--dev] [--addr A]   Build the web app and the server, seed demo data into ./data on
                            first start, serve on http://127.0.0.1:8080 (or A).
                            --dev: debug builds of both.
+  cluster [options]        Scale-out on this machine: PostgreSQL (started if needed; DATABASE_URL
+                           names another server), --nodes N (2) `mercato serve` nodes on the
+                           database `mercato_cluster` with demo data, and nginx in front of them
+                           on http://127.0.0.1:8080 (or --addr A); MEILISEARCH_URL, when set,
+                           is the nodes' shared search engine. --dev: debug builds.
   test [options]           The whole suite: unit and API tests on SQLite (and PostgreSQL when
-                           DATABASE_URL names one), then end-to-end tests in headless Chromium.
+                           DATABASE_URL names one, then the cluster tests: two server processes
+                           behind nginx on it), then end-to-end tests in headless Chromium.
                            --no-api: skip the cargo test suites.
                            --no-e2e: skip the end-to-end tests.
                            --dev:    test a debug build of the web app (faster to compile).
@@ -81,6 +89,7 @@ fn main() -> ExitCode {
     let result = match command.as_str() {
         "build-web" => build_web::Options::parse(args).and_then(|o| build_web::run(&o)),
         "run" => run::Options::parse(args).and_then(|o| run::run(&o)),
+        "cluster" => cluster::Options::parse(args).and_then(|o| cluster::run(&o)),
         "test" => test::Options::parse(args).and_then(|o| test::run(&o)),
         "bench" => bench::Options::parse(args).and_then(|o| bench::run(&o)),
         "lighthouse" => lighthouse::parse(args).and_then(|()| lighthouse::run()),

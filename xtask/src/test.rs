@@ -6,6 +6,8 @@
 //!    on PostgreSQL when `DATABASE_URL` names one (`MERCATO_TEST_DB=postgres`); the Meilisearch
 //!    side of the search contract only where `MEILISEARCH_URL` names a server (the summary says
 //!    how many were skipped otherwise);
+//!    Then, on PostgreSQL, the cluster tests (nextest profile `cluster`): two `mercato serve`
+//!    processes behind Debian's nginx (installed when missing), one killed with SIGKILL;
 //! 3. end-to-end: the real server on a fresh data directory, driven by headless Chromium.
 //!
 //! Every step runs even when an earlier one failed (except what depends on it); the summary at
@@ -147,11 +149,13 @@ pub fn run(options: &Options) -> Result<()> {
         match std::env::var("DATABASE_URL") {
             Ok(url) if url.starts_with("postgres") => {
                 report.run("api (postgres)", || api_tests("postgres", meilisearch));
+                report.run("cluster", cluster_tests);
             }
-            _ => report.skip(
-                "api (postgres)",
-                "DATABASE_URL does not name a PostgreSQL database",
-            ),
+            _ => {
+                let why = "DATABASE_URL does not name a PostgreSQL database";
+                report.skip("api (postgres)", why);
+                report.skip("cluster", why);
+            }
         }
         if !meilisearch {
             report.notes.push(match count_meilisearch_tests() {
@@ -219,13 +223,34 @@ fn api_tests(database: &str, meilisearch: bool) -> Result<()> {
             .arg("test")
             .args(API_TEST_PACKAGES)
             .arg("--no-fail-fast");
+        let cmd = cmd.args(["--", "--skip", "cluster_processes::"]);
         if meilisearch {
             cmd
         } else {
-            cmd.args(["--", "--skip", "::meilisearch"])
+            cmd.args(["--skip", "::meilisearch"])
         }
     };
     cmd.env("MERCATO_TEST_DB", database).run()
+}
+
+/// The process-level cluster tests on PostgreSQL: two servers behind nginx.
+fn cluster_tests() -> Result<()> {
+    tools::ensure_nginx()?;
+    let cmd = if nextest_installed() {
+        Cmd::cargo().args(["nextest", "run", "-p", "mercato", "--profile", "cluster"])
+    } else {
+        Cmd::cargo().args([
+            "test",
+            "-p",
+            "mercato",
+            "--test",
+            "api",
+            "cluster_processes::",
+            "--",
+            "--test-threads=1",
+        ])
+    };
+    cmd.env("MERCATO_TEST_DB", "postgres").run()
 }
 
 /// How many Meilisearch contract tests there are (the run left them out).
@@ -288,7 +313,9 @@ mod tests {
             std::fs::read_to_string(crate::paths::repo_root().join(".config/nextest.toml"))
                 .expect("reading .config/nextest.toml");
         assert!(
-            config.contains(&format!("default-filter = 'not {MEILISEARCH_TESTS}'")),
+            config.contains(&format!(
+                "default-filter = 'not {MEILISEARCH_TESTS} and not test(/^cluster_processes::/)'"
+            )),
             "{config}"
         );
     }

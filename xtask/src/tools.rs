@@ -1,5 +1,5 @@
-//! Installs or finds the tools the workflows need: the wasm32 target, Chromium, the end-to-end
-//! tests' npm packages, and binaryen's `wasm-opt`.
+//! Installs or finds the tools the workflows need: the wasm32 target, Chromium, nginx, a running
+//! PostgreSQL, the end-to-end tests' npm packages, and binaryen's `wasm-opt`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -84,6 +84,52 @@ pub fn ensure_nginx() -> Result<PathBuf> {
         .args(["-s", "stop"])
         .output();
     Ok(nginx)
+}
+
+/// The PostgreSQL server to use: the one `DATABASE_URL` names, or Debian's local cluster
+/// (started when it is not running, as `.ci/run` does); an administrative URL.
+pub fn ensure_postgres() -> Result<String> {
+    if let Ok(url) = std::env::var("DATABASE_URL") {
+        if url.starts_with("postgres") {
+            return Ok(url);
+        }
+    }
+    let ready = || {
+        Cmd::new("pg_isready")
+            .args(["-q", "-h", "127.0.0.1", "-p", "5432"])
+            .read()
+            .is_ok()
+    };
+    if !ready() {
+        let Some(version) = fs::read_dir("/etc/postgresql").ok().and_then(|dirs| {
+            dirs.filter_map(|d| d.ok()?.file_name().into_string().ok())
+                .max()
+        }) else {
+            bail!("no PostgreSQL: set DATABASE_URL, or install Debian's postgresql package");
+        };
+        println!("PostgreSQL {version} is not running; starting it.");
+        Cmd::new("pg_ctlcluster")
+            .args(["--skip-systemctl-redirect", &version, "main", "start"])
+            .run()?;
+        for _ in 0..30 {
+            if ready() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_secs(1));
+        }
+        if !ready() {
+            bail!("PostgreSQL {version} did not start");
+        }
+    }
+    if is_root() {
+        // The password the URL below carries (what `.ci/run` sets too).
+        Cmd::new("runuser")
+            .args(["-u", "postgres", "--", "psql", "-q", "-c"])
+            .arg("ALTER USER postgres PASSWORD 'postgres'")
+            .current_dir("/")
+            .read()?;
+    }
+    Ok("postgres://postgres:postgres@127.0.0.1:5432/postgres".into())
 }
 
 /// Installs a Debian package with apt-get, running `apt-get update` first only when the plain

@@ -8,6 +8,7 @@ pub mod installs;
 pub mod integration_requests;
 pub mod listings;
 pub mod outbox;
+pub mod partitions;
 pub mod partners;
 pub mod sitemap;
 pub mod status_log;

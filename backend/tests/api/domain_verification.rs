@@ -21,6 +21,8 @@ const FILE_PATH: &str = "/.well-known/mercato-verification.txt";
 struct FileServer {
     port: u16,
     file: Arc<Mutex<Option<String>>>,
+    /// Requests for the file so far.
+    fetches: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl FileServer {
@@ -28,10 +30,13 @@ impl FileServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let file: Arc<Mutex<Option<String>>> = Arc::default();
+        let fetches: Arc<std::sync::atomic::AtomicUsize> = Arc::default();
         let served = file.clone();
+        let counted = fetches.clone();
         tokio::spawn(async move {
             while let Ok((mut stream, _)) = listener.accept().await {
                 let served = served.clone();
+                let counted = counted.clone();
                 tokio::spawn(async move {
                     let mut request = Vec::new();
                     let mut buf = [0u8; 1024];
@@ -43,6 +48,9 @@ impl FileServer {
                     }
                     let head = String::from_utf8_lossy(&request);
                     let path = head.split_whitespace().nth(1).unwrap_or_default();
+                    if path == FILE_PATH {
+                        counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    }
                     let content = served.lock().unwrap().clone();
                     let (status, body) = match content {
                         Some(body) if path == FILE_PATH => ("200 OK", body),
@@ -56,7 +64,15 @@ impl FileServer {
                 });
             }
         });
-        FileServer { port, file }
+        FileServer {
+            port,
+            file,
+            fetches,
+        }
+    }
+
+    fn fetches(&self) -> usize {
+        self.fetches.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     fn serve(&self, content: Option<&str>) {
@@ -506,6 +522,42 @@ async fn only_partner_admins_and_marketplace_admins_see_the_verification() {
     )
     .await;
     assert!(problem["detail"].as_str().unwrap().contains("website"));
+}
+
+/// Two nodes on one database, woken by the same clock at the same moment: each due recheck
+/// is claimed by one of them, so the partner's server is asked once per recheck.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_recheck_a_domain_once_each_time_it_is_due() {
+    let w = world(true).await;
+    let second = w.app.spawn_beside(|_| {}).await;
+    let token = w.start(json!({})).await["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    w.files.serve(Some(&token));
+    assert_eq!(w.check().await["state"], "verified");
+    for round in 1..=3 {
+        let before = w.files.fetches();
+        let status = w.advance_until_rechecked(chrono::Duration::hours(25)).await;
+        assert_eq!(status["state"], "verified");
+        // Both schedulers had their chance (woken again, and the claim outlasts the check).
+        for _ in 0..5 {
+            w.clock.advance(chrono::Duration::seconds(1));
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(
+            w.files.fetches(),
+            before + 1,
+            "round {round}: one fetch per due recheck"
+        );
+    }
+    // The second node serves the same state.
+    let seen = expect_json(
+        second.get(VERIFICATION, Some(&w.owner.token)).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(seen["state"], "verified");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

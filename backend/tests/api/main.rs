@@ -24,6 +24,7 @@ mod members;
 mod metrics;
 mod migrations;
 mod pages;
+mod partitions;
 mod partners;
 mod proxies;
 mod rate_limits;
