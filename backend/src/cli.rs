@@ -91,6 +91,17 @@ pub enum Command {
         #[arg(long, default_value_t = 7)]
         older_than_days: u64,
     },
+    /// Makes the event history's monthly partitions (PostgreSQL) and applies the retention
+    /// (MERCATO_EVENT_RETENTION_MONTHS, or --retention-months) now; every server does this at
+    /// start and hourly.
+    KeepHistory {
+        #[arg(long)]
+        retention_months: Option<u32>,
+        /// Acts as if today were this date (YYYY-MM-DD): to see what a retention will drop, and
+        /// for the benchmark that times dropping a month.
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<chrono::NaiveDate>,
+    },
     /// Rebuilds the search index from the database, with a progress bar. A running server
     /// keeps searching the old index meanwhile and switches when the new one is ready.
     Reindex,
@@ -235,6 +246,32 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             }
             let report = crate::backup::restore(&file, &settings.data_dir, force).await?;
             println!("{report}");
+            Ok(())
+        }
+        Command::KeepHistory {
+            retention_months,
+            as_of,
+        } => {
+            let months = retention_months.unwrap_or(settings.event_retention_months);
+            if months != 0 && months < 14 {
+                anyhow::bail!("--retention-months must be 0 (keep all) or at least 14: usage is accepted up to 400 days late");
+            }
+            let db = Db::connect(&settings).await?;
+            db.migrate().await?;
+            let now = match as_of {
+                Some(date) => date.and_time(chrono::NaiveTime::MIN).and_utc(),
+                None => crate::clock::wall_now(),
+            };
+            let started = std::time::Instant::now();
+            let kept = crate::store::partitions::keep(&db, now, months).await?;
+            println!(
+                "event history kept in {:.1} ms: {} partition(s) made, {} dropped ({}), {} row(s) deleted",
+                started.elapsed().as_secs_f64() * 1e3,
+                kept.created.len(),
+                kept.dropped.len(),
+                kept.dropped.join(", "),
+                kept.deleted
+            );
             Ok(())
         }
         Command::Reindex => {

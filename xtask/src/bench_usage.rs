@@ -9,6 +9,8 @@
 //!    batch that got a 2xx is sent again and must come back as already counted (`replayed`).
 //! 4. Queries on the loaded data: a listing's MAU by month over 12 months (p50/p99), and the
 //!    adoption ranking.
+//! 5. Retention: `mercato keep-history --retention-months 14` as of three months on, timed (on
+//!    PostgreSQL it drops whole monthly partitions).
 //!
 //! `--postgres URL` runs it on a fresh PostgreSQL database made next to URL's database.
 
@@ -472,6 +474,16 @@ pub fn run(options: &Options) -> Result<()> {
         ))
     })?;
 
+    let total_rows = match &database_url {
+        Some(url) => Cmd::new("psql")
+            .arg(url)
+            .args(["-Atc", "SELECT count(*) FROM usage_daily"])
+            .read()?
+            .trim()
+            .to_string(),
+        None => "(not counted on SQLite)".into(),
+    };
+
     // 3. Durability: kill the server mid-load, restart, resend what was acknowledged.
     let kill_first = batches + 1_000_000;
     let kill_acked = Arc::new(Mutex::new(Vec::new()));
@@ -507,6 +519,15 @@ pub fn run(options: &Options) -> Result<()> {
         anyhow::Ok(lost)
     })?;
     drop(server);
+    // 5. Retention: as if three months had passed, keep 14 — the oldest months go (whole
+    // partitions on PostgreSQL, rows on SQLite), with the install baselines carried over.
+    let three_months_on = chrono::Utc::now().date_naive() + chrono::Months::new(3);
+    let kept = with_db(isolated(Cmd::new(&server_bin)))
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .args(["keep-history", "--retention-months", "14", "--as-of"])
+        .arg(three_months_on.to_string())
+        .read()?;
     if let (Some(admin_url), Some(url)) = (&options.postgres, &database_url) {
         let name = url.rsplit('/').next().unwrap_or_default();
         Cmd::new("psql")
@@ -537,6 +558,11 @@ pub fn run(options: &Options) -> Result<()> {
         options.workspaces
     );
     println!("adoption ranking (20 requests): p50 {adoption_p50:.1} ms, max {adoption_max:.1} ms   target <= 200 ms");
+    println!(
+        "retention (keep 14 months, as of {three_months_on}): {}",
+        kept.trim()
+    );
+    println!("stored: {total_rows} usage_daily rows from {ingested} events",);
     if lost > 0 {
         bail!("{lost} acknowledged batches were lost");
     }
