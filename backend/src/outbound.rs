@@ -98,6 +98,9 @@ impl reqwest::dns::Resolve for PublicOnlyResolver {
     }
 }
 
+/// The longest a request to a user-given URL may take.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The client for requests to user-given URLs: no redirects (a public URL must not bounce
 /// the request inward), bounded time, and unless private addresses are allowed, names
 /// resolved only to public addresses. Literal addresses skip DNS: check them with
@@ -106,7 +109,7 @@ pub fn client(allow_private: bool, user_agent: &str) -> reqwest::Client {
     let mut builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(std::time::Duration::from_secs(5))
-        .timeout(std::time::Duration::from_secs(10))
+        .timeout(REQUEST_TIMEOUT)
         .pool_max_idle_per_host(64)
         .user_agent(user_agent);
     if !allow_private {

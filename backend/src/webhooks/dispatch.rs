@@ -39,7 +39,11 @@ const MAX_BACKOFF_SECS: i64 = 4 * 3600;
 const DISABLE_AFTER: chrono::Duration = chrono::Duration::hours(24);
 /// …and at least this many times in a row (a quiet endpoint is not judged on two attempts).
 const DISABLE_AFTER_FAILURES: i32 = 10;
-/// How long a claim holds a delivery (well past the request timeout).
+/// How long a claim holds a delivery. A delivery's outcome is recorded once its request ends,
+/// possibly after ⌈BATCH / CONCURRENCY⌉ waves of the round's requests, so the claim must outlast
+/// the slowest round — ⌈BATCH / CONCURRENCY⌉ waves of requests
+/// that each time out — or another node would take deliveries this one is still sending and
+/// send them again (a unit test keeps it at least twice that).
 const LEASE: chrono::Duration = chrono::Duration::minutes(2);
 
 /// The claim's length: [`LEASE`], or for the tests that kill a node mid-dispatch (and must see
@@ -56,6 +60,8 @@ fn lease_length() -> chrono::Duration {
 }
 const BATCH: i64 = 200;
 const CONCURRENCY: usize = 64;
+/// Most outcomes recorded in one statement (fewer when fewer are ready).
+const RECORD_CHUNK: usize = 16;
 const POLL: Duration = Duration::from_millis(500);
 const EXCERPT_BYTES: usize = 1024;
 const ERROR_CHARS: usize = 500;
@@ -127,7 +133,9 @@ impl Dispatcher {
             .map(|e| (e.id, e))
             .collect();
         let n = claimed.len();
-        let outcomes: Vec<(deliveries::Model, Outcome)> = futures_util::stream::iter(claimed)
+        // Outcomes are recorded as they come, a few at a time, not when the round ends: a node
+        // that dies mid-round then leaves only its requests in flight to be sent again.
+        let mut outcomes = futures_util::stream::iter(claimed)
             .map(|d| {
                 let target = targets.get(&d.endpoint_id);
                 async move {
@@ -136,9 +144,10 @@ impl Dispatcher {
                 }
             })
             .buffer_unordered(CONCURRENCY)
-            .collect()
-            .await;
-        record(&self.db, &lease, outcomes).await?;
+            .ready_chunks(RECORD_CHUNK);
+        while let Some(chunk) = outcomes.next().await {
+            record(&self.db, &lease, chunk).await?;
+        }
         Ok(n)
     }
 
@@ -436,6 +445,13 @@ pub async fn prune(db: &Db, cutoff: DateTime<Utc>) -> ApiResult<()> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_claim_outlasts_the_slowest_round_twice() {
+        let waves = (BATCH as usize).div_ceil(CONCURRENCY) as i32;
+        let slowest = chrono::Duration::from_std(crate::outbound::REQUEST_TIMEOUT).unwrap() * waves;
+        assert!(LEASE >= slowest * 2, "{LEASE} < 2 × {slowest}");
+    }
+
     use super::*;
     use mercato_shared::api::webhooks::{DeliveryStatus, WebhookEvent};
 

@@ -122,8 +122,10 @@ impl Cluster {
             ("MERCATO_LEADS_PER_ADDRESS_PER_HOUR", "0"),
             ("MERCATO_WORKERS", "1"),
             ("MERCATO_DB_POOL_SIZE", "6"),
-            // A killed node's claimed deliveries are taken over after seconds, not minutes.
-            ("MERCATO_TEST_WEBHOOK_LEASE_SECS", "3"),
+            // A killed node's claimed deliveries are taken over after seconds, not minutes — but
+            // still well after the slowest round of a live node ends: 4 waves of 250 ms
+            // requests, slowed down on a loaded 2-core machine.
+            ("MERCATO_TEST_WEBHOOK_LEASE_SECS", "15"),
             ("RUST_LOG", "warn"),
         ]
         .iter()
@@ -640,8 +642,8 @@ async fn a_node_killed_mid_work_loses_nothing_and_nothing_happens_twice() {
         per_event.len()
     );
     assert!(
-        repeated <= 64,
-        "only the deliveries the killed node had in flight (at most its concurrency, 64) may arrive twice: {repeated}"
+        repeated <= 64 + 16,
+        "only what the killed node had in flight (its concurrency, 64) or answered but not yet recorded (one chunk of 16) may arrive twice: {repeated}"
     );
 }
 
