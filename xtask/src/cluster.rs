@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
-use crate::build_web;
 use crate::cli::Args;
 use crate::e2e::{free_local_addr, wait_until_ready};
 use crate::paths;
@@ -50,16 +49,7 @@ pub fn run(options: &Options) -> Result<()> {
     let admin_url = tools::ensure_postgres()?;
     let database_url = ensure_database(&admin_url, DATABASE)?;
 
-    build_web::run(&build_web::Options {
-        dev: options.dev,
-        ..Default::default()
-    })?;
-    let mut cargo = Cmd::cargo().args(["build", "-p", "mercato", "--bin", "mercato"]);
-    if !options.dev {
-        cargo = cargo.arg("--release");
-    }
-    cargo.run().context("building the server")?;
-    let server = paths::server_binary(if options.dev { "debug" } else { "release" });
+    let server = crate::run::build_app(options.dev)?;
 
     let root = paths::repo_root();
     let cluster_dir = root.join("data").join("cluster");

@@ -25,19 +25,22 @@ impl Options {
     }
 }
 
-pub fn run(options: &Options) -> Result<()> {
+/// Builds the web app and the server (debug builds of both with `dev`); the server binary.
+pub fn build_app(dev: bool) -> Result<std::path::PathBuf> {
     build_web::run(&build_web::Options {
-        dev: options.dev,
+        dev,
         ..Default::default()
     })?;
-
     let mut cargo = Cmd::cargo().args(["build", "-p", "mercato", "--bin", "mercato"]);
-    if !options.dev {
+    if !dev {
         cargo = cargo.arg("--release");
     }
     cargo.run().context("building the server")?;
+    Ok(paths::server_binary(if dev { "debug" } else { "release" }))
+}
 
-    let server = paths::server_binary(if options.dev { "debug" } else { "release" });
+pub fn run(options: &Options) -> Result<()> {
+    let server = build_app(options.dev)?;
     let root = paths::repo_root();
     let data_dir = root.join("data");
 

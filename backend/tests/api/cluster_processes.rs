@@ -284,6 +284,15 @@ impl Cluster {
             .unwrap_or(0)
     }
 
+    /// Waits (a minute at most) until the count `sql` asks for is 0; fails saying `what`.
+    async fn until_no_rows(&self, sql: &str, what: &str) {
+        let done = until(Duration::from_secs(60), || async {
+            self.scalar(sql).await == 0
+        })
+        .await;
+        assert!(done.is_some(), "{what}; logs: {}", self.logs());
+    }
+
     async fn execute(&self, sql: &str) {
         self.sql.execute_unprepared(sql).await.expect("statement");
     }
@@ -573,15 +582,9 @@ async fn a_node_killed_mid_work_loses_nothing_and_nothing_happens_twice() {
     assert_eq!(acked.load(Ordering::Relaxed), BATCHES);
 
     // Usage: folded once (pending drained), totals exact.
-    let folded = until(Duration::from_secs(60), || async {
-        cluster.scalar("SELECT count(*) FROM usage_pending").await == 0
-    })
-    .await;
-    assert!(
-        folded.is_some(),
-        "usage was not folded; logs: {}",
-        cluster.logs()
-    );
+    cluster
+        .until_no_rows("SELECT count(*) FROM usage_pending", "usage was not folded")
+        .await;
     let counted = cluster
         .scalar("SELECT sum(events)::bigint FROM usage_daily")
         .await;
@@ -592,18 +595,12 @@ async fn a_node_killed_mid_work_loses_nothing_and_nothing_happens_twice() {
     );
 
     // Leads: every overdue one re-routed exactly once.
-    let swept = until(Duration::from_secs(60), || async {
-        cluster
-            .scalar("SELECT count(*) FROM leads WHERE status = 'routed' AND sla_due_at <= now()")
-            .await
-            == 0
-    })
-    .await;
-    assert!(
-        swept.is_some(),
-        "the SLA sweep did not finish; logs: {}",
-        cluster.logs()
-    );
+    cluster
+        .until_no_rows(
+            "SELECT count(*) FROM leads WHERE status = 'routed' AND sla_due_at <= now()",
+            "the SLA sweep did not finish",
+        )
+        .await;
     assert_eq!(cluster.scalar(breached).await, LEADS, "one breach per lead");
     assert_eq!(
         cluster
@@ -614,18 +611,12 @@ async fn a_node_killed_mid_work_loses_nothing_and_nothing_happens_twice() {
     );
 
     // Webhooks: all delivered; a repeat only of what the killed node had in flight.
-    let delivered = until(Duration::from_secs(60), || async {
-        cluster
-            .scalar("SELECT count(*) FROM webhook_deliveries WHERE status <> 'delivered'")
-            .await
-            == 0
-    })
-    .await;
-    assert!(
-        delivered.is_some(),
-        "deliveries left; logs: {}",
-        cluster.logs()
-    );
+    cluster
+        .until_no_rows(
+            "SELECT count(*) FROM webhook_deliveries WHERE status <> 'delivered'",
+            "deliveries left",
+        )
+        .await;
     let mut per_event: HashMap<String, usize> = HashMap::new();
     for seen in receiver.seen() {
         *per_event.entry(seen.event_id).or_default() += 1;

@@ -208,16 +208,25 @@ impl TestApp {
             settings.database_url = Some(pg.url());
         }
         configure(&mut settings);
-        let app = Application::build(settings.clone())
+        Self::start(settings, dir, pg)
             .await
-            .expect("the application starts");
+            .expect("the application starts")
+    }
+
+    /// Builds the application from `settings`, serves it in the background and wraps it.
+    async fn start(
+        settings: Settings,
+        dir: tempfile::TempDir,
+        pg: Option<PgDatabase>,
+    ) -> anyhow::Result<TestApp> {
+        let app = Application::build(settings.clone()).await?;
         let address = format!("http://127.0.0.1:{}", app.port());
         let metrics_address = app
             .metrics_port()
             .map(|port| format!("http://127.0.0.1:{port}"));
         let state = app.state().clone();
         tokio::spawn(app.run_until_stopped());
-        TestApp {
+        Ok(TestApp {
             address,
             metrics_address,
             client: reqwest::Client::builder()
@@ -230,7 +239,7 @@ impl TestApp {
             _dir: dir,
             _pg: pg,
             _meili: None,
-        }
+        })
     }
 
     /// Another node on this app's database: its own data directory, the same JWT secret and
@@ -263,27 +272,7 @@ impl TestApp {
             settings.webhook_key = Some(key.trim().to_string().into());
         }
         configure(&mut settings);
-        let app = Application::build(settings.clone()).await?;
-        let address = format!("http://127.0.0.1:{}", app.port());
-        let metrics_address = app
-            .metrics_port()
-            .map(|port| format!("http://127.0.0.1:{port}"));
-        let state = app.state().clone();
-        tokio::spawn(app.run_until_stopped());
-        Ok(TestApp {
-            address,
-            metrics_address,
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            settings,
-            state,
-            search_admin: tokio::sync::OnceCell::new(),
-            _dir: dir,
-            _pg: None,
-            _meili: None,
-        })
+        Self::start(settings, dir, None).await
     }
 
     pub fn url(&self, path: &str) -> String {
